@@ -1,0 +1,57 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AppServices } from './app-services.js';
+import { Authenticator } from './auth/authenticator.js';
+import { verificationKey } from './auth/jwt-keys.js';
+import { createTokenVerifier } from './auth/jwt-verifier.js';
+import type { Config } from './config/config.js';
+import { createHttpApp } from './http/http-app.js';
+import { LeaderboardService } from './leaderboard/leaderboard.service.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { ScoreService } from './scores/score.service.js';
+import { SecurityAudit } from './security/security-audit.js';
+import { openStorage } from './storage/open-storage.js';
+
+/** A built, not yet listening, Scoreboard server. */
+export interface App {
+  readonly services: AppServices;
+  readonly server: Server;
+  /** Starts listening; resolves with the bound port. */
+  listen(): Promise<number>;
+  /** Stops accepting, finishes in-flight work, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Wires config → storage → services → HTTP. Nothing here reads the environment. */
+export async function createApp(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<App> {
+  const authenticator = new Authenticator(createTokenVerifier(verificationKey(config.jwt), config.jwt));
+  const storage = await openStorage(config.databaseUrl);
+  const leaderboard = new LeaderboardService(storage, config.leaderboardSize);
+  await leaderboard.load();
+  const audit = new SecurityAudit(storage, logger);
+  const scores = new ScoreService({ storage, leaderboard, audit, rules: config.score });
+  const services: AppServices = { config, logger, storage, authenticator, audit, scores, leaderboard };
+
+  const server = createServer({ keepAliveTimeout: 65_000 }, createHttpApp(services));
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
+
+  let closing: Promise<void> | undefined;
+  return {
+    services,
+    server,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
+      }),
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await storage.close();
+      })()),
+  };
+}

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { SCORE_CEILING } from '../../shared/schemas.js';
+
+const integer = (min: number, max: number) =>
+  z.coerce
+    .number({ error: `expects an integer from ${min} to ${max}` })
+    .pipe(z.int({ error: `expects an integer from ${min} to ${max}` }).min(min).max(max));
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: integer(0, 65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    .refine((url) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^postgres(ql)?:\/\//i.test(url), {
+      error: 'expects a SQLite file path or a postgres:// URL',
+    })
+    .default('./data/scoreboard.db'),
+  JWT_SECRET: optionalText.pipe(
+    z.string().min(32, { error: 'expects at least 32 characters' }).optional(),
+  ),
+  JWT_PUBLIC_KEY: optionalText,
+  JWT_ISSUER: optionalText,
+  JWT_AUDIENCE: optionalText,
+  SCORE_MAX: integer(1, SCORE_CEILING).default(1_000_000_000),
+  SCORE_MAX_GAIN: integer(1, SCORE_CEILING).default(1000),
+  SCORE_ALLOW_DECREASE: z
+    .enum(['true', 'false', 'service'], { error: 'expects true, false or service' })
+    .default('false'),
+  RATE_LIMIT_USER_PER_MIN: integer(1, 1_000_000).default(60),
+  RATE_LIMIT_IP_PER_MIN: integer(1, 1_000_000).default(600),
+  LEADERBOARD_SIZE: integer(1, 100).default(10),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'expects one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  REDIS_URL: optionalText.pipe(
+    z.url({ protocol: /^rediss?$/, error: 'expects a redis:// URL' }).optional(),
+  ),
+  METRICS_TOKEN: optionalText,
+});
+
+/** Who may lower a score: nobody, service-role tokens only, or anyone. */
+export type DecreasePolicy = 'never' | 'service' | 'always';
+
+/** The validated, frozen configuration handed down to every part of the server. */
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string;
+  /** The folder that holds the SQLite file and the development secret. */
+  readonly dataDir: string;
+  readonly jwt: {
+    readonly secret: string | undefined;
+    readonly publicKey: string | undefined;
+    readonly issuer: string | undefined;
+    readonly audience: string | undefined;
+  };
+  readonly score: {
+    readonly max: number;
+    readonly maxGain: number;
+    readonly decrease: DecreasePolicy;
+  };
+  readonly rateLimit: { readonly userPerMin: number; readonly ipPerMin: number };
+  readonly leaderboardSize: number;
+  readonly logLevel: string;
+  readonly redisUrl: string | undefined;
+  readonly metricsToken: string | undefined;
+}
+
+/** A configuration value that cannot be used; the message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const DECREASE: Record<'true' | 'false' | 'service', DecreasePolicy> = {
+  true: 'always',
+  false: 'never',
+  service: 'service',
+};
+
+function dataDirOf(databaseUrl: string): string {
+  if (/^postgres/i.test(databaseUrl) || databaseUrl === ':memory:') return './data';
+  const slash = databaseUrl.lastIndexOf('/');
+  return slash <= 0 ? (slash === 0 ? '/' : '.') : databaseUrl.slice(0, slash);
+}
+
+/**
+ * Reads and validates the environment. This is the only place that reads `process.env`.
+ * Throws a ConfigError whose message is one line naming the first bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message}`);
+  }
+  const e = parsed.data;
+  if (e.JWT_SECRET && e.JWT_PUBLIC_KEY) {
+    throw new ConfigError('Invalid configuration: JWT_SECRET and JWT_PUBLIC_KEY are exclusive; set one');
+  }
+  if (e.NODE_ENV === 'production' && !e.JWT_SECRET && !e.JWT_PUBLIC_KEY) {
+    throw new ConfigError(
+      'Invalid configuration: JWT_SECRET expects a secret of at least 32 characters (or set JWT_PUBLIC_KEY) when NODE_ENV=production',
+    );
+  }
+  if (e.SCORE_MAX_GAIN > e.SCORE_MAX) {
+    throw new ConfigError('Invalid configuration: SCORE_MAX_GAIN expects a value no larger than SCORE_MAX');
+  }
+  return Object.freeze({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: dataDirOf(e.DATABASE_URL),
+    jwt: Object.freeze({
+      secret: e.JWT_SECRET,
+      publicKey: e.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n'),
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+    }),
+    score: Object.freeze({
+      max: e.SCORE_MAX,
+      maxGain: e.SCORE_MAX_GAIN,
+      decrease: DECREASE[e.SCORE_ALLOW_DECREASE],
+    }),
+    rateLimit: Object.freeze({
+      userPerMin: e.RATE_LIMIT_USER_PER_MIN,
+      ipPerMin: e.RATE_LIMIT_IP_PER_MIN,
+    }),
+    leaderboardSize: e.LEADERBOARD_SIZE,
+    logLevel: e.LOG_LEVEL,
+    redisUrl: e.REDIS_URL,
+    metricsToken: e.METRICS_TOKEN,
+  });
+}

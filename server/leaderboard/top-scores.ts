@@ -1,0 +1,69 @@
+import type { LeaderboardEntry } from '../../shared/schemas.js';
+import type { ScoreRecord } from '../storage/storage.js';
+
+/** Leaderboard order: higher score first, then whoever reached it first, then user id. */
+export function compareRecords(a: ScoreRecord, b: ScoreRecord): number {
+  if (a.score !== b.score) return b.score - a.score;
+  if (a.reachedSeq !== b.reachedSeq) return a.reachedSeq - b.reachedSeq;
+  return a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0;
+}
+
+/** What applying a committed score did to the cached top N. */
+export type ApplyResult = 'changed' | 'unchanged' | 'reload';
+
+/**
+ * The top N scores, in memory, kept in step with every committed write so that reading
+ * (or pushing) the top N never touches the database. `version` rises on every change.
+ */
+export class TopScores {
+  private entries: ScoreRecord[] = [];
+  version = 0;
+
+  constructor(readonly size: number) {}
+
+  /** Replaces the contents with the database's top N. */
+  load(records: readonly ScoreRecord[]): void {
+    this.entries = [...records].sort(compareRecords).slice(0, this.size);
+    this.version += 1;
+  }
+
+  /**
+   * Applies a committed score. Idempotent: applying the same record twice changes nothing.
+   * Answers 'reload' when a cached user fell below the cut and someone outside the cache
+   * may now belong in it; the caller then reloads from the database.
+   */
+  apply(record: ScoreRecord): ApplyResult {
+    const index = this.entries.findIndex((e) => e.userId === record.userId);
+    const existing = index >= 0 ? this.entries[index] : undefined;
+    if (existing && existing.score === record.score && existing.reachedSeq === record.reachedSeq) {
+      return 'unchanged';
+    }
+    const wasFull = this.entries.length >= this.size;
+    const rest = index >= 0 ? this.entries.filter((_, i) => i !== index) : this.entries;
+    const last = rest[rest.length - 1];
+    if (existing && wasFull && last && compareRecords(record, last) > 0) return 'reload';
+    if (!existing && wasFull && last && compareRecords(record, last) > 0) return 'unchanged';
+    const position = rest.findIndex((e) => compareRecords(record, e) < 0);
+    const next = [...rest];
+    next.splice(position < 0 ? next.length : position, 0, record);
+    this.entries = next.slice(0, this.size);
+    this.version += 1;
+    return 'changed';
+  }
+
+  /** The first `limit` entries with their ranks. */
+  snapshot(limit = this.size): LeaderboardEntry[] {
+    return this.entries.slice(0, limit).map((e, i) => ({ rank: i + 1, user_id: e.userId, score: e.score }));
+  }
+
+  /** The rank of a record that is in the cache, else undefined. */
+  rankOf(record: ScoreRecord): number | undefined {
+    const index = this.entries.findIndex((e) => e.userId === record.userId && e.score === record.score);
+    return index >= 0 ? index + 1 : undefined;
+  }
+
+  /** True when the cache holds every stored score (fewer users than N). */
+  get complete(): boolean {
+    return this.entries.length < this.size;
+  }
+}

@@ -1,0 +1,44 @@
+import { MESSAGES } from '../../shared/messages.js';
+
+/** Why a request was refused; also the `kind` of its security event. */
+export type RefusalKind =
+  | 'invalid_input'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'score_rule'
+  | 'rate_limited'
+  | 'unavailable';
+
+/** An expected refusal: never a bug, always a clear message and a precise status. */
+export interface Refusal {
+  readonly kind: RefusalKind;
+  readonly status: 400 | 401 | 403 | 409 | 413 | 422 | 429 | 503;
+  readonly message: string;
+  /** Whole seconds, for 429. */
+  readonly retryAfter?: number;
+}
+
+const STATUS: Record<RefusalKind, Refusal['status']> = {
+  invalid_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  conflict: 409,
+  payload_too_large: 413,
+  score_rule: 422,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+/** Builds a refusal of the given kind. */
+export function refuse(kind: RefusalKind, message: string, retryAfter?: number): Refusal {
+  return retryAfter === undefined
+    ? { kind, status: STATUS[kind], message }
+    : { kind, status: STATUS[kind], message, retryAfter };
+}
+
+/** The spec's literal 400. */
+export const INVALID_INPUT = refuse('invalid_input', MESSAGES.badRequest);
+/** The spec's literal 401. */
+export const UNAUTHORIZED = refuse('unauthorized', MESSAGES.unauthorized);

@@ -1,0 +1,63 @@
+import type { DecreasePolicy } from '../config/config.js';
+import type { Judge, PriorAction, ScoreRecord, UpdateCommand, Verdict } from '../storage/storage.js';
+import { refuse } from './refusal.js';
+
+/** The configured bounds of a score update. */
+export interface ScoreRules {
+  readonly max: number;
+  readonly maxGain: number;
+  readonly decrease: DecreasePolicy;
+}
+
+const APPLY: Verdict = { kind: 'apply' };
+const REPLAY: Verdict = { kind: 'replay' };
+
+function replayVerdict(command: UpdateCommand, prior: PriorAction): Verdict {
+  if (prior.userId === command.userId && prior.newScore === command.newScore) return REPLAY;
+  return {
+    kind: 'refuse',
+    refusal: refuse('conflict', `action_id ${JSON.stringify(command.actionId)} was already used with a different payload`),
+  };
+}
+
+function ruleRefusal(message: string): Verdict {
+  return { kind: 'refuse', refusal: refuse('score_rule', message) };
+}
+
+/**
+ * Decides an update from the stored state. `canDecrease` says whether this caller may
+ * lower a score under the configured policy.
+ */
+export function judgeUpdate(
+  rules: ScoreRules,
+  canDecrease: boolean,
+  command: UpdateCommand,
+  current: ScoreRecord | undefined,
+  prior: PriorAction | undefined,
+): Verdict {
+  if (prior) return replayVerdict(command, prior);
+  if (command.newScore > rules.max) {
+    return ruleRefusal(`new_score must be at most ${rules.max}`);
+  }
+  const previous = current?.score ?? 0;
+  if (command.newScore < previous && !canDecrease) {
+    return ruleRefusal(`new_score ${command.newScore} is lower than the current score ${previous}; scores may not decrease`);
+  }
+  if (command.newScore - previous > rules.maxGain) {
+    return ruleRefusal(
+      `new_score ${command.newScore} raises the score by ${command.newScore - previous}; one update may raise it by at most ${rules.maxGain}`,
+    );
+  }
+  return APPLY;
+}
+
+/** Whether a caller may lower a score, under the configured policy. */
+export function mayDecrease(policy: DecreasePolicy, isService: boolean): boolean {
+  return policy === 'always' || (policy === 'service' && isService);
+}
+
+/** Binds the rules and the caller's rights into the judge the storage calls. */
+export function judgeFor(rules: ScoreRules, isService: boolean): Judge {
+  const canDecrease = mayDecrease(rules.decrease, isService);
+  return (command, current, prior) => judgeUpdate(rules, canDecrease, command, current, prior);
+}

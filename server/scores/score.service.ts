@@ -1,0 +1,87 @@
+import type { UpdateScoreInput } from '../../shared/schemas.js';
+import { hasRole, ROLE_SERVICE, type Principal } from '../auth/principal.js';
+import type { LeaderboardService } from '../leaderboard/leaderboard.service.js';
+import type { RequestOrigin, SecurityAudit } from '../security/security-audit.js';
+import { StorageUnavailableError, type ScoreRecord, type Storage } from '../storage/storage.js';
+import { refuse, type Refusal } from './refusal.js';
+import { judgeFor, type ScoreRules } from './score.rules.js';
+
+/** A committed (or replayed) update. */
+export interface ScoreUpdate {
+  readonly record: ScoreRecord;
+  readonly previousScore: number;
+  readonly applied: boolean;
+}
+
+/** Either the value, or the refusal the caller answers with. */
+export type Result<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
+
+/** Where the request came from, for the audit trail. */
+export interface RequestMeta {
+  readonly ip: string | null;
+  readonly requestId?: string;
+}
+
+/** Dependencies of the score service. */
+export interface ScoreServiceDeps {
+  storage: Storage;
+  leaderboard: LeaderboardService;
+  audit: SecurityAudit;
+  rules: ScoreRules;
+}
+
+/**
+ * The one place a score changes. `POST /update-score` and `scores.update` both call
+ * `update`: one set of rules, one code path, two adapters.
+ */
+export class ScoreService {
+  private readonly judgeForUser;
+  private readonly judgeForService;
+
+  constructor(private readonly deps: ScoreServiceDeps) {
+    this.judgeForUser = judgeFor(deps.rules, false);
+    this.judgeForService = judgeFor(deps.rules, true);
+  }
+
+  /** Authorizes, applies the score rules, commits, and updates the leaderboard. */
+  async update(principal: Principal, input: UpdateScoreInput, meta: RequestMeta): Promise<Result<ScoreUpdate>> {
+    const isService = hasRole(principal, ROLE_SERVICE);
+    const origin = { subject: principal.subject, ip: meta.ip, userId: input.user_id, requestId: meta.requestId };
+    if (!isService && principal.subject !== input.user_id) {
+      return this.refused(refuse('forbidden', 'This token may only update the score of its own user'), origin);
+    }
+    const command = {
+      userId: input.user_id,
+      actionId: input.action_id,
+      newScore: input.new_score,
+      subject: principal.subject,
+      ip: meta.ip,
+    };
+    let outcome;
+    try {
+      outcome = await this.deps.storage.applyUpdate(
+        command,
+        isService ? this.judgeForService : this.judgeForUser,
+      );
+    } catch (error) {
+      if (!(error instanceof StorageUnavailableError)) throw error;
+      return this.refused(refuse('unavailable', 'Storage is unavailable; the score was not updated'), origin, true);
+    }
+    if (outcome.kind === 'refused') return this.refused(outcome.refusal, origin, true);
+    if (outcome.kind === 'applied') await this.deps.leaderboard.record(outcome.record);
+    return {
+      ok: true,
+      value: { record: outcome.record, previousScore: outcome.previousScore, applied: outcome.kind === 'applied' },
+    };
+  }
+
+  /** Records a refusal decided before the service (bad token, bad input) and returns it. */
+  async refuseRequest(refusal: Refusal, origin: RequestOrigin): Promise<Result<never>> {
+    return this.refused(refusal, origin);
+  }
+
+  private async refused(refusal: Refusal, origin: RequestOrigin, stored = false): Promise<Result<never>> {
+    await this.deps.audit.record(refusal, origin, stored);
+    return { ok: false, refusal };
+  }
+}
