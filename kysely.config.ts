@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { SqliteDialect } from 'kysely';
 import { defineConfig } from 'kysely-ctl';
 import { loadConfig } from './server/config/config.js';
-import { MIGRATIONS_FOLDER } from './server/storage/migrate.js';
+import { MIGRATIONS_FOLDER, migrationProvider } from './server/storage/migrate.js';
 
 // The same configuration and the same migrations folder the server applies at start.
 const { databaseUrl } = loadConfig();
@@ -15,5 +15,5 @@ if (databaseUrl !== ':memory:') mkdirSync(dirname(databaseUrl), { recursive: tru
 
 export default defineConfig({
   dialect: new SqliteDialect({ database: new BetterSqlite3(databaseUrl) }),
-  migrations: { migrationFolder: MIGRATIONS_FOLDER },
+  migrations: { migrationFolder: MIGRATIONS_FOLDER, provider: migrationProvider },
 });

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as initialSchema from './2026_11_27_0001_initial_schema.js';
+
+/**
+ * Every migration, by name, in order. Imported statically so the same list works under
+ * tsx, vitest, a bundle and kysely-ctl. Add each new migration file here.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026_11_27_0001_initial_schema': initialSchema,
+};
