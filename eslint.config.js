@@ -11,7 +11,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read configuration through server/config/config.ts.' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read configuration through server/config/config.ts.',
+        },
       ],
     },
   },

@@ -9,7 +9,9 @@ import { MIGRATIONS_FOLDER, migrationProvider } from './server/storage/migrate.j
 // The same configuration and the same migrations folder the server applies at start.
 const { databaseUrl } = loadConfig();
 if (/^postgres/i.test(databaseUrl)) {
-  throw new Error('npm run migrate handles the SQLite default; PostgreSQL is migrated by the server at start');
+  throw new Error(
+    'npm run migrate handles the SQLite default; PostgreSQL is migrated by the server at start',
+  );
 }
 if (databaseUrl !== ':memory:') mkdirSync(dirname(databaseUrl), { recursive: true });
 

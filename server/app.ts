@@ -23,7 +23,10 @@ export interface App {
 }
 
 /** Wires config → storage → services → HTTP. Nothing here reads the environment. */
-export async function createApp(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<App> {
+export async function createApp(
+  config: Config,
+  logger: Logger = createLogger(config.logLevel),
+): Promise<App> {
   const authenticator = new Authenticator(createTokenVerifier(verificationKey(config.jwt), config.jwt));
   const storage = await openStorage(config.databaseUrl);
   const leaderboard = new LeaderboardService(storage, config.leaderboardSize);

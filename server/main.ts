@@ -31,7 +31,9 @@ try {
 const port = await app.listen();
 logger.info({ port, host: config.host, database: config.databaseUrl }, 'Scoreboard is listening');
 if (config.env !== 'production') {
-  const where = createdSecret ? 'generated a development JWT secret in' : 'using the development JWT secret in';
+  const where = createdSecret
+    ? 'generated a development JWT secret in'
+    : 'using the development JWT secret in';
   process.stdout.write(
     `\nScoreboard: http://${config.host}:${port}  (${where} ${config.dataDir})\n` +
       `Mint a token:  npm run token -- alice            (or: npm run token -- game-server --role service)\n\n`,

@@ -39,7 +39,8 @@ if (values.help) {
 const [subject, ...extra] = positionals;
 if (!subject || extra.length > 0) fail('Name exactly one user.');
 const ttl = values.ttl ?? '1h';
-if (!/^\d+$/.test(ttl) && !/^\d+(ms|s|m|h|d|w|y)$/.test(ttl)) fail(`--ttl ${ttl} is not a duration like 3600, 30m or 1h.`);
+if (!/^\d+$/.test(ttl) && !/^\d+(ms|s|m|h|d|w|y)$/.test(ttl))
+  fail(`--ttl ${ttl} is not a duration like 3600, 30m or 1h.`);
 
 try {
   const { config } = withDevelopmentSecret(loadConfig());

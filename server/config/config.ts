@@ -2,9 +2,12 @@ import { z } from 'zod';
 import { SCORE_CEILING } from '../../shared/schemas.js';
 
 const integer = (min: number, max: number) =>
-  z.coerce
-    .number({ error: `expects an integer from ${min} to ${max}` })
-    .pipe(z.int({ error: `expects an integer from ${min} to ${max}` }).min(min).max(max));
+  z.coerce.number({ error: `expects an integer from ${min} to ${max}` }).pipe(
+    z
+      .int({ error: `expects an integer from ${min} to ${max}` })
+      .min(min)
+      .max(max),
+  );
 
 const optionalText = z
   .string()
@@ -23,9 +26,7 @@ const envSchema = z.object({
       error: 'expects a SQLite file path or a postgres:// URL',
     })
     .default('./data/scoreboard.db'),
-  JWT_SECRET: optionalText.pipe(
-    z.string().min(32, { error: 'expects at least 32 characters' }).optional(),
-  ),
+  JWT_SECRET: optionalText.pipe(z.string().min(32, { error: 'expects at least 32 characters' }).optional()),
   JWT_PUBLIC_KEY: optionalText,
   JWT_ISSUER: optionalText,
   JWT_AUDIENCE: optionalText,
@@ -42,9 +43,7 @@ const envSchema = z.object({
       error: 'expects one of fatal, error, warn, info, debug, trace, silent',
     })
     .default('info'),
-  REDIS_URL: optionalText.pipe(
-    z.url({ protocol: /^rediss?$/, error: 'expects a redis:// URL' }).optional(),
-  ),
+  REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/, error: 'expects a redis:// URL' }).optional()),
   METRICS_TOKEN: optionalText,
 });
 

@@ -27,7 +27,10 @@ export function createHttpApp(services: AppServices, extra: ExtraRoutes = {}): R
     onError: ({ error, path, req, ctx }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
         services.logger.error({ err: error.cause ?? error, path }, 'tRPC procedure failed');
-      } else if (path === 'scores.update' && (error.code === 'BAD_REQUEST' || error.code === 'PAYLOAD_TOO_LARGE')) {
+      } else if (
+        path === 'scores.update' &&
+        (error.code === 'BAD_REQUEST' || error.code === 'PAYLOAD_TOO_LARGE')
+      ) {
         const kind = error.code === 'BAD_REQUEST' ? 'invalid_input' : 'payload_too_large';
         void services.scores.refuseRequest(refuse(kind, error.message.slice(0, 200)), {
           subject: Authenticator.unverifiedSubject(req.headers.authorization),
@@ -54,9 +57,14 @@ export function createHttpApp(services: AppServices, extra: ExtraRoutes = {}): R
     if (!route) return sendJson(res, 404, { status: 'error', message: 'Not found' });
     const handler = route[req.method as 'GET' | 'POST'];
     if (!handler) {
-      return sendJson(res, 405, { status: 'error', message: `Method ${req.method} is not allowed here` }, {
-        allow: Object.keys(route).join(', '),
-      });
+      return sendJson(
+        res,
+        405,
+        { status: 'error', message: `Method ${req.method} is not allowed here` },
+        {
+          allow: Object.keys(route).join(', '),
+        },
+      );
     }
     Promise.resolve(handler(req, res, url)).catch((error: unknown) => {
       services.logger.error({ err: error, path: url.pathname }, 'request failed');

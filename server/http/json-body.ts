@@ -4,10 +4,7 @@ import type { IncomingMessage } from 'node:http';
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 export type BodyResult =
-  | { kind: 'ok'; value: unknown }
-  | { kind: 'too_large' }
-  | { kind: 'malformed' }
-  | { kind: 'aborted' };
+  { kind: 'ok'; value: unknown } | { kind: 'too_large' } | { kind: 'malformed' } | { kind: 'aborted' };
 
 /** Reads the whole body, up to the limit, and parses it as JSON. */
 export function readJsonBody(req: IncomingMessage, limit = BODY_LIMIT_BYTES): Promise<BodyResult> {

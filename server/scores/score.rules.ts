@@ -16,7 +16,10 @@ function replayVerdict(command: UpdateCommand, prior: PriorAction): Verdict {
   if (prior.userId === command.userId && prior.newScore === command.newScore) return REPLAY;
   return {
     kind: 'refuse',
-    refusal: refuse('conflict', `action_id ${JSON.stringify(command.actionId)} was already used with a different payload`),
+    refusal: refuse(
+      'conflict',
+      `action_id ${JSON.stringify(command.actionId)} was already used with a different payload`,
+    ),
   };
 }
 
@@ -41,7 +44,9 @@ export function judgeUpdate(
   }
   const previous = current?.score ?? 0;
   if (command.newScore < previous && !canDecrease) {
-    return ruleRefusal(`new_score ${command.newScore} is lower than the current score ${previous}; scores may not decrease`);
+    return ruleRefusal(
+      `new_score ${command.newScore} is lower than the current score ${previous}; scores may not decrease`,
+    );
   }
   if (command.newScore - previous > rules.maxGain) {
     return ruleRefusal(

@@ -44,11 +44,23 @@ export class ScoreService {
   }
 
   /** Authorizes, applies the score rules, commits, and updates the leaderboard. */
-  async update(principal: Principal, input: UpdateScoreInput, meta: RequestMeta): Promise<Result<ScoreUpdate>> {
+  async update(
+    principal: Principal,
+    input: UpdateScoreInput,
+    meta: RequestMeta,
+  ): Promise<Result<ScoreUpdate>> {
     const isService = hasRole(principal, ROLE_SERVICE);
-    const origin = { subject: principal.subject, ip: meta.ip, userId: input.user_id, requestId: meta.requestId };
+    const origin = {
+      subject: principal.subject,
+      ip: meta.ip,
+      userId: input.user_id,
+      requestId: meta.requestId,
+    };
     if (!isService && principal.subject !== input.user_id) {
-      return this.refused(refuse('forbidden', 'This token may only update the score of its own user'), origin);
+      return this.refused(
+        refuse('forbidden', 'This token may only update the score of its own user'),
+        origin,
+      );
     }
     const command = {
       userId: input.user_id,
@@ -65,13 +77,21 @@ export class ScoreService {
       );
     } catch (error) {
       if (!(error instanceof StorageUnavailableError)) throw error;
-      return this.refused(refuse('unavailable', 'Storage is unavailable; the score was not updated'), origin, true);
+      return this.refused(
+        refuse('unavailable', 'Storage is unavailable; the score was not updated'),
+        origin,
+        true,
+      );
     }
     if (outcome.kind === 'refused') return this.refused(outcome.refusal, origin, true);
     if (outcome.kind === 'applied') await this.deps.leaderboard.record(outcome.record);
     return {
       ok: true,
-      value: { record: outcome.record, previousScore: outcome.previousScore, applied: outcome.kind === 'applied' },
+      value: {
+        record: outcome.record,
+        previousScore: outcome.previousScore,
+        applied: outcome.kind === 'applied',
+      },
     };
   }
 

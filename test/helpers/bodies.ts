@@ -2,7 +2,8 @@
 
 /** The spec's three literal bodies, byte for byte. */
 export const SUCCESS_BODY = '{"status":"success","message":"Score updated successfully"}';
-export const BAD_REQUEST_BODY = '{"status":"error","message":"Invalid input data or missing required fields."}';
+export const BAD_REQUEST_BODY =
+  '{"status":"error","message":"Invalid input data or missing required fields."}';
 export const UNAUTHORIZED_BODY =
   '{"status":"error","message":"Unauthorized access. Invalid or missing authentication token"}';
 

@@ -16,7 +16,11 @@ export interface TestServer {
   /** Reads the stored state directly from the database file. */
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[];
   /** POSTs JSON (or a raw string) to a path. */
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: string; headers: Headers }>;
+  post(
+    path: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: string; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -34,7 +38,10 @@ export function testEnv(dir: string, overrides: Record<string, string> = {}): Re
 }
 
 /** Starts a server in this process; `dir` reuses an existing data folder (restart tests). */
-export async function startTestServer(overrides: Record<string, string> = {}, dir?: string): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Record<string, string> = {},
+  dir?: string,
+): Promise<TestServer> {
   const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'scoreboard-test-'));
   const env = testEnv(dataDir, overrides);
   const config = loadConfig(env);
@@ -52,7 +59,12 @@ export async function startTestServer(overrides: Record<string, string> = {}, di
       const res = await fetch(url + path, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
+        body:
+          typeof body === 'string'
+            ? body
+            : body instanceof Uint8Array
+              ? Buffer.from(body)
+              : JSON.stringify(body),
       });
       return { status: res.status, body: await res.text(), headers: res.headers };
     },

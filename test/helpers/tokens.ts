@@ -8,11 +8,15 @@ export function tokenFor(
   subject: string,
   options: { roles?: string[]; secret?: string; expiresIn?: number; payload?: Record<string, unknown> } = {},
 ): string {
-  return jwt.sign({ ...(options.roles ? { roles: options.roles } : {}), ...options.payload }, options.secret ?? TEST_SECRET, {
-    algorithm: 'HS256',
-    subject,
-    expiresIn: options.expiresIn ?? 3600,
-  });
+  return jwt.sign(
+    { ...(options.roles ? { roles: options.roles } : {}), ...options.payload },
+    options.secret ?? TEST_SECRET,
+    {
+      algorithm: 'HS256',
+      subject,
+      expiresIn: options.expiresIn ?? 3600,
+    },
+  );
 }
 
 /** A service-role token (a trusted game server). */

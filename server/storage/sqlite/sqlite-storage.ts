@@ -4,14 +4,7 @@ import { dirname } from 'node:path';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from '../database.js';
 import { migrateToLatest } from '../migrate.js';
-import type {
-  Judge,
-  ScoreRecord,
-  SecurityEvent,
-  Storage,
-  UpdateCommand,
-  UpdateOutcome,
-} from '../storage.js';
+import type { Judge, ScoreRecord, SecurityEvent, Storage, UpdateCommand, UpdateOutcome } from '../storage.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { WriteBatcher, type CommitObserver } from './write-batcher.js';
 
@@ -67,8 +60,7 @@ export class SqliteStorage implements Storage {
   private applyNow(command: UpdateCommand, judge: Judge): UpdateOutcome {
     const s = this.statements;
     const priorRow = s.priorAction.get(command.actionId) as
-      | { user_id: string; previous_score: number; new_score: number }
-      | undefined;
+      { user_id: string; previous_score: number; new_score: number } | undefined;
     const currentRow = s.currentScore.get(command.userId) as ScoreRowLite | undefined;
     const current = currentRow && toRecord(currentRow);
     const prior = priorRow && {
@@ -114,7 +106,14 @@ export class SqliteStorage implements Storage {
   }
 
   private insertSecurityEvent(event: SecurityEvent, now: number): void {
-    this.statements.appendSecurityEvent.run(event.kind, event.subject, event.ip, event.userId, event.reason, now);
+    this.statements.appendSecurityEvent.run(
+      event.kind,
+      event.subject,
+      event.ip,
+      event.userId,
+      event.reason,
+      now,
+    );
   }
 
   recordSecurityEvent(event: SecurityEvent): Promise<void> {

@@ -20,7 +20,9 @@ export type CommitObserver = (size: number, seconds: number) => void;
 export class WriteBatcher {
   private queue: Job[] = [];
   private scheduled = false;
-  private readonly commitBatch: (jobs: Job[]) => Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
+  private readonly commitBatch: (
+    jobs: Job[],
+  ) => Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
 
   constructor(
     db: BetterSqlite3.Database,

@@ -1,0 +1,113 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { errorBody } from '../helpers/bodies.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { serviceToken } from '../helpers/tokens.js';
+
+let server: TestServer;
+afterEach(() => server?.close());
+
+const service = () => ({ authorization: `Bearer ${serviceToken()}` });
+const set = (user: string, action: string, score: number) =>
+  server.post('/update-score', { user_id: user, action_id: action, new_score: score }, service());
+const leaderboard = async (query = '') => {
+  const res = await fetch(`${server.url}/leaderboard${query}`);
+  return { status: res.status, body: await res.json() };
+};
+
+describe('GET /leaderboard', () => {
+  it('answers an empty board before any score', async () => {
+    server = await startTestServer();
+    expect(await leaderboard()).toEqual({ status: 200, body: { entries: [] } });
+  });
+
+  it('orders by score and breaks ties by who reached the score first', async () => {
+    server = await startTestServer();
+    await set('zed', 'z1', 50);
+    await set('amy', 'a1', 50);
+    await set('bob', 'b1', 70);
+    await set('amy', 'a2', 50); // same score again: amy keeps her original moment
+    expect((await leaderboard()).body).toEqual({
+      entries: [
+        { rank: 1, user_id: 'bob', score: 70 },
+        { rank: 2, user_id: 'zed', score: 50 },
+        { rank: 3, user_id: 'amy', score: 50 },
+      ],
+    });
+  });
+
+  it('keeps only the top N in the cache and reads beyond it from the database', async () => {
+    server = await startTestServer({ LEADERBOARD_SIZE: '3' });
+    for (let i = 1; i <= 6; i++) await set(`u${i}`, `a${i}`, i * 10);
+    expect((await leaderboard()).body.entries.map((e: { user_id: string }) => e.user_id)).toEqual([
+      'u6',
+      'u5',
+      'u4',
+    ]);
+    const deep = (await leaderboard('?limit=5')).body;
+    expect(deep.entries).toEqual([
+      { rank: 1, user_id: 'u6', score: 60 },
+      { rank: 2, user_id: 'u5', score: 50 },
+      { rank: 3, user_id: 'u4', score: 40 },
+      { rank: 4, user_id: 'u3', score: 30 },
+      { rank: 5, user_id: 'u2', score: 20 },
+    ]);
+  });
+
+  it('reloads the top N when an allowed decrease drops a leader below the cut', async () => {
+    server = await startTestServer({ LEADERBOARD_SIZE: '2', SCORE_ALLOW_DECREASE: 'true' });
+    await set('a', 'a1', 30);
+    await set('b', 'b1', 20);
+    await set('c', 'c1', 10);
+    await set('a', 'a2', 5);
+    expect((await leaderboard()).body.entries).toEqual([
+      { rank: 1, user_id: 'b', score: 20 },
+      { rank: 2, user_id: 'c', score: 10 },
+    ]);
+  });
+
+  it('loads the top N from the database at start', async () => {
+    server = await startTestServer();
+    await set('alice', 'a1', 40);
+    const dir = server.dir;
+    await server.app.close();
+    server = await startTestServer({}, dir);
+    expect((await leaderboard()).body).toEqual({ entries: [{ rank: 1, user_id: 'alice', score: 40 }] });
+  });
+
+  it.each(['?limit=0', '?limit=101', '?limit=abc', '?limit=1.5', '?limit=', '?other=1'])(
+    'refuses %s with 400',
+    async (query) => {
+      server = await startTestServer();
+      expect(await leaderboard(query)).toEqual({
+        status: 400,
+        body: JSON.parse(errorBody('limit must be an integer from 1 to 100')),
+      });
+    },
+  );
+
+  it('accepts limits 1 and 100', async () => {
+    server = await startTestServer();
+    await set('alice', 'a1', 40);
+    await set('bob', 'b1', 30);
+    expect((await leaderboard('?limit=1')).body.entries).toEqual([{ rank: 1, user_id: 'alice', score: 40 }]);
+    expect((await leaderboard('?limit=100')).body.entries).toHaveLength(2);
+  });
+});
+
+describe('health', () => {
+  it('answers /healthz and /readyz while the database answers', async () => {
+    server = await startTestServer();
+    const health = await fetch(`${server.url}/healthz`);
+    const ready = await fetch(`${server.url}/readyz`);
+    expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
+  });
+
+  it('answers /readyz with 503 once the database is closed', async () => {
+    server = await startTestServer();
+    await server.app.services.storage.close();
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'error', message: 'Database is not answering' });
+  });
+});

@@ -1,0 +1,119 @@
+import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppRouter } from '../../server/trpc/routers/_app.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { serviceToken, tokenFor } from '../helpers/tokens.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+const client = (token?: string) =>
+  createTRPCClient<AppRouter>({
+    links: [
+      httpLink({
+        url: `${server.url}/trpc`,
+        headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
+      }),
+    ],
+  });
+
+async function codeOf(promise: Promise<unknown>): Promise<[string | undefined, number | undefined, string]> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof TRPCClientError)) throw new Error('expected a TRPCClientError');
+  return [error.data?.code, error.data?.httpStatus, error.message];
+}
+
+describe('tRPC scores.update', () => {
+  it('returns the committed score, previous score, rank and applied', async () => {
+    const result = await client(tokenFor('alice')).scores.update.mutate({
+      user_id: 'alice',
+      action_id: 't1',
+      new_score: 40,
+    });
+    expect(result).toEqual({ user_id: 'alice', score: 40, previous_score: 0, rank: 1, applied: true });
+    const second = await client(tokenFor('bob')).scores.update.mutate({
+      user_id: 'bob',
+      action_id: 't2',
+      new_score: 30,
+    });
+    expect(second).toEqual({ user_id: 'bob', score: 30, previous_score: 0, rank: 2, applied: true });
+  });
+
+  it('answers a replay with applied false and the current score', async () => {
+    const c = client(tokenFor('alice'));
+    await c.scores.update.mutate({ user_id: 'alice', action_id: 't3', new_score: 50 });
+    const replay = await c.scores.update.mutate({ user_id: 'alice', action_id: 't1', new_score: 40 });
+    expect(replay).toEqual({ user_id: 'alice', score: 50, previous_score: 0, rank: 1, applied: false });
+  });
+
+  it('shares the REST rules: the same action_id used over REST replays over tRPC', async () => {
+    await server.post(
+      '/update-score',
+      { user_id: 'carol', action_id: 'rest-1', new_score: 5 },
+      { authorization: `Bearer ${serviceToken()}` },
+    );
+    const replay = await client(serviceToken()).scores.update.mutate({
+      user_id: 'carol',
+      action_id: 'rest-1',
+      new_score: 5,
+    });
+    expect(replay.applied).toBe(false);
+  });
+
+  it('refuses a missing token with UNAUTHORIZED and the spec message', async () => {
+    expect(
+      await codeOf(client().scores.update.mutate({ user_id: 'alice', action_id: 'x', new_score: 1 })),
+    ).toEqual(['UNAUTHORIZED', 401, 'Unauthorized access. Invalid or missing authentication token']);
+  });
+
+  it('refuses another user with FORBIDDEN', async () => {
+    const [code, status] = await codeOf(
+      client(tokenFor('mallory')).scores.update.mutate({ user_id: 'alice', action_id: 'x', new_score: 999 }),
+    );
+    expect([code, status]).toEqual(['FORBIDDEN', 403]);
+  });
+
+  it('refuses a score rule with UNPROCESSABLE_CONTENT and a conflict with CONFLICT', async () => {
+    const c = client(tokenFor('dave'));
+    expect(
+      (await codeOf(c.scores.update.mutate({ user_id: 'dave', action_id: 'd1', new_score: 5000 })))[0],
+    ).toBe('UNPROCESSABLE_CONTENT');
+    await c.scores.update.mutate({ user_id: 'dave', action_id: 'd2', new_score: 5 });
+    expect(
+      (await codeOf(c.scores.update.mutate({ user_id: 'dave', action_id: 'd2', new_score: 6 })))[0],
+    ).toBe('CONFLICT');
+  });
+
+  it('refuses invalid input with BAD_REQUEST and records it', async () => {
+    const bad = { user_id: 'erin', action_id: 'e1', new_score: 1.5 };
+    const [code, status] = await codeOf(client(tokenFor('erin')).scores.update.mutate(bad));
+    expect([code, status]).toEqual(['BAD_REQUEST', 400]);
+    expect(server.query('select * from scores where user_id = ?', 'erin')).toEqual([]);
+    const events = server.query<{ kind: string }>(
+      "select kind from security_events where kind = 'invalid_input'",
+    );
+    expect(events.length).toBe(1);
+  });
+});
+
+describe('tRPC leaderboard.top', () => {
+  it('is public and answers the same entries as GET /leaderboard', async () => {
+    const viaTrpc = await client().leaderboard.top.query({ limit: 2 });
+    const viaRest = await (await fetch(`${server.url}/leaderboard?limit=2`)).json();
+    expect(viaTrpc).toEqual(viaRest);
+    expect(viaTrpc.entries[0]).toEqual({ rank: 1, user_id: 'alice', score: 50 });
+  });
+
+  it('speaks plain JSON on the wire, so any HTTP client can call it', async () => {
+    const res = await fetch(`${server.url}/trpc/leaderboard.top?input=${encodeURIComponent('{"limit":1}')}`);
+    expect(await res.json()).toEqual({
+      result: { data: { entries: [{ rank: 1, user_id: 'alice', score: 50 }] } },
+    });
+  });
+});
