@@ -1,6 +1,7 @@
 import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config/config.js';
 import type { LeaderboardService } from './leaderboard/leaderboard.service.js';
+import type { LiveLeaderboard } from './leaderboard/live-leaderboard.js';
 import type { Logger } from './observability/logger.js';
 import type { ScoreService } from './scores/score.service.js';
 import type { SecurityAudit } from './security/security-audit.js';
@@ -15,4 +16,5 @@ export interface AppServices {
   readonly audit: SecurityAudit;
   readonly scores: ScoreService;
   readonly leaderboard: LeaderboardService;
+  readonly live: LiveLeaderboard;
 }

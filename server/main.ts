@@ -3,10 +3,10 @@ import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { withDevelopmentSecret } from './config/dev-secret.js';
 import { createLogger } from './observability/logger.js';
 
-function startupConfig(): { config: Config; createdSecret: boolean } {
+function startupConfig(): { config: Config; createdSecret: boolean; devSecret: boolean } {
   try {
-    const { config, created } = withDevelopmentSecret(loadConfig());
-    return { config, createdSecret: created };
+    const { config, created, fromDataDir } = withDevelopmentSecret(loadConfig());
+    return { config, createdSecret: created, devSecret: fromDataDir };
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -16,7 +16,7 @@ function startupConfig(): { config: Config; createdSecret: boolean } {
   }
 }
 
-const { config, createdSecret } = startupConfig();
+const { config, createdSecret, devSecret } = startupConfig();
 const logger = createLogger(config.logLevel);
 let app;
 try {
@@ -30,11 +30,12 @@ try {
 }
 const port = await app.listen();
 logger.info({ port, host: config.host, database: config.databaseUrl }, 'Scoreboard is listening');
-if (config.env !== 'production') {
+if (devSecret) {
+  // For people, on stderr: stdout carries only JSON log lines.
   const where = createdSecret
     ? 'generated a development JWT secret in'
     : 'using the development JWT secret in';
-  process.stdout.write(
+  process.stderr.write(
     `\nScoreboard: http://${config.host}:${port}  (${where} ${config.dataDir})\n` +
       `Mint a token:  npm run token -- alice            (or: npm run token -- game-server --role service)\n\n`,
   );

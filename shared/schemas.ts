@@ -58,3 +58,13 @@ export interface LeaderboardEntry {
 export interface Leaderboard {
   entries: LeaderboardEntry[];
 }
+
+/** Input of the `leaderboard.live` subscription; `lastEventId` resumes after a reconnect. */
+export const liveQuerySchema = z.strictObject({
+  limit: z.int().min(1).max(LEADERBOARD_LIMIT_MAX).optional(),
+  lastEventId: z
+    .string()
+    .regex(/^\d{1,15}$/)
+    .nullish(),
+});
+export type LiveQuery = z.infer<typeof liveQuerySchema>;

@@ -1,13 +1,23 @@
 import { z } from 'zod';
 import { SCORE_CEILING } from '../../shared/schemas.js';
 
-const integer = (min: number, max: number) =>
-  z.coerce.number({ error: `expects an integer from ${min} to ${max}` }).pipe(
+// An empty variable counts as unset, so `PORT=` in a compose file means the default.
+const unsetIfEmpty = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const integer = (min: number, max: number) => {
+  const error = `expects an integer from ${min} to ${max}`;
+  return z.preprocess(
+    unsetIfEmpty,
     z
-      .int({ error: `expects an integer from ${min} to ${max}` })
-      .min(min)
-      .max(max),
+      .string({ error })
+      .trim()
+      .regex(/^\d+$/, { error })
+      .transform(Number)
+      .pipe(z.int({ error }).min(min, { error }).max(max, { error }))
+      .optional(),
   );
+};
 
 const optionalText = z
   .string()
@@ -16,9 +26,20 @@ const optionalText = z
   .optional();
 
 const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  NODE_ENV: z.preprocess(
+    unsetIfEmpty,
+    z
+      .enum(['development', 'production', 'test'], { error: 'expects development, production or test' })
+      .default('development'),
+  ),
   PORT: integer(0, 65535).default(3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
+  HOST: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9.:-]+$/, { error: 'expects a host name or IP address' })
+      .default('127.0.0.1'),
+  ),
   DATABASE_URL: z
     .string()
     .min(1)
@@ -31,7 +52,7 @@ const envSchema = z.object({
   JWT_ISSUER: optionalText,
   JWT_AUDIENCE: optionalText,
   SCORE_MAX: integer(1, SCORE_CEILING).default(1_000_000_000),
-  SCORE_MAX_GAIN: integer(1, SCORE_CEILING).default(1000),
+  SCORE_MAX_GAIN: integer(1, SCORE_CEILING),
   SCORE_ALLOW_DECREASE: z
     .enum(['true', 'false', 'service'], { error: 'expects true, false or service' })
     .default('false'),
@@ -45,6 +66,24 @@ const envSchema = z.object({
     .default('info'),
   REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/, error: 'expects a redis:// URL' }).optional()),
   METRICS_TOKEN: optionalText,
+  WS_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.string().refine((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o), {
+          error: 'expects a comma-separated list of origins like https://example.com, or *',
+        }),
+      ),
+    ),
+  WS_MAX_BUFFERED_BYTES: integer(1024, 1024 ** 3).default(1024 * 1024),
+  SHUTDOWN_GRACE_MS: integer(0, 60_000).default(1000),
 });
 
 /** Who may lower a score: nobody, service-role tokens only, or anyone. */
@@ -74,6 +113,8 @@ export interface Config {
   readonly logLevel: string;
   readonly redisUrl: string | undefined;
   readonly metricsToken: string | undefined;
+  readonly ws: { readonly allowedOrigins: readonly string[]; readonly maxBufferedBytes: number };
+  readonly shutdownGraceMs: number;
 }
 
 /** A configuration value that cannot be used; the message names the variable. */
@@ -113,7 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration: JWT_SECRET expects a secret of at least 32 characters (or set JWT_PUBLIC_KEY) when NODE_ENV=production',
     );
   }
-  if (e.SCORE_MAX_GAIN > e.SCORE_MAX) {
+  const maxGain = e.SCORE_MAX_GAIN ?? Math.min(1000, e.SCORE_MAX);
+  if (maxGain > e.SCORE_MAX) {
     throw new ConfigError('Invalid configuration: SCORE_MAX_GAIN expects a value no larger than SCORE_MAX');
   }
   return Object.freeze({
@@ -130,7 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     score: Object.freeze({
       max: e.SCORE_MAX,
-      maxGain: e.SCORE_MAX_GAIN,
+      maxGain,
       decrease: DECREASE[e.SCORE_ALLOW_DECREASE],
     }),
     rateLimit: Object.freeze({
@@ -141,5 +183,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
     metricsToken: e.METRICS_TOKEN,
+    ws: Object.freeze({
+      allowedOrigins: Object.freeze(e.WS_ALLOWED_ORIGINS),
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+    }),
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   });
 }

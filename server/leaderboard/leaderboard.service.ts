@@ -22,7 +22,8 @@ export class LeaderboardService {
 
   /** Loads the top N from the database; call once before serving. */
   async load(): Promise<void> {
-    this.top.load(await this.storage.topScores(this.size));
+    const asOf = await this.storage.latestSeq();
+    this.top.load(await this.storage.topScores(this.size), asOf);
     this.notify();
   }
 

@@ -13,7 +13,8 @@ export type ApplyResult = 'changed' | 'unchanged' | 'reload';
 
 /**
  * The top N scores, in memory, kept in step with every committed write so that reading
- * (or pushing) the top N never touches the database. `version` rises on every change.
+ * (or pushing) the top N never touches the database. `version` is the ledger sequence of
+ * the latest change, so it only ever rises, across reloads and restarts alike.
  */
 export class TopScores {
   private entries: ScoreRecord[] = [];
@@ -21,10 +22,10 @@ export class TopScores {
 
   constructor(readonly size: number) {}
 
-  /** Replaces the contents with the database's top N. */
-  load(records: readonly ScoreRecord[]): void {
+  /** Replaces the contents with the database's top N, as of ledger sequence `asOf`. */
+  load(records: readonly ScoreRecord[], asOf: number): void {
     this.entries = [...records].sort(compareRecords).slice(0, this.size);
-    this.version += 1;
+    this.version = Math.max(this.version, asOf, ...this.entries.map((e) => e.reachedSeq));
   }
 
   /**
@@ -47,7 +48,7 @@ export class TopScores {
     const next = [...rest];
     next.splice(position < 0 ? next.length : position, 0, record);
     this.entries = next.slice(0, this.size);
-    this.version += 1;
+    this.version = Math.max(this.version, record.reachedSeq);
     return 'changed';
   }
 

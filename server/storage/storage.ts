@@ -67,6 +67,8 @@ export interface Storage {
   recordSecurityEvent(event: SecurityEvent): Promise<void>;
   /** The best `limit` scores, in leaderboard order. */
   topScores(limit: number, offset?: number): Promise<ScoreRecord[]>;
+  /** The sequence of the latest ledger row (0 when empty). */
+  latestSeq(): Promise<number>;
   /** The 1-based leaderboard position of a stored score. */
   rankOf(record: ScoreRecord): Promise<number>;
   /** Resolves when the database answers. */

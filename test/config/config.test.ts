@@ -27,6 +27,14 @@ function configErrorFor(env: Record<string, string>): ConfigError {
 }
 
 describe('loadConfig', () => {
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', SCORE_MAX_GAIN: ' ' }).port).toBe(3000);
+  });
+
+  it('defaults SCORE_MAX_GAIN to SCORE_MAX when SCORE_MAX is below 1000', () => {
+    expect(loadConfig({ SCORE_MAX: '500' }).score).toEqual({ max: 500, maxGain: 500, decrease: 'never' });
+  });
+
   it('uses the documented defaults for an empty environment', () => {
     const config = loadConfig({});
     expect(config).toEqual({
@@ -42,6 +50,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       redisUrl: undefined,
       metricsToken: undefined,
+      ws: { allowedOrigins: [], maxBufferedBytes: 1024 * 1024 },
+      shutdownGraceMs: 1000,
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.jwt)).toBe(true);
@@ -65,6 +75,9 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'warn',
       REDIS_URL: 'redis://cache:6379',
       METRICS_TOKEN: 'metrics',
+      WS_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+      WS_MAX_BUFFERED_BYTES: '65536',
+      SHUTDOWN_GRACE_MS: '250',
     });
     expect(config).toEqual({
       env: 'production',
@@ -79,30 +92,73 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       redisUrl: 'redis://cache:6379',
       metricsToken: 'metrics',
+      ws: { allowedOrigins: ['https://a.example', 'https://b.example'], maxBufferedBytes: 65536 },
+      shutdownGraceMs: 250,
     });
   });
 
+  const PRODUCTION_WITHOUT_SECRET =
+    'Invalid configuration: JWT_SECRET expects a secret of at least 32 characters (or set JWT_PUBLIC_KEY) when NODE_ENV=production';
   it.each([
-    [{ PORT: 'abc' }, 'Invalid configuration: PORT expects an integer from 0 to 65535'],
-    [{ PORT: '70000' }, 'Invalid configuration: PORT expects an integer from 0 to 65535'],
-    [{ SCORE_MAX: '-1' }, 'Invalid configuration: SCORE_MAX expects an integer from 1 to 9007199254740991'],
-    [{ SCORE_MAX: '1.5' }, 'Invalid configuration: SCORE_MAX expects an integer from 1 to 9007199254740991'],
-    [{ SCORE_ALLOW_DECREASE: 'maybe' }, 'Invalid configuration: SCORE_ALLOW_DECREASE expects true, false or service'],
-    [
-      { LOG_LEVEL: 'verbose' },
-      'Invalid configuration: LOG_LEVEL expects one of fatal, error, warn, info, debug, trace, silent',
-    ],
-    [{ JWT_SECRET: 'too-short' }, 'Invalid configuration: JWT_SECRET expects at least 32 characters'],
-    [
-      { NODE_ENV: 'production' },
-      'Invalid configuration: JWT_SECRET expects a secret of at least 32 characters (or set JWT_PUBLIC_KEY) when NODE_ENV=production',
-    ],
-  ])('refuses %j with one line naming the variable', (env, message) => {
-    const error = configErrorFor(env);
+    {
+      setting: 'PORT=abc',
+      variable: 'PORT',
+      message: 'Invalid configuration: PORT expects an integer from 0 to 65535',
+    },
+    {
+      setting: 'PORT=70000',
+      variable: 'PORT',
+      message: 'Invalid configuration: PORT expects an integer from 0 to 65535',
+    },
+    {
+      setting: 'SCORE_MAX=-1',
+      variable: 'SCORE_MAX',
+      message: 'Invalid configuration: SCORE_MAX expects an integer from 1 to 9007199254740991',
+    },
+    {
+      setting: 'SCORE_MAX=1.5',
+      variable: 'SCORE_MAX',
+      message: 'Invalid configuration: SCORE_MAX expects an integer from 1 to 9007199254740991',
+    },
+    {
+      setting: 'SCORE_ALLOW_DECREASE=maybe',
+      variable: 'SCORE_ALLOW_DECREASE',
+      message: 'Invalid configuration: SCORE_ALLOW_DECREASE expects true, false or service',
+    },
+    {
+      setting: 'LOG_LEVEL=verbose',
+      variable: 'LOG_LEVEL',
+      message:
+        'Invalid configuration: LOG_LEVEL expects one of fatal, error, warn, info, debug, trace, silent',
+    },
+    {
+      setting: 'JWT_SECRET=too-short',
+      variable: 'JWT_SECRET',
+      message: 'Invalid configuration: JWT_SECRET expects at least 32 characters',
+    },
+    { setting: 'NODE_ENV=production', variable: 'JWT_SECRET', message: PRODUCTION_WITHOUT_SECRET },
+    {
+      setting: 'NODE_ENV=staging',
+      variable: 'NODE_ENV',
+      message: 'Invalid configuration: NODE_ENV expects development, production or test',
+    },
+    {
+      setting: 'PORT=1e3',
+      variable: 'PORT',
+      message: 'Invalid configuration: PORT expects an integer from 0 to 65535',
+    },
+    {
+      setting: 'WS_ALLOWED_ORIGINS=evil',
+      variable: 'WS_ALLOWED_ORIGINS',
+      message:
+        'Invalid configuration: WS_ALLOWED_ORIGINS expects a comma-separated list of origins like https://example.com, or *',
+    },
+  ])('refuses $setting with one line naming $variable', ({ setting, variable, message }) => {
+    const [name, value] = setting.split('=') as [string, string];
+    const error = configErrorFor({ [name]: value });
     expect(error.message).toBe(message);
-    expect(error.message).not.toContain('\n');
-    const variable = Object.keys(env)[0] === 'NODE_ENV' ? 'JWT_SECRET' : Object.keys(env)[0]!;
     expect(error.message).toContain(variable);
+    expect(error.message).not.toContain('\n');
   });
 });
 
@@ -119,9 +175,8 @@ describe('server start-up with a bad configuration', () => {
     const result = runServerToExit(dir, { NODE_ENV: 'production', JWT_SECRET: undefined });
     expect(result.status).not.toBe(0);
     expect(result.status).not.toBeNull();
-    expect(result.stderr.trimEnd().split('\n')).toEqual([
-      'Invalid configuration: JWT_SECRET expects a secret of at least 32 characters (or set JWT_PUBLIC_KEY) when NODE_ENV=production',
-    ]);
+    expect(result.stderr).toContain('JWT_SECRET');
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(existsSync(join(dir, 'jwt-secret'))).toBe(false);
     expect(existsSync(join(dir, 'scoreboard.db'))).toBe(false);
   });
@@ -155,7 +210,7 @@ describe('development JWT secret', () => {
       JWT_SECRET: TEST_SECRET,
     });
     const result = withDevelopmentSecret(config);
-    expect(result).toEqual({ config, created: false });
+    expect(result).toEqual({ config, created: false, fromDataDir: false });
     expect(existsSync(secretFile())).toBe(false);
   });
 });

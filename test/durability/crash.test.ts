@@ -144,7 +144,9 @@ describe('durability of acknowledged score updates', () => {
     }));
     // Every request was answered before the kill, so the ledger holds exactly the 200s.
     expect(stored.actions).toEqual(acknowledged.map((u) => u.action_id).sort());
-    expect(stored.scores).toEqual([...finals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([user_id, score]) => ({ user_id, score })));
+    expect(stored.scores).toEqual(
+      [...finals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([user_id, score]) => ({ user_id, score })),
+    );
 
     const restarted = await startChildServer(dir, NO_RATE_LIMIT);
     expect(await leaderboard(restarted)).toEqual(ranked(finals));

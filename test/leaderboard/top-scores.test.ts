@@ -26,13 +26,13 @@ describe('TopScores', () => {
 
   it('asks for a reload when a cached user falls below the cut of a full cache', () => {
     const top = new TopScores(2);
-    top.load([rec('a', 30, 1), rec('b', 20, 2)]);
+    top.load([rec('a', 30, 1), rec('b', 20, 2)], 2);
     expect(top.apply(rec('a', 1, 3))).toBe('reload');
   });
 
   it('reorders without a reload when the cache holds every user', () => {
     const top = new TopScores(3);
-    top.load([rec('a', 30, 1), rec('b', 20, 2)]);
+    top.load([rec('a', 30, 1), rec('b', 20, 2)], 2);
     expect(top.apply(rec('a', 1, 3))).toBe('changed');
     expect(top.snapshot().map((e) => e.user_id)).toEqual(['b', 'a']);
   });

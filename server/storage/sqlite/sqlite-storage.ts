@@ -133,6 +133,14 @@ export class SqliteStorage implements Storage {
     return rows.map(toRecord);
   }
 
+  async latestSeq(): Promise<number> {
+    const row = await this.db
+      .selectFrom('score_ledger')
+      .select((eb) => eb.fn.max('id').as('seq'))
+      .executeTakeFirst();
+    return Number(row?.seq ?? 0);
+  }
+
   async rankOf(record: ScoreRecord): Promise<number> {
     const row = await this.db
       .selectFrom('scores')

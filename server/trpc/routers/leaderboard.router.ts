@@ -1,5 +1,18 @@
-import { leaderboardQuerySchema, type Leaderboard } from '../../../shared/schemas.js';
+import { tracked } from '@trpc/server';
+import { leaderboardQuerySchema, liveQuerySchema, type Leaderboard } from '../../../shared/schemas.js';
+import type { LeaderboardSnapshot } from '../../leaderboard/live-leaderboard.js';
 import { publicProcedure, router } from '../trpc.js';
+
+/** What each `leaderboard.live` event carries; its tracked id is `String(version)`. */
+export interface LiveLeaderboardEvent {
+  version: number;
+  entries: LeaderboardSnapshot['entries'][number][];
+}
+
+const sliceOf = (snapshot: LeaderboardSnapshot, limit: number): LiveLeaderboardEvent => ({
+  version: snapshot.version,
+  entries: snapshot.entries.slice(0, limit),
+});
 
 export const leaderboardRouter = router({
   /** The top `limit` (default: the configured size) entries. */
@@ -9,4 +22,37 @@ export const leaderboardRouter = router({
       const limit = input?.limit ?? ctx.services.leaderboard.size;
       return { entries: await ctx.services.leaderboard.entries(limit) };
     }),
+
+  /**
+   * The live top N: the current snapshot on subscribe, then one each time the top N
+   * changes (bursts coalesced). Resuming with `lastEventId` never yields an older snapshot.
+   */
+  live: publicProcedure.input(liveQuerySchema.optional()).subscription(async function* ({
+    ctx,
+    input,
+    signal,
+  }) {
+    const { live, leaderboard } = ctx.services;
+    const limit = Math.min(input?.limit ?? leaderboard.size, leaderboard.size);
+    const abort = signal ?? new AbortController().signal;
+    let seen = input?.lastEventId ? Number(input.lastEventId) : -1;
+    let lastSent = '';
+    const first = live.current();
+    if (first.version > seen || seen < 0) {
+      const event = sliceOf(first, limit);
+      lastSent = JSON.stringify(event.entries);
+      seen = first.version;
+      yield tracked(String(event.version), event);
+    }
+    for (;;) {
+      const snapshot = await live.next(seen, abort);
+      if (!snapshot) return;
+      seen = snapshot.version;
+      const event = sliceOf(snapshot, limit);
+      const body = JSON.stringify(event.entries);
+      if (body === lastSent) continue; // a change below this subscriber's limit
+      lastSent = body;
+      yield tracked(String(event.version), event);
+    }
+  }),
 });

@@ -1,0 +1,102 @@
+import { EventEmitter } from 'node:events';
+import type { LeaderboardEntry } from '../../shared/schemas.js';
+import type { LeaderboardService } from './leaderboard.service.js';
+
+/** One published state of the top N. */
+export interface LeaderboardSnapshot {
+  readonly version: number;
+  readonly entries: readonly LeaderboardEntry[];
+}
+
+/** Longest a change waits before it is pushed while frames are being coalesced. */
+export const COALESCE_MS = 40;
+
+/**
+ * Turns changes of the cached top N into published snapshots, at most one per
+ * `COALESCE_MS`: the first change after a quiet spell goes out at once, later ones in the
+ * same window are folded into one trailing snapshot, so the final state always arrives.
+ */
+export class LiveLeaderboard {
+  private readonly events = new EventEmitter();
+  private latest: LeaderboardSnapshot;
+  private lastPublishedAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly leaderboard: LeaderboardService,
+    private readonly intervalMs = COALESCE_MS,
+  ) {
+    this.events.setMaxListeners(0);
+    this.latest = this.read();
+    this.unsubscribe = leaderboard.onChange(() => this.schedule());
+  }
+
+  /** The state right now (which may be a few ms ahead of the last published snapshot). */
+  current(): LeaderboardSnapshot {
+    return this.read();
+  }
+
+  /**
+   * The latest snapshot newer than `after`: at once if there is one, else the next one
+   * published. Undefined once `signal` aborts. Never queues: a subscriber that falls behind
+   * simply gets the newest state.
+   */
+  next(after: number, signal: AbortSignal): Promise<LeaderboardSnapshot | undefined> {
+    if (this.latest.version > after) return Promise.resolve(this.latest);
+    if (signal.aborted) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const onSnapshot = (snapshot: LeaderboardSnapshot) => {
+        if (snapshot.version <= after) return;
+        this.events.off('snapshot', onSnapshot);
+        signal.removeEventListener('abort', onAbort);
+        resolve(snapshot);
+      };
+      const onAbort = () => {
+        this.events.off('snapshot', onSnapshot);
+        resolve(undefined);
+      };
+      this.events.on('snapshot', onSnapshot);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Called after each publish (the socket layer checks for slow consumers then). */
+  onPublish(listener: (snapshot: LeaderboardSnapshot) => void): void {
+    this.events.on('snapshot', listener);
+  }
+
+  /** Publishes whatever is pending now and stops listening for changes. */
+  close(): void {
+    this.unsubscribe();
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.publish();
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    const wait = this.lastPublishedAt + this.intervalMs - Date.now();
+    if (wait <= 0) {
+      // Let the rest of this commit's batch land first, so one batch is one frame.
+      this.timer = setTimeout(() => this.publish(), 0);
+    } else {
+      this.timer = setTimeout(() => this.publish(), wait);
+    }
+  }
+
+  private publish(): void {
+    this.timer = undefined;
+    const next = this.read();
+    if (next.version === this.latest.version) return;
+    this.latest = next;
+    this.lastPublishedAt = Date.now();
+    this.events.emit('snapshot', next);
+  }
+
+  private read(): LeaderboardSnapshot {
+    return { version: this.leaderboard.version, entries: this.leaderboard.snapshot() };
+  }
+}
