@@ -5,13 +5,14 @@ import { Authenticator } from './auth/authenticator.js';
 import { verificationKey } from './auth/jwt-keys.js';
 import { createTokenVerifier } from './auth/jwt-verifier.js';
 import type { Config } from './config/config.js';
-import { createHttpApp } from './http/http-app.js';
+import { createHttpApp, type ExtraRoutes } from './http/http-app.js';
 import { LeaderboardService } from './leaderboard/leaderboard.service.js';
 import { LiveLeaderboard } from './leaderboard/live-leaderboard.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { ScoreService } from './scores/score.service.js';
 import { SecurityAudit } from './security/security-audit.js';
 import { openStorage } from './storage/open-storage.js';
+import { scoreboardPageRoutes } from './web/scoreboard-page.js';
 import { attachWebSockets, type LiveSockets } from './ws/ws-server.js';
 
 /** A built, not yet listening, Scoreboard server. */
@@ -42,7 +43,8 @@ export async function createApp(
   const scores = new ScoreService({ storage, leaderboard, audit, rules: config.score });
   const services: AppServices = { config, logger, storage, authenticator, audit, scores, leaderboard, live };
 
-  const server = createServer({ keepAliveTimeout: 65_000 }, createHttpApp(services));
+  const extra: ExtraRoutes = { ...(await scoreboardPageRoutes(logger)) };
+  const server = createServer({ keepAliveTimeout: 65_000 }, createHttpApp(services, extra));
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
   const sockets = attachWebSockets(server, services, config.ws.maxBufferedBytes);
@@ -53,10 +55,15 @@ export async function createApp(
     server.closeIdleConnections();
     live.close();
     await sockets.shutdown(config.shutdownGraceMs);
-    // In-flight requests finish (and their commits land) before the server reports closed.
+    logger.info('subscribers closed; waiting for in-flight requests');
+    // In-flight requests finish (and their commits land) before the server reports closed;
+    // keep-alive connections are closed as soon as they fall idle.
+    const idle = setInterval(() => server.closeIdleConnections(), 20);
     const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs + 5000);
     await httpClosed;
+    clearInterval(idle);
     clearTimeout(force);
+    logger.info('requests finished; closing the database');
     await storage.close();
   };
   return {

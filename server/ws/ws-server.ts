@@ -84,20 +84,26 @@ export function attachWebSockets(
     dropped: () => dropped,
     async shutdown(graceMs) {
       handler.broadcastReconnectNotification();
-      if (wss.clients.size > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, graceMs);
-          const check = () => {
-            if (wss.clients.size === 0) {
-              clearTimeout(timer);
-              resolve();
-            }
-          };
-          for (const ws of wss.clients) ws.once('close', () => setImmediate(check));
-        });
-      }
+      // Clients that reconnect leave by themselves; the rest are closed after the grace
+      // period (1012: service restart), and cut if they do not answer the close.
+      await untilNoClients(wss, graceMs);
+      for (const ws of wss.clients) ws.close(1012, 'Server restarting');
+      await untilNoClients(wss, 250);
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+function untilNoClients(wss: WebSocketServer, ms: number): Promise<void> {
+  if (wss.clients.size === 0) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    const poll = setInterval(() => wss.clients.size === 0 && done(), 10);
+    function done() {
+      clearTimeout(timer);
+      clearInterval(poll);
+      resolve();
+    }
+  });
 }
