@@ -1,17 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppServices } from './app-services.js';
-import { Authenticator } from './auth/authenticator.js';
-import { verificationKey } from './auth/jwt-keys.js';
-import { createTokenVerifier } from './auth/jwt-verifier.js';
+import { buildServices } from './build-services.js';
 import type { Config } from './config/config.js';
+import { metricsRoute } from './http/metrics.route.js';
 import { createHttpApp, type ExtraRoutes } from './http/http-app.js';
-import { LeaderboardService } from './leaderboard/leaderboard.service.js';
-import { LiveLeaderboard } from './leaderboard/live-leaderboard.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import { ScoreService } from './scores/score.service.js';
-import { SecurityAudit } from './security/security-audit.js';
-import { openStorage } from './storage/open-storage.js';
 import { scoreboardPageRoutes } from './web/scoreboard-page.js';
 import { attachWebSockets, type LiveSockets } from './ws/ws-server.js';
 
@@ -34,16 +28,13 @@ export async function createApp(
   config: Config,
   logger: Logger = createLogger(config.logLevel),
 ): Promise<App> {
-  const authenticator = new Authenticator(createTokenVerifier(verificationKey(config.jwt), config.jwt));
-  const storage = await openStorage(config.databaseUrl);
-  const leaderboard = new LeaderboardService(storage, config.leaderboardSize);
-  await leaderboard.load();
-  const live = new LiveLeaderboard(leaderboard);
-  const audit = new SecurityAudit(storage, logger);
-  const scores = new ScoreService({ storage, leaderboard, audit, rules: config.score });
-  const services: AppServices = { config, logger, storage, authenticator, audit, scores, leaderboard, live };
+  const services = await buildServices(config, logger);
+  const { storage, live } = services;
 
-  const extra: ExtraRoutes = { ...(await scoreboardPageRoutes(logger)) };
+  const extra: ExtraRoutes = {
+    ...(await scoreboardPageRoutes(logger)),
+    '/metrics': { GET: metricsRoute(services) },
+  };
   const server = createServer({ keepAliveTimeout: 65_000 }, createHttpApp(services, extra));
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;

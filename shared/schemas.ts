@@ -68,3 +68,59 @@ export const liveQuerySchema = z.strictObject({
     .nullish(),
 });
 export type LiveQuery = z.infer<typeof liveQuerySchema>;
+
+/** Kinds of refusal recorded in the audit trail. */
+export const REFUSAL_KINDS = [
+  'invalid_input',
+  'unauthorized',
+  'forbidden',
+  'conflict',
+  'payload_too_large',
+  'score_rule',
+  'rate_limited',
+  'unavailable',
+] as const;
+
+const pageLimit = z.int().min(1).max(200).default(50);
+
+/** Input of `admin.securityEvents`: filters, newest first, `cursor` from the previous page. */
+export const securityEventsQuerySchema = z.strictObject({
+  kind: z.enum(REFUSAL_KINDS).optional(),
+  subject: z.string().max(200).optional(),
+  user_id: z.string().max(200).optional(),
+  ip: z.string().max(64).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  limit: pageLimit,
+  cursor: z.int().min(1).optional(),
+});
+
+/** One security event as the admin procedures return it. */
+export interface SecurityEventView {
+  id: number;
+  kind: string;
+  subject: string | null;
+  ip: string | null;
+  user_id: string | null;
+  reason: string;
+  created_at: string;
+}
+
+/** Input of `admin.flaggedUsers`. */
+export const flaggedUsersQuerySchema = z.strictObject({
+  include_cleared: z.boolean().default(false),
+  limit: pageLimit,
+  cursor: z.int().min(1).optional(),
+});
+
+/** One flagged user as the admin procedures return it. */
+export interface FlaggedUserView {
+  user_id: string;
+  reason: string;
+  flag_count: number;
+  flagged_at: string;
+  cleared_at: string | null;
+  cleared_by: string | null;
+}
+
+/** Input of `admin.clearFlag`. */
+export const clearFlagInputSchema = z.strictObject({ user_id: z.string().min(1).max(200) });

@@ -40,6 +40,6 @@ export function createTokenVerifier(
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_CLAIM_LENGTH) return undefined;
     const roles = rolesOf((payload as { roles?: unknown }).roles);
     if (!roles) return undefined;
-    return { subject: sub, roles };
+    return { subject: sub, roles, expiresAt: payload.exp * 1000 };
   };
 }

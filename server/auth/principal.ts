@@ -2,6 +2,8 @@
 export interface Principal {
   readonly subject: string;
   readonly roles: readonly string[];
+  /** When the token expires, epoch milliseconds. */
+  readonly expiresAt: number;
 }
 
 /** A trusted game server: may act for any user. */

@@ -56,8 +56,11 @@ const envSchema = z.object({
   SCORE_ALLOW_DECREASE: z
     .enum(['true', 'false', 'service'], { error: 'expects true, false or service' })
     .default('false'),
-  RATE_LIMIT_USER_PER_MIN: integer(1, 1_000_000).default(60),
-  RATE_LIMIT_IP_PER_MIN: integer(1, 1_000_000).default(600),
+  RATE_LIMIT_USER_PER_MIN: integer(1, 1_000_000_000).default(60),
+  RATE_LIMIT_IP_PER_MIN: integer(1, 1_000_000_000).default(600),
+  RATE_LIMIT_AUTH_FAILURES_PER_MIN: integer(1, 1_000_000).default(10),
+  FLAG_THRESHOLD: integer(1, 1_000_000).default(20),
+  FLAG_WINDOW_SECONDS: integer(1, 86_400).default(600),
   LEADERBOARD_SIZE: integer(1, 100).default(10),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -108,7 +111,12 @@ export interface Config {
     readonly maxGain: number;
     readonly decrease: DecreasePolicy;
   };
-  readonly rateLimit: { readonly userPerMin: number; readonly ipPerMin: number };
+  readonly rateLimit: {
+    readonly userPerMin: number;
+    readonly ipPerMin: number;
+    readonly authFailuresPerMin: number;
+  };
+  readonly flags: { readonly threshold: number; readonly windowSeconds: number };
   readonly leaderboardSize: number;
   readonly logLevel: string;
   readonly redisUrl: string | undefined;
@@ -178,7 +186,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: Object.freeze({
       userPerMin: e.RATE_LIMIT_USER_PER_MIN,
       ipPerMin: e.RATE_LIMIT_IP_PER_MIN,
+      authFailuresPerMin: e.RATE_LIMIT_AUTH_FAILURES_PER_MIN,
     }),
+    flags: Object.freeze({ threshold: e.FLAG_THRESHOLD, windowSeconds: e.FLAG_WINDOW_SECONDS }),
     leaderboardSize: e.LEADERBOARD_SIZE,
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,

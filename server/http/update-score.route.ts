@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MESSAGES } from '../../shared/messages.js';
 import { updateScoreInputSchema } from '../../shared/schemas.js';
 import type { AppServices } from '../app-services.js';
-import { Authenticator } from '../auth/authenticator.js';
-import { INVALID_INPUT, refuse, UNAUTHORIZED } from '../scores/refusal.js';
+import { authenticateRequest } from '../security/authenticate-request.js';
+import { INVALID_INPUT, refuse } from '../scores/refusal.js';
 import { readJsonBody } from './json-body.js';
 import { clientIp, requestIdOf } from './request-meta.js';
 import { sendJson, sendRefusal } from './respond.js';
@@ -18,8 +18,8 @@ function describeIssue(issue: { path: PropertyKey[]; message: string } | undefin
 const TOO_LARGE = refuse('payload_too_large', 'Request body is larger than 16 KiB');
 
 /**
- * `POST /update-score`, the spec's literal contract. Order: authenticate (401), read the
- * body (413), validate (400), then the shared service (403, 409, 422, 503).
+ * `POST /update-score`, the spec's literal contract. Order: IP budget (429), token (401),
+ * body size (413), input (400), then the shared service (403, 429, 409, 422, 503).
  */
 export async function updateScoreRoute(
   services: AppServices,
@@ -27,18 +27,12 @@ export async function updateScoreRoute(
   res: ServerResponse,
 ): Promise<void> {
   const meta = { ip: clientIp(req), requestId: requestIdOf(req) };
-  const header = req.headers.authorization;
-  const principal = services.authenticator.fromHeader(header);
-  if (!principal) {
+  const auth = await authenticateRequest(services, req.headers.authorization, meta, true);
+  if (!auth.ok) {
     req.resume();
-    await services.scores.refuseRequest(UNAUTHORIZED, {
-      subject: Authenticator.unverifiedSubject(header),
-      ip: meta.ip,
-      userId: null,
-      requestId: meta.requestId,
-    });
-    return sendRefusal(res, UNAUTHORIZED);
+    return sendRefusal(res, auth.refusal);
   }
+  const principal = auth.value;
   const origin = { subject: principal.subject, ip: meta.ip, userId: null, requestId: meta.requestId };
   const body = await readJsonBody(req);
   if (body.kind === 'aborted') return;

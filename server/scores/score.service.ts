@@ -1,6 +1,8 @@
 import type { UpdateScoreInput } from '../../shared/schemas.js';
 import { hasRole, ROLE_SERVICE, type Principal } from '../auth/principal.js';
 import type { LeaderboardService } from '../leaderboard/leaderboard.service.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { RequestGuard } from '../security/request-guard.js';
 import type { RequestOrigin, SecurityAudit } from '../security/security-audit.js';
 import { StorageUnavailableError, type ScoreRecord, type Storage } from '../storage/storage.js';
 import { refuse, type Refusal } from './refusal.js';
@@ -27,6 +29,8 @@ export interface ScoreServiceDeps {
   storage: Storage;
   leaderboard: LeaderboardService;
   audit: SecurityAudit;
+  guard: RequestGuard;
+  metrics: Metrics;
   rules: ScoreRules;
 }
 
@@ -43,8 +47,21 @@ export class ScoreService {
     this.judgeForService = judgeFor(deps.rules, true);
   }
 
-  /** Authorizes, applies the score rules, commits, and updates the leaderboard. */
+  /** Authorizes, rate-limits, applies the score rules, commits, and updates the leaderboard. */
   async update(
+    principal: Principal,
+    input: UpdateScoreInput,
+    meta: RequestMeta,
+  ): Promise<Result<ScoreUpdate>> {
+    const stopTimer = this.deps.metrics.updateSeconds.startTimer();
+    const result = await this.apply(principal, input, meta);
+    stopTimer();
+    const outcome = result.ok ? (result.value.applied ? 'applied' : 'replayed') : result.refusal.kind;
+    this.deps.metrics.updates.inc({ outcome });
+    return result;
+  }
+
+  private async apply(
     principal: Principal,
     input: UpdateScoreInput,
     meta: RequestMeta,
@@ -62,6 +79,8 @@ export class ScoreService {
         origin,
       );
     }
+    const limited = await this.deps.guard.limitUser(input.user_id);
+    if (limited) return this.refused(limited, origin);
     const command = {
       userId: input.user_id,
       actionId: input.action_id,

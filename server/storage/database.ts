@@ -31,12 +31,24 @@ export interface SecurityEventTable {
   created_at: number;
 }
 
+/** Users whose refusals passed the anomaly threshold; `cleared_at` is set by an admin. */
+export interface FlaggedUserTable {
+  user_id: string;
+  reason: string;
+  flag_count: number;
+  flagged_at: number;
+  cleared_at: number | null;
+  cleared_by: string | null;
+}
+
 export interface Database {
   scores: ScoreTable;
   score_ledger: ScoreLedgerTable;
   security_events: SecurityEventTable;
+  flagged_users: FlaggedUserTable;
 }
 
 export type ScoreRow = Selectable<ScoreTable>;
 export type LedgerRow = Selectable<ScoreLedgerTable>;
 export type SecurityEventRow = Selectable<SecurityEventTable>;
+export type FlaggedUserRow = Selectable<FlaggedUserTable>;

@@ -51,6 +51,42 @@ export interface SecurityEvent {
   readonly reason: string;
 }
 
+/** Which security events to list, newest first; `before` is the id cursor. */
+export interface SecurityEventQuery {
+  readonly kind?: string;
+  readonly subject?: string;
+  readonly userId?: string;
+  readonly ip?: string;
+  /** Epoch milliseconds: only events at or after it. */
+  readonly since?: number;
+  readonly before?: number;
+  readonly limit: number;
+}
+
+/** A stored security event. */
+export interface StoredSecurityEvent extends SecurityEvent {
+  readonly id: number;
+  readonly createdAt: number;
+}
+
+/** A user flagged for anomalous refusals. */
+export interface FlaggedUser {
+  readonly userId: string;
+  readonly reason: string;
+  /** How many times the threshold was passed since the row was created. */
+  readonly flagCount: number;
+  readonly flaggedAt: number;
+  readonly clearedAt: number | null;
+  readonly clearedBy: string | null;
+}
+
+/** Which flagged users to list, most recently flagged first; `before` is the flaggedAt cursor. */
+export interface FlaggedUserQuery {
+  readonly includeCleared: boolean;
+  readonly before?: number;
+  readonly limit: number;
+}
+
 /** Thrown when the database cannot commit; nothing of the request was applied. */
 export class StorageUnavailableError extends Error {
   override name = 'StorageUnavailableError';
@@ -71,6 +107,14 @@ export interface Storage {
   latestSeq(): Promise<number>;
   /** The 1-based leaderboard position of a stored score. */
   rankOf(record: ScoreRecord): Promise<number>;
+  /** Security events, newest first. */
+  listSecurityEvents(query: SecurityEventQuery): Promise<StoredSecurityEvent[]>;
+  /** Flags a user (or raises the count of an active flag). */
+  flagUser(userId: string, reason: string): Promise<void>;
+  /** Flagged users, most recently flagged first. */
+  listFlaggedUsers(query: FlaggedUserQuery): Promise<FlaggedUser[]>;
+  /** Clears an active flag; false when the user has none. */
+  clearFlag(userId: string, clearedBy: string): Promise<boolean>;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   /** Commits what is queued, then closes. */

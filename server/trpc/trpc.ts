@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
-import { UNAUTHORIZED, type Refusal, type RefusalKind } from '../scores/refusal.js';
-import { Authenticator } from '../auth/authenticator.js';
+import { hasRole, ROLE_ADMIN } from '../auth/principal.js';
+import { refuse, type Refusal, type RefusalKind } from '../scores/refusal.js';
+import { authenticateRequest } from '../security/authenticate-request.js';
 import type { Context } from './context.js';
 
 const t = initTRPC.context<Context>().create({
@@ -27,17 +28,32 @@ export function refusalError(refusal: Refusal): TRPCError {
 export const router = t.router;
 export const publicProcedure = t.procedure;
 
-/** A procedure that requires a valid token; `ctx.principal` is set inside it. */
-export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
-  const principal = ctx.principal ?? ctx.services.authenticator.fromHeader(ctx.authorization);
-  if (!principal) {
-    await ctx.services.scores.refuseRequest(UNAUTHORIZED, {
-      subject: Authenticator.unverifiedSubject(ctx.authorization),
+/** Middleware: a valid token is required; `spendIpBudget` for score updates. */
+function requireToken(spendIpBudget: boolean) {
+  return t.middleware(async ({ ctx, next }) => {
+    const meta = { ip: ctx.ip, requestId: ctx.requestId };
+    const auth = ctx.principal
+      ? ({ ok: true, value: ctx.principal } as const)
+      : await authenticateRequest(ctx.services, ctx.authorization, meta, spendIpBudget);
+    if (!auth.ok) throw refusalError(auth.refusal);
+    return next({ ctx: { ...ctx, principal: auth.value } });
+  });
+}
+
+/** A score update: the IP's budget is spent, then a valid token is required. */
+export const updateProcedure = t.procedure.use(requireToken(true));
+
+/** A procedure that requires a token with role `admin`. */
+export const adminProcedure = t.procedure.use(requireToken(false)).use(async ({ ctx, next }) => {
+  if (!hasRole(ctx.principal, ROLE_ADMIN)) {
+    const refusal = refuse('forbidden', 'This procedure needs a token with role admin');
+    await ctx.services.scores.refuseRequest(refusal, {
+      subject: ctx.principal.subject,
       ip: ctx.ip,
       userId: null,
       requestId: ctx.requestId,
     });
-    throw refusalError(UNAUTHORIZED);
+    throw refusalError(refusal);
   }
-  return next({ ctx: { ...ctx, principal } });
+  return next();
 });

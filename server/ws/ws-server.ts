@@ -65,10 +65,16 @@ export function attachWebSockets(
     },
   });
 
+  wss.on('connection', (ws) => {
+    services.metrics.wsConnections.inc();
+    ws.once('close', () => services.metrics.wsConnections.dec());
+  });
+
   const dropSlow = () => {
     for (const ws of wss.clients as Set<WebSocket>) {
       if (ws.bufferedAmount > maxBufferedBytes) {
         dropped += 1;
+        services.metrics.slowConsumersDropped.inc();
         services.logger.warn(
           { event: 'slow_consumer_dropped', buffered: ws.bufferedAmount },
           'dropped a slow subscriber',

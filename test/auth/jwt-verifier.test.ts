@@ -21,6 +21,7 @@ describe('token verification', () => {
     expect(hsVerifier()(sign({ roles: ['service'] }, { subject: 'alice' }))).toEqual({
       subject: 'alice',
       roles: ['service'],
+      expiresAt: expect.any(Number),
     });
   });
 
@@ -43,6 +44,7 @@ describe('token verification', () => {
     ).toEqual({
       subject: 'a',
       roles: [],
+      expiresAt: expect.any(Number),
     });
     expect(
       verify(sign({}, { subject: 'a', issuer: 'https://evil.example', audience: 'scoreboard' })),
@@ -67,6 +69,7 @@ describe('token verification', () => {
     expect(verify(jwt.sign({}, privateKey, { algorithm: 'RS256', subject: 'a', expiresIn: 60 }))).toEqual({
       subject: 'a',
       roles: [],
+      expiresAt: expect.any(Number),
     });
     const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
     const body = Buffer.from(JSON.stringify({ sub: 'a', exp: Math.floor(Date.now() / 1000) + 60 })).toString(
@@ -94,6 +97,7 @@ describe('token verification', () => {
     ).toEqual({
       subject: 'b',
       roles: [],
+      expiresAt: expect.any(Number),
     });
   });
 

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initialSchema from './2026_11_27_0001_initial_schema.js';
+import * as flaggedUsers from './2026_11_27_0002_flagged_users.js';
 
 /**
  * Every migration, by name, in order. Imported statically so the same list works under
@@ -7,4 +8,5 @@ import * as initialSchema from './2026_11_27_0001_initial_schema.js';
  */
 export const migrations: Record<string, Migration> = {
   '2026_11_27_0001_initial_schema': initialSchema,
+  '2026_11_27_0002_flagged_users': flaggedUsers,
 };

@@ -4,7 +4,17 @@ import { dirname } from 'node:path';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from '../database.js';
 import { migrateToLatest } from '../migrate.js';
-import type { Judge, ScoreRecord, SecurityEvent, Storage, UpdateCommand, UpdateOutcome } from '../storage.js';
+import type {
+  FlaggedUserQuery,
+  Judge,
+  ScoreRecord,
+  SecurityEvent,
+  SecurityEventQuery,
+  Storage,
+  UpdateCommand,
+  UpdateOutcome,
+} from '../storage.js';
+import * as audit from './audit-queries.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { WriteBatcher, type CommitObserver } from './write-batcher.js';
 
@@ -153,6 +163,22 @@ export class SqliteStorage implements Storage {
       )
       .executeTakeFirstOrThrow();
     return Number(row.ahead) + 1;
+  }
+
+  listSecurityEvents(query: SecurityEventQuery) {
+    return audit.listSecurityEvents(this.db, query);
+  }
+
+  flagUser(userId: string, reason: string): Promise<void> {
+    return audit.flagUser(this.db, userId, reason, Date.now());
+  }
+
+  listFlaggedUsers(query: FlaggedUserQuery) {
+    return audit.listFlaggedUsers(this.db, query);
+  }
+
+  clearFlag(userId: string, clearedBy: string): Promise<boolean> {
+    return audit.clearFlag(this.db, userId, clearedBy, Date.now());
   }
 
   async ping(): Promise<void> {

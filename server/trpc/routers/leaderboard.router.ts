@@ -1,6 +1,11 @@
 import { tracked } from '@trpc/server';
-import { leaderboardQuerySchema, liveQuerySchema, type Leaderboard } from '../../../shared/schemas.js';
-import type { LeaderboardSnapshot } from '../../leaderboard/live-leaderboard.js';
+import {
+  leaderboardQuerySchema,
+  liveQuerySchema,
+  type Leaderboard,
+  type LiveQuery,
+} from '../../../shared/schemas.js';
+import type { LeaderboardSnapshot, LiveLeaderboard } from '../../leaderboard/live-leaderboard.js';
 import { publicProcedure, router } from '../trpc.js';
 
 /** What each `leaderboard.live` event carries; its tracked id is `String(version)`. */
@@ -32,27 +37,42 @@ export const leaderboardRouter = router({
     input,
     signal,
   }) {
-    const { live, leaderboard } = ctx.services;
-    const limit = Math.min(input?.limit ?? leaderboard.size, leaderboard.size);
-    const abort = signal ?? new AbortController().signal;
-    let seen = input?.lastEventId ? Number(input.lastEventId) : -1;
-    let lastSent = '';
-    const first = live.current();
-    if (first.version > seen || seen < 0) {
-      const event = sliceOf(first, limit);
-      lastSent = JSON.stringify(event.entries);
-      seen = first.version;
-      yield tracked(String(event.version), event);
-    }
-    for (;;) {
-      const snapshot = await live.next(seen, abort);
-      if (!snapshot) return;
-      seen = snapshot.version;
-      const event = sliceOf(snapshot, limit);
-      const body = JSON.stringify(event.entries);
-      if (body === lastSent) continue; // a change below this subscriber's limit
-      lastSent = body;
-      yield tracked(String(event.version), event);
+    const { live, leaderboard, metrics } = ctx.services;
+    metrics.subscribers.inc();
+    try {
+      yield* liveEvents(live, leaderboard.size, input, signal);
+    } finally {
+      metrics.subscribers.dec();
     }
   }),
 });
+
+/** The events of one subscription: never older than `lastEventId`, never a repeat. */
+async function* liveEvents(
+  live: LiveLeaderboard,
+  size: number,
+  input: LiveQuery | undefined,
+  signal: AbortSignal | undefined,
+) {
+  const limit = Math.min(input?.limit ?? size, size);
+  const abort = signal ?? new AbortController().signal;
+  let seen = input?.lastEventId ? Number(input.lastEventId) : -1;
+  let lastSent = '';
+  const first = live.current();
+  if (first.version > seen || seen < 0) {
+    const event = sliceOf(first, limit);
+    lastSent = JSON.stringify(event.entries);
+    seen = first.version;
+    yield tracked(String(event.version), event);
+  }
+  for (;;) {
+    const snapshot = await live.next(seen, abort);
+    if (!snapshot) return;
+    seen = snapshot.version;
+    const event = sliceOf(snapshot, limit);
+    const body = JSON.stringify(event.entries);
+    if (body === lastSent) continue; // a change below this subscriber's limit
+    lastSent = body;
+    yield tracked(String(event.version), event);
+  }
+}

@@ -1,9 +1,9 @@
 import { updateScoreInputSchema, type UpdateScoreResult } from '../../../shared/schemas.js';
-import { authedProcedure, refusalError, router } from '../trpc.js';
+import { updateProcedure, refusalError, router } from '../trpc.js';
 
 export const scoresRouter = router({
   /** Sets a user's score; the same rules and code path as `POST /update-score`. */
-  update: authedProcedure
+  update: updateProcedure
     .input(updateScoreInputSchema)
     .mutation(async ({ ctx, input }): Promise<UpdateScoreResult> => {
       const { scores, leaderboard } = ctx.services;

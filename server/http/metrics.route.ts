@@ -1,0 +1,33 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AppServices } from '../app-services.js';
+import { AUTHORIZATION_MAX_LENGTH } from '../auth/bearer.js';
+import { sendJson } from './respond.js';
+
+function tokenMatches(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** `GET /metrics`: Prometheus text format; behind `Bearer METRICS_TOKEN` when that is set. */
+export function metricsRoute(services: AppServices) {
+  const { metrics, config } = services;
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const expected = config.metricsToken;
+    if (expected && !tokenMatches(rawBearer(req), expected)) {
+      return sendJson(res, 401, { status: 'error', message: 'Metrics need the METRICS_TOKEN bearer token' });
+    }
+    const text = await metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+    res.end(text);
+  };
+}
+
+// METRICS_TOKEN is an opaque string, not a JWT: read the bearer value as it is.
+function rawBearer(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (!header || header.length > AUTHORIZATION_MAX_LENGTH) return undefined;
+  return /^bearer +(\S+)$/i.exec(header)?.[1];
+}

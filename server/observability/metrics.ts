@@ -1,0 +1,93 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Every metric Scoreboard exports, on its own registry (tests build many apps). */
+export class Metrics {
+  readonly registry = new Registry();
+
+  /** Score updates by outcome: applied, replayed, or the refusal kind. */
+  readonly updates = new Counter({
+    name: 'scoreboard_updates_total',
+    help: 'Score updates by outcome (applied, replayed, or the refusal kind)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** Time from an authenticated update reaching the service to its commit (or refusal). */
+  readonly updateSeconds = new Histogram({
+    name: 'scoreboard_update_duration_seconds',
+    help: 'Time spent in the score service per update, commit included',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
+  /** Refusals recorded in the audit trail, by kind. */
+  readonly refusals = new Counter({
+    name: 'scoreboard_refusals_total',
+    help: 'Refused requests by kind (each is a security event)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  /** Requests refused with 429. */
+  readonly rateLimited = new Counter({
+    name: 'scoreboard_rate_limited_total',
+    help: 'Requests refused by a rate limit',
+    registers: [this.registry],
+  });
+
+  /** Users flagged for too many refusals. */
+  readonly flagged = new Counter({
+    name: 'scoreboard_flagged_users_total',
+    help: 'Users flagged for too many refusals in the window',
+    registers: [this.registry],
+  });
+
+  /** Duration of each group-commit transaction. */
+  readonly commitSeconds = new Histogram({
+    name: 'scoreboard_db_commit_duration_seconds',
+    help: 'Duration of each database write transaction (one batch)',
+    buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers: [this.registry],
+  });
+
+  /** Writes per group-commit transaction. */
+  readonly commitBatchSize = new Histogram({
+    name: 'scoreboard_db_commit_batch_size',
+    help: 'Writes that shared one transaction',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [this.registry],
+  });
+
+  /** Open WebSocket connections. */
+  readonly wsConnections = new Gauge({
+    name: 'scoreboard_ws_connections',
+    help: 'Open WebSocket connections',
+    registers: [this.registry],
+  });
+
+  /** Active leaderboard.live subscriptions. */
+  readonly subscribers = new Gauge({
+    name: 'scoreboard_live_subscribers',
+    help: 'Active leaderboard.live subscriptions',
+    registers: [this.registry],
+  });
+
+  /** Subscribers dropped for not reading. */
+  readonly slowConsumersDropped = new Counter({
+    name: 'scoreboard_slow_consumers_dropped_total',
+    help: 'WebSocket clients dropped because their unsent bytes passed the limit',
+    registers: [this.registry],
+  });
+
+  /** Snapshots published to subscribers. */
+  readonly snapshotsPublished = new Counter({
+    name: 'scoreboard_live_snapshots_published_total',
+    help: 'Leaderboard snapshots published to subscribers (after coalescing)',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    // Process metrics and the event-loop lag (nodejs_eventloop_lag_*).
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+  }
+}

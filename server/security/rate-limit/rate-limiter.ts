@@ -1,0 +1,26 @@
+/** The answer of a limiter: allowed, or refused with the wait in whole seconds. */
+export type LimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/**
+ * A fixed budget of points per key per window. The embedded implementation keeps counts in
+ * memory; a distributed one (Redis) can replace it without touching the callers.
+ */
+export interface RateLimiter {
+  /** Spends one point of `key`'s budget. */
+  consume(key: string): Promise<LimitDecision>;
+  /** Whether `key` has budget left, without spending any. */
+  peek(key: string): Promise<LimitDecision>;
+}
+
+/** How a limiter is sized. */
+export interface LimitSpec {
+  /** Points per window. */
+  readonly points: number;
+  /** Window length in seconds. */
+  readonly durationSeconds: number;
+  /** Once exhausted, refuse for this long (seconds) instead of until the window ends. */
+  readonly blockSeconds?: number;
+}
+
+/** Builds a limiter for a key space (`prefix`) of the given size. */
+export type RateLimiterFactory = (prefix: string, spec: LimitSpec) => RateLimiter;

@@ -1,0 +1,293 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Logger } from '../../server/observability/logger.js';
+import { scoreboardPageRoutes } from '../../server/web/scoreboard-page.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { serviceToken } from '../helpers/tokens.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT = fileURLToPath(new URL('../../docs/scoreboard.png', import.meta.url));
+const XSS_USER = '<img src=x onerror=alert(1)>';
+
+let browser: Browser;
+const cleanup: (() => Promise<unknown> | unknown)[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} is missing: install it with apt-get install -y chromium (or set CHROMIUM_PATH)`,
+    );
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+/** A server for one test, closed after it (unless the test closed it already). */
+async function server(overrides: Record<string, string> = {}, dir?: string): Promise<TestServer> {
+  const started = await startTestServer({ SCORE_MAX_GAIN: '1000000', ...overrides }, dir);
+  let closed = false;
+  const close = started.close.bind(started);
+  started.close = async () => {
+    if (closed) return;
+    closed = true;
+    await close();
+  };
+  cleanup.push(() => started.close());
+  return started;
+}
+
+async function setScore(target: TestServer, userId: string, score: number): Promise<void> {
+  const res = await target.post(
+    '/update-score',
+    { user_id: userId, action_id: randomUUID(), new_score: score },
+    { authorization: `Bearer ${serviceToken()}` },
+  );
+  expect(res.status, res.body).toBe(200);
+}
+
+interface Board {
+  page: Page;
+  /** Console errors (CSP violations among them) and uncaught page errors. */
+  problems: string[];
+  dialogs: string[];
+}
+
+/** Opens the page and waits until it is live and has rendered its first snapshot. */
+async function openBoard(target: TestServer, options: BrowserContextOptions = {}): Promise<Board> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, ...options });
+  cleanup.push(() => context.close());
+  const page = await context.newPage();
+  const board: Board = { page, problems: [], dialogs: [] };
+  page.on('console', (message) => {
+    if (message.type() === 'error') board.problems.push(message.text());
+  });
+  page.on('pageerror', (error) => board.problems.push(String(error)));
+  page.on('dialog', (dialog) => {
+    board.dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto(`${target.url}/`);
+  await page.waitForSelector('#connection[data-state="live"]', { timeout: 10_000 });
+  await page.waitForSelector('#rows[data-version]', { state: 'attached', timeout: 10_000 });
+  return board;
+}
+
+interface Expected {
+  user: string;
+  score: number;
+  /** The row must also carry the change highlight. */
+  highlighted?: boolean;
+}
+
+/** In the page: whether a row shows this user (as text) with this score. */
+function rowShown({ user, score, highlighted }: Expected): boolean {
+  return Array.from(document.querySelectorAll('#rows tr')).some(
+    (tr) =>
+      tr.querySelector('.col-user')?.textContent === user &&
+      (tr.querySelector('.col-score')?.textContent ?? '').replace(/\D/g, '') === String(score) &&
+      (!highlighted || tr.classList.contains('row--changed')),
+  );
+}
+
+/** Waits (at most 1 s) until the page shows the row. */
+async function expectRow(page: Page, expected: Expected): Promise<void> {
+  await page.waitForFunction(rowShown, expected, { timeout: 1000 });
+}
+
+describe('scoreboard page (GET /)', () => {
+  it('is served with a strict CSP, and its script and styles with content types and caching', async () => {
+    const target = await server();
+    const res = await fetch(`${target.url}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("connect-src 'self' ws: wss:");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    const html = await res.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
+
+    const script = html.match(/src="(\/app\.js\?v=[\w-]+)"/)?.[1];
+    const styles = html.match(/href="(\/styles\.css\?v=[\w-]+)"/)?.[1];
+    expect(script).toBeDefined();
+    expect(styles).toBeDefined();
+    const js = await fetch(target.url + script);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const css = await fetch(target.url + styles);
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+
+    // Without the current version the asset must be revalidated; the ETag answers 304.
+    const unpinned = await fetch(`${target.url}/app.js`);
+    expect(unpinned.headers.get('cache-control')).toBe('no-cache');
+    const etag = unpinned.headers.get('etag') ?? '';
+    const again = await fetch(`${target.url}/app.js`, { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+  });
+
+  it('shows a new score within 1 s of the POST /update-score response, highlighted', async () => {
+    const target = await server();
+    await setScore(target, 'alice', 300);
+    const { page, problems } = await openBoard(target);
+    await expectRow(page, { user: 'alice', score: 300 });
+
+    await setScore(target, 'bob', 450);
+    await expectRow(page, { user: 'bob', score: 450, highlighted: true });
+    await setScore(target, 'alice', 1200);
+    await expectRow(page, { user: 'alice', score: 1200, highlighted: true });
+
+    const users = await page.$$eval('#rows .col-user', (cells) => cells.map((c) => c.textContent));
+    const ranks = await page.$$eval('#rows .col-rank', (cells) => cells.map((c) => c.textContent));
+    expect(users).toEqual(['alice', 'bob']);
+    expect(ranks).toEqual(['1', '2']);
+    expect(problems).toEqual([]); // among them: no CSP violation
+  });
+
+  it('renders a user id as literal text, never as HTML', async () => {
+    const target = await server();
+    const board = await openBoard(target);
+    await setScore(target, XSS_USER, 77);
+    await expectRow(board.page, { user: XSS_USER, score: 77 });
+
+    const cell = board.page.locator('#rows .col-user', { hasText: 'img' });
+    expect(await cell.evaluate((el) => el.textContent)).toBe(XSS_USER);
+    expect(await board.page.locator('#rows img').count()).toBe(0);
+    expect(await board.page.locator('img').count()).toBe(0);
+    // An onerror handler would have run by now (the image "x" fails at once).
+    await board.page.waitForTimeout(300);
+    expect(board.dialogs).toEqual([]);
+    expect(board.problems).toEqual([]);
+  });
+
+  it('says live while connected, reconnecting when the server goes away, and live again after it returns', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scoreboard-e2e-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const first = await server({ SHUTDOWN_GRACE_MS: '200' }, dir);
+    const port = new URL(first.url).port;
+    await setScore(first, 'carol', 10);
+    const { page } = await openBoard(first);
+    expect(await page.locator('#connection').textContent()).toContain('Live');
+
+    await first.close();
+    await page.waitForSelector('#connection[data-state="reconnecting"]', { timeout: 5000 });
+    expect(await page.locator('#connection').textContent()).toContain('Reconnecting');
+
+    const second = await server({ PORT: port }, dir);
+    await page.waitForSelector('#connection[data-state="live"]', { timeout: 15_000 });
+    await setScore(second, 'dave', 20);
+    await expectRow(page, { user: 'dave', score: 20, highlighted: true });
+    await expectRow(page, { user: 'carol', score: 10 });
+  });
+
+  it('respects prefers-reduced-motion: a changed row is highlighted without animation', async () => {
+    const target = await server();
+    const { page } = await openBoard(target, { reducedMotion: 'reduce' });
+    await setScore(target, 'erin', 5);
+    await expectRow(page, { user: 'erin', score: 5, highlighted: true });
+    const animation = await page.$eval(
+      '#rows tr.row--changed td',
+      (td) => getComputedStyle(td).animationName,
+    );
+    expect(animation).toBe('none');
+  });
+
+  it('fits a phone screen: no sideways scrolling, the largest score shown whole', async () => {
+    const target = await server({ SCORE_MAX_GAIN: '1000000000' });
+    await setScore(target, 'a-player-with-a-rather-long-name-that-must-not-widen-the-page', 1_000_000_000);
+    const { page } = await openBoard(target, { viewport: { width: 360, height: 740 }, isMobile: true });
+    await page.waitForSelector('#rows tr');
+    const layout = await page.evaluate(() => {
+      const score = document.querySelector<HTMLElement>('#rows .col-score')!;
+      const user = document.querySelector<HTMLElement>('#rows .col-user')!;
+      return {
+        pageOverflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        scoreRight: score.getBoundingClientRect().right,
+        scoreClipped: score.scrollWidth > score.clientWidth,
+        userEllipsis: user.scrollWidth > user.clientWidth,
+        viewport: window.innerWidth,
+      };
+    });
+    expect(layout.pageOverflow).toBeLessThanOrEqual(0);
+    expect(layout.scoreClipped).toBe(false);
+    expect(layout.scoreRight).toBeLessThanOrEqual(layout.viewport);
+    expect(layout.userEllipsis).toBe(true); // the long name is cut, not the score
+  });
+
+  it('screenshot for the README (docs/scoreboard.png, 1280x720)', async () => {
+    const target = await server();
+    const players: [string, number][] = [
+      ['NovaStrike', 48_250],
+      ['pixel_pirate', 45_900],
+      ['Kestrel', 41_175],
+      ['grumpy-wizard', 38_040],
+      ['LunaByte', 33_615],
+      ['tofu_tank', 29_980],
+      ['Zephyr', 24_410],
+      ['mossy.otter', 19_305],
+      ['Captain Crumpet', 15_720],
+      ['ryu_', 12_060],
+    ];
+    for (const [user, score] of players) await setScore(target, user, score);
+    // Reduced motion: the highlight is a steady background, so the picture does not depend on timing.
+    const { page } = await openBoard(target, { reducedMotion: 'reduce' });
+    await page.waitForFunction((n) => document.querySelectorAll('#rows tr').length === n, players.length);
+    // One live change, so the picture shows the highlight.
+    await setScore(target, 'Kestrel', 46_500);
+    await expectRow(page, { user: 'Kestrel', score: 46_500, highlighted: true });
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, animations: 'disabled' });
+    expect(existsSync(SCREENSHOT)).toBe(true);
+  });
+});
+
+describe('scoreboard page when the build fails', () => {
+  it('logs an error and answers 503, without throwing', async () => {
+    const logger = { error: vi.fn() } as unknown as Logger;
+    const routes = await scoreboardPageRoutes(logger, { webDir: join(tmpdir(), `missing-${randomUUID()}`) });
+    expect(logger.error).toHaveBeenCalledOnce();
+
+    const listener: Server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      void routes[url.pathname]?.GET?.(req, res, url);
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => listener.close(resolve)));
+    const base = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(503);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('unavailable');
+    expect((await fetch(`${base}/app.js`)).status).toBe(503);
+  });
+});

@@ -1,0 +1,201 @@
+import WebSocket from 'ws';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  createScoreboardClient,
+  isScoreboardError,
+  TRPCClientError,
+  type ConnectionState,
+  type LeaderboardSnapshot,
+  type ScoreboardClient,
+  type ScoreboardClientOptions,
+} from '../../client-sdk/src/index.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { serviceToken, tokenFor } from '../helpers/tokens.js';
+
+let server: TestServer | undefined;
+const clients: ScoreboardClient[] = [];
+const later: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  vi.unstubAllGlobals();
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await server?.close();
+  server = undefined;
+  for (const cleanup of later.splice(0)) await cleanup();
+});
+
+const connect = (options: Partial<ScoreboardClientOptions> = {}) => {
+  const client = createScoreboardClient({ url: server!.url, WebSocket, ...options });
+  clients.push(client);
+  return client;
+};
+
+const set = (user: string, action: string, score: number) =>
+  server!.post(
+    '/update-score',
+    { user_id: user, action_id: action, new_score: score },
+    { authorization: `Bearer ${serviceToken()}` },
+  );
+
+/** Resolves once `predicate` holds, polling; fails with `what` after `ms`. */
+async function until(predicate: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The error a call was rejected with. */
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.unreachable('the call should have been refused'),
+    (error: unknown) => error,
+  );
+
+describe('createScoreboardClient: queries and mutations', () => {
+  it('updates a score with the token from getToken, asking for it on every request', async () => {
+    server = await startTestServer();
+    const getToken = vi.fn(() => tokenFor('alice'));
+    const client = connect({ getToken });
+    expect(await client.scores.update.mutate({ user_id: 'alice', action_id: 'a1', new_score: 40 })).toEqual({
+      user_id: 'alice',
+      score: 40,
+      previous_score: 0,
+      rank: 1,
+      applied: true,
+    });
+    expect(await client.scores.update.mutate({ user_id: 'alice', action_id: 'a2', new_score: 55 })).toEqual({
+      user_id: 'alice',
+      score: 55,
+      previous_score: 40,
+      rank: 1,
+      applied: true,
+    });
+    expect(getToken).toHaveBeenCalledTimes(2);
+    expect(await client.leaderboard.top.query({ limit: 5 })).toEqual({
+      entries: [{ rank: 1, user_id: 'alice', score: 55 }],
+    });
+  });
+
+  it('accepts an async getToken and a base URL with a trailing slash', async () => {
+    server = await startTestServer();
+    const client = createScoreboardClient({ url: `${server.url}/`, getToken: async () => tokenFor('bob') });
+    clients.push(client);
+    const result = await client.scores.update.mutate({ user_id: 'bob', action_id: 'b1', new_score: 7 });
+    expect(result.score).toBe(7);
+  });
+
+  it('surfaces a missing token as a TRPCClientError with code UNAUTHORIZED', async () => {
+    server = await startTestServer();
+    const error = await rejection(
+      connect().scores.update.mutate({ user_id: 'alice', action_id: 'a1', new_score: 1 }),
+    );
+    expect(error).toBeInstanceOf(TRPCClientError);
+    expect(isScoreboardError(error)).toBe(true);
+    if (!isScoreboardError(error)) return;
+    expect(error.data?.code).toBe('UNAUTHORIZED');
+    expect(error.data?.httpStatus).toBe(401);
+    expect(error.message).toBe('Unauthorized access. Invalid or missing authentication token');
+  });
+
+  it('surfaces other refusals with their precise code', async () => {
+    server = await startTestServer();
+    const asMallory = connect({ getToken: () => tokenFor('mallory') });
+    const forbidden = await rejection(
+      asMallory.scores.update.mutate({ user_id: 'alice', action_id: 'm1', new_score: 1 }),
+    );
+    expect(isScoreboardError(forbidden) && forbidden.data?.code).toBe('FORBIDDEN');
+    const invalid = await rejection(asMallory.leaderboard.top.query({ limit: 0 }));
+    expect(isScoreboardError(invalid) && invalid.data?.code).toBe('BAD_REQUEST');
+    expect(isScoreboardError(new Error('plain'))).toBe(false);
+  });
+
+  it('works over HTTP without any WebSocket class, and says so when asked to subscribe', async () => {
+    server = await startTestServer();
+    vi.stubGlobal('WebSocket', undefined);
+    const client = createScoreboardClient({ url: server.url });
+    clients.push(client);
+    expect(await client.leaderboard.top.query()).toEqual({ entries: [] });
+    const error = await new Promise<unknown>((resolve) => {
+      client.watchLeaderboard({}, () => resolve(new Error('unexpected snapshot')), resolve);
+    });
+    expect(error).toBeInstanceOf(TRPCClientError);
+    expect((error as Error).message).toMatch(/No WebSocket available/);
+  });
+});
+
+describe('watchLeaderboard', () => {
+  it('delivers the current snapshot, then each update, and nothing after unsubscribing', async () => {
+    server = await startTestServer();
+    await set('alice', 'a1', 50);
+    const states: ConnectionState[] = [];
+    const client = connect({ onConnectionStateChange: (state) => states.push(state) });
+
+    const seen: LeaderboardSnapshot[] = [];
+    const stop = client.watchLeaderboard({ limit: 5 }, (snapshot) => seen.push(snapshot));
+    // A second watcher stays subscribed: once it has an update, the first would have too.
+    const witness: LeaderboardSnapshot[] = [];
+    client.watchLeaderboard({ limit: 5 }, (snapshot) => witness.push(snapshot));
+
+    await until(() => seen.length === 1, 'the first snapshot');
+    expect(seen[0]!.entries).toEqual([{ rank: 1, user_id: 'alice', score: 50 }]);
+    expect(states).toEqual(['connecting', 'live']);
+
+    await set('bob', 'b1', 70);
+    await until(() => seen.length === 2, 'the update');
+    expect(seen[1]!.entries).toEqual([
+      { rank: 1, user_id: 'bob', score: 70 },
+      { rank: 2, user_id: 'alice', score: 50 },
+    ]);
+    expect(seen[1]!.version).toBeGreaterThan(seen[0]!.version);
+
+    stop();
+    await set('carol', 'c1', 90);
+    await until(() => witness.at(-1)?.entries[0]?.user_id === 'carol', 'the witness to see carol');
+    expect(seen).toHaveLength(2);
+
+    await client.close();
+    expect(states.at(-1)).toBe('idle');
+  });
+
+  it('honours the limit', async () => {
+    server = await startTestServer();
+    await set('alice', 'a1', 50);
+    await set('bob', 'b1', 40);
+    const seen: LeaderboardSnapshot[] = [];
+    connect().watchLeaderboard({ limit: 1 }, (snapshot) => seen.push(snapshot));
+    await until(() => seen.length === 1, 'the first snapshot');
+    expect(seen[0]!.entries).toEqual([{ rank: 1, user_id: 'alice', score: 50 }]);
+  });
+
+  it('reconnects after a server restart, asking for a fresh token, and resumes without going back', async () => {
+    server = await startTestServer({ SHUTDOWN_GRACE_MS: '50' });
+    const port = new URL(server.url).port;
+    await set('alice', 'a1', 10);
+    const states: ConnectionState[] = [];
+    let tokensIssued = 0;
+    const client = connect({
+      getToken: () => tokenFor('alice', { payload: { n: ++tokensIssued } }),
+      onConnectionStateChange: (state) => states.push(state),
+    });
+    const seen: LeaderboardSnapshot[] = [];
+    client.watchLeaderboard({}, (snapshot) => seen.push(snapshot));
+    await until(() => seen.length === 1 && states.at(-1) === 'live', 'the first snapshot');
+    const tokensBefore = tokensIssued;
+    expect(tokensBefore).toBe(1);
+
+    const first = server;
+    later.push(() => first.close()); // owns the data folder: removes it after the restarted server
+    await first.app.close();
+    await until(() => states.includes('reconnecting'), 'the client to notice');
+    server = await startTestServer({ PORT: port, SHUTDOWN_GRACE_MS: '50' }, first.dir);
+    await until(() => states.at(-1) === 'live', 'the client to reconnect');
+    expect(tokensIssued).toBeGreaterThan(tokensBefore);
+
+    await set('bob', 'b1', 20);
+    await until(() => seen.at(-1)?.entries[0]?.user_id === 'bob', 'the update after the restart');
+    expect(seen.at(-1)!.entries.map((e) => e.user_id)).toEqual(['bob', 'alice']);
+    const versions = seen.map((s) => s.version);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+  });
+});
