@@ -18,7 +18,7 @@ export interface LimitSpec {
   readonly points: number;
   /** Window length in seconds. */
   readonly durationSeconds: number;
-  /** Once exhausted, refuse for this long (seconds) instead of until the window ends. */
+  /** Once the last point is spent, refuse for this long (seconds) instead of until the window ends. */
   readonly blockSeconds?: number;
 }
 

@@ -10,8 +10,10 @@ function refusal(res: RateLimiterRes): LimitDecision {
 /** In-process limiter (rate-limiter-flexible's memory store): right for one instance. */
 export class MemoryRateLimiter implements RateLimiter {
   private readonly limiter: RateLimiterMemory;
+  private readonly blockSeconds: number;
 
   constructor(prefix: string, spec: LimitSpec) {
+    this.blockSeconds = spec.blockSeconds ?? 0;
     this.limiter = new RateLimiterMemory({
       keyPrefix: prefix,
       points: spec.points,
@@ -22,7 +24,10 @@ export class MemoryRateLimiter implements RateLimiter {
 
   async consume(key: string): Promise<LimitDecision> {
     try {
-      await this.limiter.consume(key);
+      const res = await this.limiter.consume(key);
+      // Spending the last point starts the block at once, not at the next attempt.
+      if (this.blockSeconds > 0 && res.remainingPoints === 0)
+        await this.limiter.block(key, this.blockSeconds);
       return ALLOWED;
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) return refusal(rejection);

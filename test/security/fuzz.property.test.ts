@@ -1,0 +1,162 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { serviceToken, tokenFor } from '../helpers/tokens.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({
+    RATE_LIMIT_USER_PER_MIN: '1000000',
+    RATE_LIMIT_IP_PER_MIN: '1000000',
+    RATE_LIMIT_AUTH_FAILURES_PER_MIN: '1000000',
+    SCORE_MAX_GAIN: '1000000000',
+  });
+});
+afterAll(() => server.close());
+
+const USERS = ['alice', 'bob', 'carol'];
+let nextAction = 0;
+
+type Auth =
+  | { kind: 'none' }
+  | { kind: 'own' }
+  | { kind: 'other' }
+  | { kind: 'service' }
+  | { kind: 'raw'; value: string };
+interface FuzzRequest {
+  path: '/update-score' | '/trpc/scores.update';
+  auth: Auth;
+  user: string;
+  /** Only bodies from the valid generator may ever change a score. */
+  valid: boolean;
+  body: string | Uint8Array;
+  contentType: string | undefined;
+}
+
+const printable = fc.string({
+  unit: fc.constantFrom(...' !#$%&()*+,-./0123456789:;<=>?@ABCXYZabcxyz[]^_{|}~'.split('')),
+  maxLength: 80,
+});
+const auth: fc.Arbitrary<Auth> = fc.oneof(
+  fc.constant({ kind: 'none' as const }),
+  fc.constant({ kind: 'own' as const }),
+  fc.constant({ kind: 'other' as const }),
+  fc.constant({ kind: 'service' as const }),
+  printable.map((value) => ({ kind: 'raw' as const, value })),
+  printable.map((value) => ({ kind: 'raw' as const, value: `Bearer ${value}` })),
+);
+
+const validBody = (user: string) =>
+  fc.integer({ min: 0, max: 1_000_000_000 }).map((score) => ({
+    valid: true,
+    body: JSON.stringify({ user_id: user, action_id: `fuzz-${nextAction++}`, new_score: score }),
+  }));
+const hostileValue = fc.oneof(
+  fc.jsonValue(),
+  fc.string({ unit: 'binary', maxLength: 200 }),
+  fc.double(),
+  fc.bigInt().map((n) => n.toString()),
+  fc.constantFrom(null, true, -1, 1.5, 2 ** 53 + 1, '', '\u0000', '\ud800', '__proto__'),
+);
+const hostileBody = (user: string) =>
+  fc
+    .oneof(
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.string({ unit: 'binary', maxLength: 300 }),
+      fc.uint8Array({ maxLength: 300 }),
+      fc
+        .record(
+          {
+            user_id: fc.oneof(fc.constant(user), hostileValue),
+            action_id: hostileValue,
+            new_score: hostileValue,
+          },
+          { requiredKeys: [] },
+        )
+        .map((o) => JSON.stringify(o)),
+      fc
+        .dictionary(
+          fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'prototype')),
+          hostileValue,
+        )
+        .map((extra) => JSON.stringify({ user_id: user, action_id: 'x', new_score: 1, ...extra, extra: 1 })),
+      fc.constantFrom(
+        '{"user_id":"alice","action_id":"x","new_score":NaN}',
+        '{"user_id":"alice","action_id":"x","new_score":Infinity}',
+        '{"user_id":"alice","action_id":"x","new_score":1e999}',
+        '['.repeat(5000) + ']'.repeat(5000),
+        `{"user_id":"alice","action_id":"x","new_score":1,"pad":"${'x'.repeat(17_000)}"}`,
+      ),
+    )
+    .map((body) => ({ valid: false, body }));
+
+const request: fc.Arbitrary<FuzzRequest> = fc
+  .record({
+    path: fc.constantFrom('/update-score' as const, '/trpc/scores.update' as const),
+    auth,
+    user: fc.constantFrom(...USERS),
+    contentType: fc.constantFrom(
+      undefined,
+      'application/json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+    ),
+    useValid: fc.boolean(),
+  })
+  .chain(({ useValid, user, ...rest }) =>
+    (useValid ? validBody(user) : hostileBody(user)).map((b) => ({ ...rest, user, ...b })),
+  );
+
+function authorization(r: FuzzRequest): string | undefined {
+  switch (r.auth.kind) {
+    case 'none':
+      return undefined;
+    case 'own':
+      return `Bearer ${tokenFor(r.user)}`;
+    case 'other':
+      return `Bearer ${tokenFor('mallory')}`;
+    case 'service':
+      return `Bearer ${serviceToken()}`;
+    case 'raw':
+      return r.auth.value;
+  }
+}
+
+describe('fuzzing POST /update-score and scores.update', () => {
+  it('never answers 5xx, stays up, and changes scores only through valid authorized requests', async () => {
+    const model = new Map<string, number>();
+    const seen = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(request, async (r) => {
+        const headers: Record<string, string> = {};
+        const header = authorization(r);
+        if (header !== undefined) headers.authorization = header;
+        if (r.contentType) headers['content-type'] = r.contentType;
+        const res = await fetch(server.url + r.path, {
+          method: 'POST',
+          headers,
+          body: typeof r.body === 'string' ? r.body : Buffer.from(r.body),
+        });
+        await res.arrayBuffer();
+        expect(res.status).toBeLessThan(500);
+        seen.add(res.status);
+        const authorized = r.auth.kind === 'own' || r.auth.kind === 'service';
+        if (res.status === 200) {
+          expect(r.valid && authorized).toBe(true);
+          model.set(r.user, JSON.parse(r.body as string).new_score);
+        }
+        const stored = new Map(
+          server
+            .query<{ user_id: string; score: number }>('select user_id, score from scores')
+            .map((row) => [row.user_id, row.score]),
+        );
+        expect(stored).toEqual(model);
+      }),
+      { numRuns: 400 },
+    );
+    // The run exercised both sides: accepted updates and the usual refusals.
+    expect([...seen].sort()).toEqual(expect.arrayContaining([200, 400, 401, 403, 413]));
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+  });
+});
