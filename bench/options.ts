@@ -1,0 +1,123 @@
+import { parseArgs } from 'node:util';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+/** Every knob of the benchmark; each has a CLI flag and a BENCH_* environment variable. */
+export interface BenchOptions {
+  /** Seconds of measured load per autocannon target (bare node:http, then Scoreboard). */
+  duration: number;
+  /** Seconds of unmeasured load before each measured run (JIT, caches, SQLite pages). */
+  warmup: number;
+  connections: number;
+  /** Distinct user_ids the load spreads over. */
+  users: number;
+  /** Seconds of `scores.update` calls through the client SDK (0 skips the phase). */
+  sdkSeconds: number;
+  sdkConcurrency: number;
+  /** WebSocket subscribers to `leaderboard.live` (0 skips the fan-out phase). */
+  subscribers: number;
+  /** Subscribers opened at once. */
+  subscriberBatch: number;
+  /** Paced updates per second during the fan-out phase. */
+  fanoutRate: number;
+  fanoutSeconds: number;
+  /** Seconds of full load while the server's RSS is sampled (0: no soak). */
+  soak: number;
+  /** Seconds at the start of the soak whose RSS samples are not judged. */
+  soakWarmup: number;
+  /** Where results.json is written. */
+  out: string;
+  /** The folder the temporary database is created in (e.g. /dev/shm to take the disk out). */
+  dbDir: string;
+  /** Runs the server with --cpu-prof and summarises the profile. */
+  cpuProf: boolean;
+}
+
+const DEFAULT_OUT = fileURLToPath(new URL('./results.json', import.meta.url));
+
+const NUMERIC = {
+  duration: 10,
+  warmup: 2,
+  connections: 32,
+  users: 1000,
+  'sdk-seconds': 5,
+  'sdk-concurrency': 32,
+  subscribers: 1000,
+  'subscriber-batch': 100,
+  'fanout-rate': 1000,
+  'fanout-seconds': 10,
+  soak: 0,
+  'soak-warmup': 10,
+} as const;
+type NumericFlag = keyof typeof NUMERIC;
+
+const USAGE = `Usage: npm run bench -- [flags]   (each flag also reads BENCH_<FLAG>, e.g. BENCH_DURATION=10)
+${Object.entries(NUMERIC)
+  .map(([flag, value]) => `  --${flag.padEnd(18)} default ${value}`)
+  .join('\n')}
+  --out <path>           default bench/results.json
+  --db-dir <dir>         where the temporary database is created; default the OS temp folder
+  --cpu-prof             profile the server (node --cpu-prof) and print its top self-time functions
+  --help`;
+
+const envName = (flag: string) => `BENCH_${flag.toUpperCase().replace(/-/g, '_')}`;
+
+function numberOf(flag: NumericFlag, raw: string | undefined): number {
+  if (raw === undefined) return NUMERIC[flag];
+  const value = Number(raw);
+  const integerOnly = flag !== 'duration' && flag !== 'warmup' && !flag.includes('seconds');
+  if (!Number.isFinite(value) || value < 0 || (integerOnly && !Number.isInteger(value))) {
+    throw new Error(`--${flag} expects a non-negative ${integerOnly ? 'integer' : 'number'}, got ${raw}`);
+  }
+  return value;
+}
+
+/** Parses argv (without node and the script) and the BENCH_* environment. */
+export function parseOptions(
+  argv: string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      ...Object.fromEntries(Object.keys(NUMERIC).map((flag) => [flag, { type: 'string' as const }])),
+      out: { type: 'string' },
+      'db-dir': { type: 'string' },
+      'cpu-prof': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const given = values as Record<string, string | boolean | undefined>;
+  const read = (flag: NumericFlag) =>
+    numberOf(flag, (given[flag] as string | undefined) ?? env[envName(flag)]);
+  const options: BenchOptions = {
+    duration: read('duration'),
+    warmup: read('warmup'),
+    connections: read('connections'),
+    users: read('users'),
+    sdkSeconds: read('sdk-seconds'),
+    sdkConcurrency: read('sdk-concurrency'),
+    subscribers: read('subscribers'),
+    subscriberBatch: read('subscriber-batch'),
+    fanoutRate: read('fanout-rate'),
+    fanoutSeconds: read('fanout-seconds'),
+    soak: read('soak'),
+    soakWarmup: read('soak-warmup'),
+    out: (values.out as string | undefined) ?? env.BENCH_OUT ?? DEFAULT_OUT,
+    dbDir: (given['db-dir'] as string | undefined) ?? env.BENCH_DB_DIR ?? tmpdir(),
+    cpuProf: Boolean(values['cpu-prof']) || env.BENCH_CPU_PROF === '1',
+  };
+  if (options.duration <= 0) throw new Error('--duration must be above 0');
+  if (options.connections < 1) throw new Error('--connections must be at least 1');
+  if (options.users <= Math.max(options.connections, options.sdkConcurrency)) {
+    throw new Error(
+      '--users must exceed --connections and --sdk-concurrency (one update per user in flight)',
+    );
+  }
+  if (options.subscriberBatch < 1) throw new Error('--subscriber-batch must be at least 1');
+  return options;
+}
+
+export { USAGE };

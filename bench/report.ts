@@ -1,0 +1,219 @@
+import { cpus, platform, release, arch, totalmem } from 'node:os';
+import type { ProfileSummary } from './cpu-profile.js';
+import type { FanoutResult } from './fanout.js';
+import type { HttpLoadResult } from './http-load.js';
+import type { BenchOptions } from './options.js';
+import type { SdkLoadResult } from './sdk-load.js';
+import type { SoakResult } from './soak.js';
+import { round } from './stats.js';
+
+/** One row of the summary: a measured value against the issue's target, if it sets one. */
+export interface TargetRow {
+  metric: string;
+  value: string;
+  target: string;
+  /** Whether the target is met; null when the row has no target or was not measured. */
+  met: boolean | null;
+}
+
+/** One self-verification check; any failure makes the run exit non-zero. */
+export interface Check {
+  name: string;
+  passed: boolean;
+  detail: string;
+}
+
+export interface BenchResults {
+  schema: 1;
+  startedAt: string;
+  finishedAt: string;
+  options: BenchOptions;
+  machine: {
+    cpuModel: string;
+    cpuCount: number;
+    totalMemoryBytes: number;
+    node: string;
+    platform: string;
+    release: string;
+    arch: string;
+  };
+  server: { rateLimitPerMin: number; exit: { code: number | null; signal: string | null } };
+  bare: HttpLoadResult;
+  updateScore: HttpLoadResult;
+  /** POST /update-score requests/s divided by the bare node:http server's (the headline). */
+  throughputRatio: number;
+  sdk: SdkLoadResult | null;
+  fanout: FanoutResult | null;
+  soak: SoakResult | { unavailable: string } | null;
+  ledger: { before: number; after: number; newRows: number; accepted200: number };
+  /** CPU per phase, in % of one core: the server under test (or the bare one) and this process. */
+  cpu: Record<string, { seconds: number; serverPct: number | null; benchPct: number }>;
+  verification: { passed: boolean; checks: Check[] };
+  targets: TargetRow[];
+  profile: ProfileSummary | null;
+  /** An error that stopped the run early, if any. */
+  failure: string | null;
+}
+
+export function machineInfo(): BenchResults['machine'] {
+  const list = cpus();
+  return {
+    cpuModel: list[0]?.model ?? 'unknown',
+    cpuCount: list.length,
+    totalMemoryBytes: totalmem(),
+    node: process.version,
+    platform: platform(),
+    release: release(),
+    arch: arch(),
+  };
+}
+
+const ms = (value: number) => `${value} ms`;
+const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')} req/s`;
+const yes = (met: boolean | null) => (met === null ? '' : met ? 'yes' : '**no**');
+
+/** The rows of the summary table, from the measured results. */
+export function targetRows(r: Omit<BenchResults, 'targets' | 'verification'>): TargetRow[] {
+  const u = r.updateScore;
+  const rows: TargetRow[] = [
+    { metric: 'bare node:http throughput', value: rate(r.bare.requestsPerSec), target: '', met: null },
+    {
+      metric: 'bare node:http latency p50 / p99',
+      value: `${ms(r.bare.latencyMs.p50)} / ${ms(r.bare.latencyMs.p99)}`,
+      target: '',
+      met: null,
+    },
+    { metric: 'POST /update-score throughput', value: rate(u.requestsPerSec), target: '', met: null },
+    {
+      metric: '**POST /update-score vs bare node:http**',
+      value: `**${r.throughputRatio.toFixed(3)}×**`,
+      target: '≥ 0.5×',
+      met: r.throughputRatio >= 0.5,
+    },
+    { metric: 'POST /update-score latency p50', value: ms(u.latencyMs.p50), target: '', met: null },
+    {
+      metric: `POST /update-score latency p99 (${u.connections} connections)`,
+      value: ms(u.latencyMs.p99),
+      target: u.connections >= 32 ? '≤ 10 ms' : '≤ 10 ms at 32 connections (not judged)',
+      met: u.connections >= 32 ? u.latencyMs.p99 <= 10 : null,
+    },
+    {
+      metric: 'POST /update-score non-2xx / errors / timeouts / body mismatches',
+      value: `${u.non2xx} / ${u.errors} / ${u.timeouts} / ${u.mismatches}`,
+      target: '0',
+      met: u.non2xx + u.errors + u.timeouts + u.mismatches === 0,
+    },
+  ];
+  if (r.sdk) {
+    rows.push(
+      {
+        metric: `SDK scores.update throughput (${r.sdk.concurrency} callers)`,
+        value: rate(r.sdk.callsPerSec),
+        target: '',
+        met: null,
+      },
+      {
+        metric: 'SDK scores.update latency p50 / p99',
+        value: `${ms(r.sdk.latencyMs.p50)} / ${ms(r.sdk.latencyMs.p99)}`,
+        target: '',
+        met: null,
+      },
+      {
+        metric: 'SDK scores.update errors',
+        value: String(r.sdk.errors),
+        target: '0',
+        met: r.sdk.errors === 0,
+      },
+    );
+  }
+  if (r.fanout) {
+    const f = r.fanout;
+    // The issue's target is for 1,000 subscribers at 1,000 updates/s; smaller runs are not judged.
+    const atTargetSize = f.subscribers >= 1000 && f.targetRate >= 1000;
+    const rateReached = f.achievedRate >= 0.95 * f.targetRate;
+    const atRate = rateReached ? '' : ` (at ${Math.round(f.achievedRate)}/s, below the target rate)`;
+    rows.push(
+      {
+        metric: 'fan-out subscribers / writes answered 200 per s',
+        value: `${f.subscribers} / ${Math.round(f.achievedRate)} per s${f.notSent ? ` (${f.notSent} due writes not sent: server behind)` : ''}`,
+        target: `${f.subscribers} / ${f.targetRate} per s`,
+        met: rateReached,
+      },
+      {
+        metric: 'fan-out delay p50 (commit → subscriber)',
+        value: ms(f.delayFromCommitMs.p50),
+        target: '',
+        met: null,
+      },
+      {
+        metric: 'fan-out delay p99 (commit → subscriber)',
+        value: ms(f.delayFromCommitMs.p99) + atRate,
+        target: atTargetSize ? '≤ 100 ms' : '≤ 100 ms at 1,000 subscribers and 1,000/s (not judged)',
+        met: atTargetSize ? rateReached && f.delayFromCommitMs.p99 <= 100 : null,
+      },
+      {
+        metric: 'fan-out delay p99 (send → subscriber, upper bound)',
+        value: ms(f.delayFromSendMs.p99),
+        target: '',
+        met: null,
+      },
+      {
+        metric: 'bench process event-loop delay p99 during fan-out (inflates the delays above)',
+        value: ms(f.benchEventLoopDelayMs.p99),
+        target: '',
+        met: null,
+      },
+      {
+        metric: 'fan-out missed deliveries / write errors / dropped subscribers',
+        value: `${f.missed} / ${f.updateErrors} / ${f.subscribersClosedEarly}`,
+        target: '0',
+        met: f.missed + f.updateErrors + f.subscribersClosedEarly === 0,
+      },
+    );
+  }
+  if (r.soak && 'samples' in r.soak) {
+    const s = r.soak;
+    rows.push({
+      metric: `server RSS over a ${s.seconds} s soak after ${s.warmupSeconds} s warm-up (first → last 5-sample means; min..max)`,
+      value: `${s.firstMiB} → ${s.lastMiB} MiB (${s.minMiB}..${s.maxMiB}), growth ${s.growthPct}%`,
+      target: 'flat within 10%',
+      met: s.growthPct <= 10,
+    });
+  } else if (r.soak) {
+    rows.push({ metric: 'server RSS soak', value: r.soak.unavailable, target: 'flat within 10%', met: null });
+  } else {
+    rows.push({
+      metric: 'server RSS soak',
+      value: 'not run (use --soak 60)',
+      target: 'flat within 10%',
+      met: null,
+    });
+  }
+  rows.push({
+    metric: 'new ledger rows vs 200 responses',
+    value: `${r.ledger.newRows} vs ${r.ledger.accepted200}`,
+    target: 'equal',
+    met: r.ledger.newRows === r.ledger.accepted200,
+  });
+  return rows;
+}
+
+export function markdownTable(rows: TargetRow[]): string {
+  const lines = ['| metric | value | target | met |', '| --- | --- | --- | --- |'];
+  for (const row of rows)
+    lines.push(`| ${row.metric} | ${row.value} | ${row.target || '—'} | ${yes(row.met)} |`);
+  return lines.join('\n');
+}
+
+export function profileText(profile: ProfileSummary): string {
+  const lines = [
+    `CPU profile of the server's main thread: ${profile.file} (${round(profile.totalMs / 1000, 1)} s sampled, ` +
+      `${round(profile.busyMs / 1000, 1)} s not idle; percentages are of the non-idle time over the server's whole life; ` +
+      `samples are wall-clock, so time blocked in a synchronous call such as an fsync counts as that call's self time)`,
+  ];
+  lines.push('', '| self % | self ms | function |', '| --- | --- | --- |');
+  for (const f of profile.topFunctions) lines.push(`| ${f.selfPct} | ${f.selfMs} | ${f.name} |`);
+  lines.push('', '| self % | self ms | module |', '| --- | --- | --- |');
+  for (const m of profile.topModules) lines.push(`| ${m.selfPct} | ${m.selfMs} | ${m.name} |`);
+  return lines.join('\n');
+}
