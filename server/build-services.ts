@@ -20,7 +20,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
   const metrics = new Metrics();
   const verify = cachedVerifier(createTokenVerifier(verificationKey(config.jwt), config.jwt));
   const authenticator = new Authenticator(verify);
-  const storage = await openStorage(config.databaseUrl, (size, seconds) => {
+  const storage = await openStorage(config.databaseUrl, config.score, (size, seconds) => {
     metrics.commitSeconds.observe(seconds);
     metrics.commitBatchSize.observe(size);
   });

@@ -27,12 +27,9 @@ export function createHttpApp(services: AppServices, extra: ExtraRoutes = {}): R
     onError: ({ error, path, req, ctx }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
         services.logger.error({ err: error.cause ?? error, path }, 'tRPC procedure failed');
-      } else if (
-        path === 'scores.update' &&
-        (error.code === 'BAD_REQUEST' || error.code === 'PAYLOAD_TOO_LARGE')
-      ) {
-        const kind = error.code === 'BAD_REQUEST' ? 'invalid_input' : 'payload_too_large';
-        void services.scores.refuseRequest(refuse(kind, error.message.slice(0, 200)), {
+      } else if (path === 'scores.update' && error.code === 'PAYLOAD_TOO_LARGE') {
+        // Refused by the adapter before any procedure ran, so it is recorded here.
+        void services.scores.refuseRequest(refuse('payload_too_large', error.message.slice(0, 200)), {
           subject: Authenticator.unverifiedSubject(req.headers.authorization),
           ip: clientIp(req),
           userId: null,

@@ -1,5 +1,5 @@
 import type { DecreasePolicy } from '../config/config.js';
-import type { Judge, PriorAction, ScoreRecord, UpdateCommand, Verdict } from '../storage/storage.js';
+import type { PriorAction, ScoreRecord, UpdateCommand, Verdict } from '../storage/storage.js';
 import { refuse } from './refusal.js';
 
 /** The configured bounds of a score update. */
@@ -59,10 +59,4 @@ export function judgeUpdate(
 /** Whether a caller may lower a score, under the configured policy. */
 export function mayDecrease(policy: DecreasePolicy, isService: boolean): boolean {
   return policy === 'always' || (policy === 'service' && isService);
-}
-
-/** Binds the rules and the caller's rights into the judge the storage calls. */
-export function judgeFor(rules: ScoreRules, isService: boolean): Judge {
-  const canDecrease = mayDecrease(rules.decrease, isService);
-  return (command, current, prior) => judgeUpdate(rules, canDecrease, command, current, prior);
 }

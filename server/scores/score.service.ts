@@ -6,7 +6,7 @@ import type { RequestGuard } from '../security/request-guard.js';
 import type { RequestOrigin, SecurityAudit } from '../security/security-audit.js';
 import { StorageUnavailableError, type ScoreRecord, type Storage } from '../storage/storage.js';
 import { refuse, type Refusal } from './refusal.js';
-import { judgeFor, type ScoreRules } from './score.rules.js';
+import { mayDecrease, type ScoreRules } from './score.rules.js';
 
 /** A committed (or replayed) update. */
 export interface ScoreUpdate {
@@ -39,13 +39,7 @@ export interface ScoreServiceDeps {
  * `update`: one set of rules, one code path, two adapters.
  */
 export class ScoreService {
-  private readonly judgeForUser;
-  private readonly judgeForService;
-
-  constructor(private readonly deps: ScoreServiceDeps) {
-    this.judgeForUser = judgeFor(deps.rules, false);
-    this.judgeForService = judgeFor(deps.rules, true);
-  }
+  constructor(private readonly deps: ScoreServiceDeps) {}
 
   /** Authorizes, rate-limits, applies the score rules, commits, and updates the leaderboard. */
   async update(
@@ -92,7 +86,7 @@ export class ScoreService {
     try {
       outcome = await this.deps.storage.applyUpdate(
         command,
-        isService ? this.judgeForService : this.judgeForUser,
+        mayDecrease(this.deps.rules.decrease, isService),
       );
     } catch (error) {
       if (!(error instanceof StorageUnavailableError)) throw error;

@@ -29,13 +29,6 @@ export type Verdict =
   | { readonly kind: 'replay' }
   | { readonly kind: 'refuse'; readonly refusal: Refusal };
 
-/** The score rules, as a pure function of the command and the stored state. */
-export type Judge = (
-  command: UpdateCommand,
-  current: ScoreRecord | undefined,
-  prior: PriorAction | undefined,
-) => Verdict;
-
 /** The result of one update, known only once it is committed. */
 export type UpdateOutcome =
   | { readonly kind: 'applied'; readonly previousScore: number; readonly record: ScoreRecord }
@@ -97,8 +90,11 @@ export class StorageUnavailableError extends Error {
  * before it resolves; the service never knows which database it has.
  */
 export interface Storage {
-  /** Reads the state, asks the judge, and commits the verdict (a refusal as a security event). */
-  applyUpdate(command: UpdateCommand, judge: Judge): Promise<UpdateOutcome>;
+  /**
+   * Judges the command by the score rules against the stored state, inside the write
+   * transaction, and commits the verdict (a refusal as a security event).
+   */
+  applyUpdate(command: UpdateCommand, canDecrease: boolean): Promise<UpdateOutcome>;
   /** Appends a security event. */
   recordSecurityEvent(event: SecurityEvent): Promise<void>;
   /** The best `limit` scores, in leaderboard order. */

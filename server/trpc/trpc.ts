@@ -40,8 +40,22 @@ function requireToken(spendIpBudget: boolean) {
   });
 }
 
-/** A score update: the IP's budget is spent, then a valid token is required. */
-export const updateProcedure = t.procedure.use(requireToken(true));
+/**
+ * A score update: the IP's budget is spent, then a valid token is required; input that
+ * fails validation is recorded in the audit trail before the 400 is answered.
+ */
+export const updateProcedure = t.procedure.use(requireToken(true)).use(async ({ ctx, next }) => {
+  const result = await next();
+  if (!result.ok && result.error.code === 'BAD_REQUEST') {
+    await ctx.services.scores.refuseRequest(refuse('invalid_input', result.error.message.slice(0, 200)), {
+      subject: ctx.principal.subject,
+      ip: ctx.ip,
+      userId: null,
+      requestId: ctx.requestId,
+    });
+  }
+  return result;
+});
 
 /** A procedure that requires a token with role `admin`. */
 export const adminProcedure = t.procedure.use(requireToken(false)).use(async ({ ctx, next }) => {

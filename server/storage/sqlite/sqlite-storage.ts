@@ -2,11 +2,11 @@ import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { ScoreRules } from '../../scores/score.rules.js';
 import type { Database } from '../database.js';
 import { migrateToLatest } from '../migrate.js';
 import type {
   FlaggedUserQuery,
-  Judge,
   ScoreRecord,
   SecurityEvent,
   SecurityEventQuery,
@@ -15,119 +15,53 @@ import type {
   UpdateOutcome,
 } from '../storage.js';
 import * as audit from './audit-queries.js';
-import { prepareStatements, type Statements } from './statements.js';
-import { WriteBatcher, type CommitObserver } from './write-batcher.js';
+import { openConnection } from './sqlite-connection.js';
+import { WriterClient, type CommitObserver } from './writer-client.js';
 
-interface ScoreRowLite {
-  user_id: string;
-  score: number;
-  reached_seq: number;
-}
-
-const toRecord = (row: ScoreRowLite): ScoreRecord => ({
+const toRecord = (row: { user_id: string; score: number; reached_seq: number }): ScoreRecord => ({
   userId: row.user_id,
   score: row.score,
   reachedSeq: row.reached_seq,
 });
 
-/** Embedded storage: one SQLite file in WAL mode, written through group commit. */
+/**
+ * Embedded storage: one SQLite file in WAL mode. Writes go to a writer thread that commits
+ * them in groups (see write-worker.ts); reads run here on their own connection, which WAL
+ * lets proceed while a commit is being synced.
+ */
 export class SqliteStorage implements Storage {
-  private readonly statements: Statements;
-  private readonly writes: WriteBatcher;
   private closed = false;
 
   private constructor(
     private readonly sqlite: BetterSqlite3.Database,
     readonly db: Kysely<Database>,
-    observe?: CommitObserver,
-  ) {
-    this.statements = prepareStatements(db, sqlite);
-    this.writes = new WriteBatcher(sqlite, observe);
-  }
+    private readonly writer: WriterClient,
+  ) {}
 
-  /** Opens (creating if needed) the database file and applies pending migrations. */
-  static async open(file: string, observe?: CommitObserver): Promise<SqliteStorage> {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const sqlite = new BetterSqlite3(file);
-    sqlite.pragma('journal_mode = WAL');
-    // FULL: a commit is on disk before we answer 200, even if the machine loses power.
-    sqlite.pragma('synchronous = FULL');
-    sqlite.pragma('busy_timeout = 5000');
+  /** Opens (creating if needed) the database file, applies pending migrations, starts the writer. */
+  static async open(file: string, rules: ScoreRules, observe?: CommitObserver): Promise<SqliteStorage> {
+    if (file === ':memory:')
+      throw new Error('DATABASE_URL must be a file: the writer thread needs its own connection');
+    mkdirSync(dirname(file), { recursive: true });
+    const sqlite = openConnection(file);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     try {
       await migrateToLatest(db);
+      const writer = new WriterClient(file, rules, observe);
+      await writer.ready();
+      return new SqliteStorage(sqlite, db, writer);
     } catch (error) {
       sqlite.close();
       throw error;
     }
-    return new SqliteStorage(sqlite, db, observe);
   }
 
-  applyUpdate(command: UpdateCommand, judge: Judge): Promise<UpdateOutcome> {
-    return this.writes.submit(() => this.applyNow(command, judge));
-  }
-
-  private applyNow(command: UpdateCommand, judge: Judge): UpdateOutcome {
-    const s = this.statements;
-    const priorRow = s.priorAction.get(command.actionId) as
-      { user_id: string; previous_score: number; new_score: number } | undefined;
-    const currentRow = s.currentScore.get(command.userId) as ScoreRowLite | undefined;
-    const current = currentRow && toRecord(currentRow);
-    const prior = priorRow && {
-      userId: priorRow.user_id,
-      previousScore: priorRow.previous_score,
-      newScore: priorRow.new_score,
-    };
-    const verdict = judge(command, current, prior);
-    const now = Date.now();
-    if (verdict.kind === 'refuse') {
-      this.insertSecurityEvent(
-        {
-          kind: verdict.refusal.kind,
-          subject: command.subject,
-          ip: command.ip,
-          userId: command.userId,
-          reason: verdict.refusal.message,
-        },
-        now,
-      );
-      return { kind: 'refused', refusal: verdict.refusal };
-    }
-    if (verdict.kind === 'replay') {
-      return { kind: 'replayed', previousScore: prior!.previousScore, record: current! };
-    }
-    const previousScore = current?.score ?? 0;
-    const { lastInsertRowid } = s.appendLedger.run(
-      command.actionId,
-      command.userId,
-      previousScore,
-      command.newScore,
-      command.subject,
-      command.ip,
-      now,
-    );
-    if (current && current.score === command.newScore) {
-      // Same score again: the user keeps the moment they first reached it.
-      return { kind: 'applied', previousScore, record: current };
-    }
-    const record = { userId: command.userId, score: command.newScore, reachedSeq: Number(lastInsertRowid) };
-    s.upsertScore.run(record.userId, record.score, record.reachedSeq, now);
-    return { kind: 'applied', previousScore, record };
-  }
-
-  private insertSecurityEvent(event: SecurityEvent, now: number): void {
-    this.statements.appendSecurityEvent.run(
-      event.kind,
-      event.subject,
-      event.ip,
-      event.userId,
-      event.reason,
-      now,
-    );
+  applyUpdate(command: UpdateCommand, canDecrease: boolean): Promise<UpdateOutcome> {
+    return this.writer.submit({ op: 'update', command, canDecrease });
   }
 
   recordSecurityEvent(event: SecurityEvent): Promise<void> {
-    return this.writes.submit(() => this.insertSecurityEvent(event, Date.now()));
+    return this.writer.submit({ op: 'event', event });
   }
 
   async topScores(limit: number, offset = 0): Promise<ScoreRecord[]> {
@@ -170,7 +104,7 @@ export class SqliteStorage implements Storage {
   }
 
   flagUser(userId: string, reason: string): Promise<void> {
-    return audit.flagUser(this.db, userId, reason, Date.now());
+    return this.writer.submit({ op: 'flag', userId, reason });
   }
 
   listFlaggedUsers(query: FlaggedUserQuery) {
@@ -178,7 +112,7 @@ export class SqliteStorage implements Storage {
   }
 
   clearFlag(userId: string, clearedBy: string): Promise<boolean> {
-    return audit.clearFlag(this.db, userId, clearedBy, Date.now());
+    return this.writer.submit({ op: 'clearFlag', userId, clearedBy });
   }
 
   async ping(): Promise<void> {
@@ -188,7 +122,7 @@ export class SqliteStorage implements Storage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.writes.flush();
+    await this.writer.close();
     await this.db.destroy();
   }
 }

@@ -57,6 +57,21 @@ export function prepareStatements(db: Kysely<Database>, sqlite: BetterSqlite3.Da
         created_at: P,
       }),
     ),
+    /** (user_id, reason, flagged_at, reason, flagged_at): a new flag, or a fresh one over an old */
+    flagUser: sqlite.prepare(
+      `insert into flagged_users (user_id, reason, flag_count, flagged_at, cleared_at, cleared_by)
+       values (?, ?, 1, ?, null, null)
+       on conflict (user_id) do update set reason = ?, flag_count = flag_count + 1, flagged_at = ?,
+         cleared_at = null, cleared_by = null`,
+    ),
+    /** (cleared_at, cleared_by, user_id) */
+    clearFlag: prepare(
+      db
+        .updateTable('flagged_users')
+        .set({ cleared_at: P, cleared_by: P })
+        .where('user_id', '=', P)
+        .where('cleared_at', 'is', null),
+    ),
   };
 }
 
