@@ -8,6 +8,11 @@ export interface LeaderboardSnapshot {
   readonly entries: readonly LeaderboardEntry[];
 }
 
+interface Waiter {
+  readonly after: number;
+  resolve(snapshot: LeaderboardSnapshot | undefined): void;
+}
+
 /** Longest a change waits before it is pushed while frames are being coalesced. */
 export const COALESCE_MS = 40;
 
@@ -18,6 +23,7 @@ export const COALESCE_MS = 40;
  */
 export class LiveLeaderboard {
   private readonly events = new EventEmitter();
+  private readonly waiters = new Set<Waiter>();
   private latest: LeaderboardSnapshot;
   private lastPublishedAt = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -38,27 +44,35 @@ export class LiveLeaderboard {
   }
 
   /**
-   * The latest snapshot newer than `after`: at once if there is one, else the next one
-   * published. Undefined once `signal` aborts. Never queues: a subscriber that falls behind
-   * simply gets the newest state.
+   * A subscriber's view: `next(after)` gives the latest snapshot newer than `after`, at once
+   * if there is one, else the next one published; undefined once `signal` aborts. It never
+   * queues: a subscriber that falls behind simply gets the newest state. Waiting costs O(1)
+   * and a publish O(subscribers), with one abort listener per subscription.
    */
-  next(after: number, signal: AbortSignal): Promise<LeaderboardSnapshot | undefined> {
-    if (this.latest.version > after) return Promise.resolve(this.latest);
-    if (signal.aborted) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      const onSnapshot = (snapshot: LeaderboardSnapshot) => {
-        if (snapshot.version <= after) return;
-        this.events.off('snapshot', onSnapshot);
-        signal.removeEventListener('abort', onAbort);
-        resolve(snapshot);
-      };
-      const onAbort = () => {
-        this.events.off('snapshot', onSnapshot);
-        resolve(undefined);
-      };
-      this.events.on('snapshot', onSnapshot);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+  follow(signal: AbortSignal): { next(after: number): Promise<LeaderboardSnapshot | undefined> } {
+    let waiter: Waiter | undefined;
+    const stop = () => {
+      if (waiter) this.waiters.delete(waiter);
+      waiter?.resolve(undefined);
+      waiter = undefined;
+    };
+    signal.addEventListener('abort', stop, { once: true });
+    return {
+      next: (after) => {
+        if (this.latest.version > after) return Promise.resolve(this.latest);
+        if (signal.aborted) return Promise.resolve(undefined);
+        return new Promise((resolve) => {
+          waiter = {
+            after,
+            resolve: (snapshot) => {
+              waiter = undefined;
+              resolve(snapshot);
+            },
+          };
+          this.waiters.add(waiter);
+        });
+      },
+    };
   }
 
   /** Called after each publish (the socket layer checks for slow consumers then). */
@@ -93,6 +107,11 @@ export class LiveLeaderboard {
     if (next.version === this.latest.version) return;
     this.latest = next;
     this.lastPublishedAt = Date.now();
+    for (const waiter of this.waiters) {
+      if (next.version <= waiter.after) continue;
+      this.waiters.delete(waiter);
+      waiter.resolve(next);
+    }
     this.events.emit('snapshot', next);
   }
 

@@ -55,7 +55,7 @@ async function* liveEvents(
   signal: AbortSignal | undefined,
 ) {
   const limit = Math.min(input?.limit ?? size, size);
-  const abort = signal ?? new AbortController().signal;
+  const feed = live.follow(signal ?? new AbortController().signal);
   let seen = input?.lastEventId ? Number(input.lastEventId) : -1;
   let lastSent = '';
   const first = live.current();
@@ -66,7 +66,7 @@ async function* liveEvents(
     yield tracked(String(event.version), event);
   }
   for (;;) {
-    const snapshot = await live.next(seen, abort);
+    const snapshot = await feed.next(seen);
     if (!snapshot) return;
     seen = snapshot.version;
     const event = sliceOf(snapshot, limit);
