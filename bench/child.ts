@@ -187,6 +187,7 @@ export async function startScoreboard(options: {
   databaseUrl: string;
   secret: string;
   cpuProfDir?: string;
+  dbSync: 'full' | 'normal';
 }): Promise<{ server: ChildServer; rateLimitPerMin: number }> {
   let rateLimit = RATE_LIMIT_WANTED;
   for (;;) {
@@ -196,6 +197,7 @@ export async function startScoreboard(options: {
       HOST: '127.0.0.1',
       PORT: String(port),
       DATABASE_URL: options.databaseUrl,
+      DB_SYNCHRONOUS: options.dbSync,
       JWT_SECRET: options.secret,
       LOG_LEVEL: 'warn',
       SCORE_MAX: '1000000000',

@@ -31,6 +31,8 @@ export interface BenchOptions {
   dbDir: string;
   /** Runs the server with --cpu-prof and summarises the profile. */
   cpuProf: boolean;
+  /** The server's DB_SYNCHRONOUS: `full` (its default) or `normal`. */
+  dbSync: 'full' | 'normal';
 }
 
 const DEFAULT_OUT = fileURLToPath(new URL('./results.json', import.meta.url));
@@ -57,6 +59,7 @@ ${Object.entries(NUMERIC)
   .join('\n')}
   --out <path>           default bench/results.json
   --db-dir <dir>         where the temporary database is created; default the OS temp folder
+  --db-sync full|normal  the server's DB_SYNCHRONOUS (default full, the server's default)
   --cpu-prof             profile the server (node --cpu-prof) and print its top self-time functions
   --help`;
 
@@ -85,6 +88,7 @@ export function parseOptions(
       out: { type: 'string' },
       'db-dir': { type: 'string' },
       'cpu-prof': { type: 'boolean' },
+      'db-sync': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -108,7 +112,10 @@ export function parseOptions(
     out: (values.out as string | undefined) ?? env.BENCH_OUT ?? DEFAULT_OUT,
     dbDir: (given['db-dir'] as string | undefined) ?? env.BENCH_DB_DIR ?? tmpdir(),
     cpuProf: Boolean(values['cpu-prof']) || env.BENCH_CPU_PROF === '1',
+    dbSync: ((given['db-sync'] as string | undefined) ?? env.BENCH_DB_SYNC ?? 'full') as 'full' | 'normal',
   };
+  if (options.dbSync !== 'full' && options.dbSync !== 'normal')
+    throw new Error('--db-sync must be full or normal');
   if (options.duration <= 0) throw new Error('--duration must be above 0');
   if (options.connections < 1) throw new Error('--connections must be at least 1');
   if (options.users <= Math.max(options.connections, options.sdkConcurrency)) {

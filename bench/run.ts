@@ -112,7 +112,12 @@ async function main(): Promise<number> {
 
   // 2. Scoreboard in production mode on a fresh database.
   const workload = new Workload(options.users);
-  const { server, rateLimitPerMin } = await startScoreboard({ databaseUrl, secret, cpuProfDir });
+  const { server, rateLimitPerMin } = await startScoreboard({
+    databaseUrl,
+    secret,
+    cpuProfDir,
+    dbSync: options.dbSync,
+  });
   const before = ledgerRows(databaseUrl);
   let warmup: HttpLoadResult | null = null;
   let updateScore: HttpLoadResult | undefined;
@@ -269,7 +274,7 @@ async function main(): Promise<number> {
     `Machine: ${m.cpuCount} × ${m.cpuModel}, ${round(m.totalMemoryBytes / 1024 ** 3, 1)} GiB, Node ${m.node}, ${m.platform} ${m.release}. ` +
       `Load: autocannon, ${options.connections} connections, ${options.duration} s after ${options.warmup} s warm-up, ` +
       `${options.users} users, one fresh action_id per request; server NODE_ENV=production LOG_LEVEL=warn, ` +
-      `rate limits ${rateLimitPerMin}/min, database in ${options.dbDir}. Load generator, server and baseline share this machine.`,
+      `rate limits ${rateLimitPerMin}/min, database in ${options.dbDir} (DB_SYNCHRONOUS=${options.dbSync}). Load generator, server and baseline share this machine.`,
     '',
     markdownTable(results.targets),
     '',

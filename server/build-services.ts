@@ -20,9 +20,13 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
   const metrics = new Metrics();
   const verify = cachedVerifier(createTokenVerifier(verificationKey(config.jwt), config.jwt));
   const authenticator = new Authenticator(verify);
-  const storage = await openStorage(config.databaseUrl, config.score, (size, seconds) => {
-    metrics.commitSeconds.observe(seconds);
-    metrics.commitBatchSize.observe(size);
+  const storage = await openStorage(config.databaseUrl, {
+    sync: config.dbSynchronous,
+    rules: config.score,
+    observe: (size, seconds) => {
+      metrics.commitSeconds.observe(seconds);
+      metrics.commitBatchSize.observe(size);
+    },
   });
   const leaderboard = new LeaderboardService(storage, config.leaderboardSize);
   await leaderboard.load();

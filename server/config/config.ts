@@ -69,6 +69,10 @@ const envSchema = z.object({
     .default('info'),
   REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/, error: 'expects a redis:// URL' }).optional()),
   METRICS_TOKEN: optionalText,
+  DB_SYNCHRONOUS: z.preprocess(
+    unsetIfEmpty,
+    z.enum(['full', 'normal'], { error: 'expects full or normal' }).default('full'),
+  ),
   WS_ALLOWED_ORIGINS: z
     .string()
     .default('')
@@ -98,6 +102,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly databaseUrl: string;
+  /** SQLite's synchronous setting: `full` syncs every commit, `normal` only at checkpoints. */
+  readonly dbSynchronous: 'full' | 'normal';
   /** The folder that holds the SQLite file and the development secret. */
   readonly dataDir: string;
   readonly jwt: {
@@ -171,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    dbSynchronous: e.DB_SYNCHRONOUS,
     dataDir: dataDirOf(e.DATABASE_URL),
     jwt: Object.freeze({
       secret: e.JWT_SECRET,

@@ -35,10 +35,12 @@ export function readJsonBody(req: IncomingMessage, limit = BODY_LIMIT_BYTES): Pr
   });
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 function parse(bytes: Buffer): BodyResult {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = UTF8.decode(bytes);
   } catch {
     return { kind: 'malformed' };
   }

@@ -113,42 +113,48 @@ describe('durability of acknowledged score updates', () => {
     expect(await second.stop('SIGTERM')).toBe(0);
   });
 
-  it('loses no acknowledged update when killed with SIGKILL right after a burst', async () => {
-    const token = serviceToken();
-    const server = await startChildServer(dir, NO_RATE_LIMIT);
-    // 100 users, three climbs each, all 300 fired at once: the order they commit in is up to
-    // the server, so a lower score that arrives after a higher one is refused (never decrease).
-    const updates: Update[] = Array.from(
-      { length: 100 },
-      (_, i) => `burst-${String(i).padStart(3, '0')}`,
-    ).flatMap((user, i) =>
-      [1, 2, 3].map((step) => ({ user_id: user, action_id: `${user}-${step}`, new_score: i * 10 + step })),
-    );
-    const answers = await Promise.all(updates.map((update) => postUpdate(server, update, token)));
-    await server.kill9();
+  it.each(['full', 'normal'])(
+    'loses no acknowledged update when killed with SIGKILL right after a burst (DB_SYNCHRONOUS=%s)',
+    async (sync) => {
+      const token = serviceToken();
+      const server = await startChildServer(dir, { ...NO_RATE_LIMIT, DB_SYNCHRONOUS: sync });
+      // 100 users, three climbs each, all 300 fired at once: the order they commit in is up to
+      // the server, so a lower score that arrives after a higher one is refused (never decrease).
+      const updates: Update[] = Array.from(
+        { length: 100 },
+        (_, i) => `burst-${String(i).padStart(3, '0')}`,
+      ).flatMap((user, i) =>
+        [1, 2, 3].map((step) => ({ user_id: user, action_id: `${user}-${step}`, new_score: i * 10 + step })),
+      );
+      const answers = await Promise.all(updates.map((update) => postUpdate(server, update, token)));
+      await server.kill9();
 
-    const acknowledged = updates.filter((_, i) => answers[i]!.status === 200);
-    for (const [i, answer] of answers.entries()) {
-      if (answer.status === 200) expect(answer.body).toBe(SUCCESS_BODY);
-      else expect(answer.status, `${updates[i]!.action_id}: ${answer.body}`).toBe(422);
-    }
-    const finals = new Map<string, number>();
-    for (const { user_id, new_score } of acknowledged) {
-      finals.set(user_id, Math.max(finals.get(user_id) ?? 0, new_score));
-    }
-    expect(finals.size).toBe(100); // every user's first commit is a raise from zero
+      const acknowledged = updates.filter((_, i) => answers[i]!.status === 200);
+      for (const [i, answer] of answers.entries()) {
+        if (answer.status === 200) expect(answer.body).toBe(SUCCESS_BODY);
+        else expect(answer.status, `${updates[i]!.action_id}: ${answer.body}`).toBe(422);
+      }
+      const finals = new Map<string, number>();
+      for (const { user_id, new_score } of acknowledged) {
+        finals.set(user_id, Math.max(finals.get(user_id) ?? 0, new_score));
+      }
+      expect(finals.size).toBe(100); // every user's first commit is a raise from zero
 
-    const stored = readDatabase((db) => ({
-      actions: db.prepare('select action_id from score_ledger order by action_id').pluck().all() as string[],
-      scores: db.prepare('select user_id, score from scores order by user_id').all(),
-    }));
-    // Every request was answered before the kill, so the ledger holds exactly the 200s.
-    expect(stored.actions).toEqual(acknowledged.map((u) => u.action_id).sort());
-    expect(stored.scores).toEqual(
-      [...finals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([user_id, score]) => ({ user_id, score })),
-    );
+      const stored = readDatabase((db) => ({
+        actions: db
+          .prepare('select action_id from score_ledger order by action_id')
+          .pluck()
+          .all() as string[],
+        scores: db.prepare('select user_id, score from scores order by user_id').all(),
+      }));
+      // Every request was answered before the kill, so the ledger holds exactly the 200s.
+      expect(stored.actions).toEqual(acknowledged.map((u) => u.action_id).sort());
+      expect(stored.scores).toEqual(
+        [...finals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([user_id, score]) => ({ user_id, score })),
+      );
 
-    const restarted = await startChildServer(dir, NO_RATE_LIMIT);
-    expect(await leaderboard(restarted)).toEqual(ranked(finals));
-  });
+      const restarted = await startChildServer(dir, { ...NO_RATE_LIMIT, DB_SYNCHRONOUS: sync });
+      expect(await leaderboard(restarted)).toEqual(ranked(finals));
+    },
+  );
 });

@@ -14,13 +14,13 @@ interface ScoreRowLite {
 
 /**
  * Every write of the embedded storage, on one connection, with prepared statements. A batch
- * of jobs shares one transaction (group commit): one fsync for the lot. Each job runs in its
- * own savepoint, so one failing job does not take its neighbours down with it. The score
- * rules run here, inside the transaction, on the state they judge.
+ * of jobs shares one transaction (group commit): one sync for the lot. The score rules run
+ * here, inside the transaction, on the state they judge.
  */
 export class ScoreWriter {
   private readonly s: Statements;
-  private readonly runJobs: (jobs: readonly WriteJob[]) => JobResult[];
+  private readonly runAll: (jobs: readonly WriteJob[]) => unknown[];
+  private readonly runOne: (job: WriteJob) => unknown;
 
   constructor(
     sqlite: BetterSqlite3.Database,
@@ -31,25 +31,41 @@ export class ScoreWriter {
       new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
       sqlite,
     );
-    const inSavepoint = sqlite.transaction((job: WriteJob) => this.run(job, Date.now()));
-    this.runJobs = sqlite.transaction((jobs: readonly WriteJob[]) =>
-      jobs.map((job): JobResult => {
-        try {
-          return { ok: true, value: inSavepoint(job) };
-        } catch (error) {
-          return { ok: false, error: String(error), unavailable: false };
-        }
-      }),
+    this.runAll = sqlite.transaction((jobs: readonly WriteJob[]) =>
+      jobs.map((job) => this.run(job, Date.now())),
     );
+    this.runOne = sqlite.transaction((job: WriteJob) => this.run(job, Date.now()));
   }
 
-  /** Commits the jobs in one transaction; if the commit fails, every job fails as unavailable. */
+  /**
+   * Commits the jobs in one transaction. Should one job throw, that transaction is rolled
+   * back whole and each job is retried in a transaction of its own, so the failure stays
+   * with the job that caused it (cheaper than a savepoint per job on the common path).
+   * A failing commit marks every job of it unavailable.
+   */
   commit(jobs: readonly WriteJob[]): JobResult[] {
     try {
-      return this.runJobs(jobs);
+      return this.runAll(jobs).map((value) => ({ ok: true, value }));
     } catch (error) {
-      return jobs.map(() => ({ ok: false, error: String(error), unavailable: true }));
+      if (jobs.length === 1) return [this.failure(error)];
+      return jobs.map((job) => {
+        try {
+          return { ok: true, value: this.runOne(job) };
+        } catch (jobError) {
+          return this.failure(jobError);
+        }
+      });
     }
+  }
+
+  private failure(error: unknown): JobResult {
+    const code = (error as { code?: unknown }).code;
+    // Errors of the database itself (I/O, full disk, locked, closed) mean nothing was applied.
+    const unavailable =
+      !(error instanceof Error) ||
+      (typeof code === 'string' && code !== 'SQLITE_CONSTRAINT' && !code.startsWith('SQLITE_CONSTRAINT_')) ||
+      /not open|closed/i.test(error.message);
+    return { ok: false, error: String(error), unavailable };
   }
 
   private run(job: WriteJob, now: number): unknown {

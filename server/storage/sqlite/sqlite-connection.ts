@@ -1,11 +1,17 @@
 import BetterSqlite3 from 'better-sqlite3';
 
-/** Opens a connection with the pragmas every connection of ours uses. */
-export function openConnection(file: string): BetterSqlite3.Database {
+/** `full`: every commit is synced to disk; `normal`: synced at checkpoints only. */
+export type SyncMode = 'full' | 'normal';
+
+/**
+ * Opens a connection with the pragmas every connection of ours uses. In WAL mode both sync
+ * modes keep every commit across a crash of the process; only `full` also keeps the last
+ * commits across a power loss or kernel crash, at the price of an fsync per commit.
+ */
+export function openConnection(file: string, sync: SyncMode): BetterSqlite3.Database {
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
-  // FULL: a commit is on disk before anyone is told about it, even across a power loss.
-  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma(sync === 'full' ? 'synchronous = FULL' : 'synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   return sqlite;
 }

@@ -1,4 +1,3 @@
-import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, SqliteDialect, sql } from 'kysely';
@@ -15,8 +14,9 @@ import type {
   UpdateOutcome,
 } from '../storage.js';
 import * as audit from './audit-queries.js';
-import { openConnection } from './sqlite-connection.js';
-import { WriterClient, type CommitObserver } from './writer-client.js';
+import { GroupCommit, type CommitObserver } from './group-commit.js';
+import { ScoreWriter } from './score-writer.js';
+import { openConnection, type SyncMode } from './sqlite-connection.js';
 
 const toRecord = (row: { user_id: string; score: number; reached_seq: number }): ScoreRecord => ({
   userId: row.user_id,
@@ -24,36 +24,34 @@ const toRecord = (row: { user_id: string; score: number; reached_seq: number }):
   reachedSeq: row.reached_seq,
 });
 
-/**
- * Embedded storage: one SQLite file in WAL mode. Writes go to a writer thread that commits
- * them in groups (see write-worker.ts); reads run here on their own connection, which WAL
- * lets proceed while a commit is being synced.
- */
+/** Embedded storage: one SQLite file in WAL mode; writes through group commit. */
 export class SqliteStorage implements Storage {
   private closed = false;
 
   private constructor(
-    private readonly sqlite: BetterSqlite3.Database,
     readonly db: Kysely<Database>,
-    private readonly writer: WriterClient,
+    private readonly writer: GroupCommit,
   ) {}
 
-  /** Opens (creating if needed) the database file, applies pending migrations, starts the writer. */
-  static async open(file: string, rules: ScoreRules, observe?: CommitObserver): Promise<SqliteStorage> {
-    if (file === ':memory:')
-      throw new Error('DATABASE_URL must be a file: the writer thread needs its own connection');
-    mkdirSync(dirname(file), { recursive: true });
-    const sqlite = openConnection(file);
+  /** Opens (creating if needed) the database file and applies pending migrations. */
+  static async open(options: {
+    file: string;
+    sync: SyncMode;
+    rules: ScoreRules;
+    observe?: CommitObserver;
+  }): Promise<SqliteStorage> {
+    const { file } = options;
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const sqlite = openConnection(file, options.sync);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     try {
       await migrateToLatest(db);
-      const writer = new WriterClient(file, rules, observe);
-      await writer.ready();
-      return new SqliteStorage(sqlite, db, writer);
     } catch (error) {
       sqlite.close();
       throw error;
     }
+    const writer = new GroupCommit(new ScoreWriter(sqlite, options.rules), options.observe);
+    return new SqliteStorage(db, writer);
   }
 
   applyUpdate(command: UpdateCommand, canDecrease: boolean): Promise<UpdateOutcome> {
@@ -122,7 +120,7 @@ export class SqliteStorage implements Storage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.writer.close();
+    this.writer.close();
     await this.db.destroy();
   }
 }

@@ -1,6 +1,6 @@
 import type { SecurityEvent, UpdateCommand, UpdateOutcome } from '../storage.js';
 
-/** One write, as it travels to the writer thread. */
+/** One write, queued for the next group commit. */
 export type WriteJob =
   | { readonly op: 'update'; readonly command: UpdateCommand; readonly canDecrease: boolean }
   | { readonly op: 'event'; readonly event: SecurityEvent }
@@ -17,11 +17,3 @@ export interface WriteResults {
 
 /** A job's result: its value, or why it failed (`unavailable`: the commit itself failed). */
 export type JobResult = { ok: true; value: unknown } | { ok: false; error: string; unavailable: boolean };
-
-/** Main thread → writer. */
-export type ToWriter = { kind: 'batch'; ids: number[]; jobs: WriteJob[] } | { kind: 'close' };
-
-/** Writer → main thread. */
-export type FromWriter =
-  | { kind: 'results'; ids: number[]; results: JobResult[]; size: number; seconds: number }
-  | { kind: 'closed' };
