@@ -27,6 +27,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
       metrics.commitSeconds.observe(seconds);
       metrics.commitBatchSize.observe(size);
     },
+    onError: (message) => logger.error(message),
   });
   const leaderboard = new LeaderboardService(storage, config.leaderboardSize);
   await leaderboard.load();

@@ -8,7 +8,12 @@ import type { Storage } from './storage.js';
 /** Opens the storage that DATABASE_URL names and brings its schema up to date. */
 export async function openStorage(
   databaseUrl: string,
-  options: { sync: SyncMode; rules: ScoreRules; observe?: CommitObserver },
+  options: {
+    sync: SyncMode;
+    rules: ScoreRules;
+    observe?: CommitObserver;
+    onError?: (message: string) => void;
+  },
 ): Promise<Storage> {
   if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
     throw new ConfigError(

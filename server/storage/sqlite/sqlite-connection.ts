@@ -11,7 +11,12 @@ export type SyncMode = 'full' | 'normal';
 export function openConnection(file: string, sync: SyncMode): BetterSqlite3.Database {
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma(sync === 'full' ? 'synchronous = FULL' : 'synchronous = NORMAL');
+  sqlite.pragma(synchronousPragma(sync));
   sqlite.pragma('busy_timeout = 5000');
   return sqlite;
+}
+
+/** The pragma that sets a connection's sync mode. */
+export function synchronousPragma(sync: SyncMode): string {
+  return sync === 'full' ? 'synchronous = FULL' : 'synchronous = NORMAL';
 }

@@ -16,7 +16,8 @@ import type {
 import * as audit from './audit-queries.js';
 import { GroupCommit, type CommitObserver } from './group-commit.js';
 import { ScoreWriter } from './score-writer.js';
-import { openConnection, type SyncMode } from './sqlite-connection.js';
+import { Checkpointer } from './checkpointer.js';
+import { openConnection, synchronousPragma, type SyncMode } from './sqlite-connection.js';
 
 const toRecord = (row: { user_id: string; score: number; reached_seq: number }): ScoreRecord => ({
   userId: row.user_id,
@@ -31,6 +32,7 @@ export class SqliteStorage implements Storage {
   private constructor(
     readonly db: Kysely<Database>,
     private readonly writer: GroupCommit,
+    private readonly checkpointer: Checkpointer | undefined,
   ) {}
 
   /** Opens (creating if needed) the database file and applies pending migrations. */
@@ -39,6 +41,8 @@ export class SqliteStorage implements Storage {
     sync: SyncMode;
     rules: ScoreRules;
     observe?: CommitObserver;
+    /** Told about background failures (checkpoints). */
+    onError?: (message: string) => void;
   }): Promise<SqliteStorage> {
     const { file } = options;
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -51,7 +55,11 @@ export class SqliteStorage implements Storage {
       throw error;
     }
     const writer = new GroupCommit(new ScoreWriter(sqlite, options.rules), options.observe);
-    return new SqliteStorage(db, writer);
+    const checkpointer =
+      file === ':memory:'
+        ? undefined
+        : new Checkpointer(file, sqlite, synchronousPragma(options.sync), options.onError ?? (() => {}));
+    return new SqliteStorage(db, writer, checkpointer);
   }
 
   applyUpdate(command: UpdateCommand, canDecrease: boolean): Promise<UpdateOutcome> {
@@ -120,6 +128,7 @@ export class SqliteStorage implements Storage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.checkpointer?.stop();
     this.writer.close();
     await this.db.destroy();
   }
