@@ -4,6 +4,13 @@ import { Worker } from 'node:worker_threads';
 
 /** How often the WAL is folded back into the database file. */
 export const CHECKPOINT_INTERVAL_MS = 500;
+/**
+ * The writer still checkpoints inline past this many WAL pages (~16 MiB): a background
+ * checkpoint never sees the WAL idle under steady writes, so it cannot restart it, and only
+ * the writer's own checkpoint lets the file start over. By then the thread has copied most
+ * pages already, so the inline one is short.
+ */
+export const WRITER_CHECKPOINT_PAGES = 4000;
 
 // Plain JavaScript, so the thread needs no TypeScript loader.
 const CHECKPOINTER = `
@@ -19,11 +26,12 @@ parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.cl
 `;
 
 /**
- * Moves WAL checkpoints off the event loop. A checkpoint copies the WAL into the database
- * file and syncs it; SQLite runs it inside whichever commit crosses the threshold, which
- * stalled that commit (and every request queued behind it) for milliseconds. Here a thread
- * with its own connection checkpoints every half second instead (PASSIVE: never blocks the
- * writer). Should that thread die, the writer's own automatic checkpoints come back on.
+ * Moves most checkpoint work off the event loop. A checkpoint copies the WAL into the
+ * database file and syncs it; SQLite runs it inside whichever commit crosses the threshold
+ * (1000 pages by default), which stalled that commit, and every request queued behind it, for
+ * milliseconds. Here a thread with its own connection checkpoints every half second
+ * (PASSIVE: never blocks the writer), and the writer's inline checkpoint, rarer, finds little
+ * left to copy. Should the thread die, the writer's default threshold comes back.
  */
 export class Checkpointer {
   private readonly worker: Worker;
@@ -35,7 +43,7 @@ export class Checkpointer {
     synchronous: string,
     onError: (message: string) => void,
   ) {
-    writer.pragma('wal_autocheckpoint = 0');
+    writer.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(CHECKPOINTER, {
       eval: true,

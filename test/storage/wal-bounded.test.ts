@@ -1,0 +1,33 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WRITER_CHECKPOINT_PAGES } from '../../server/storage/sqlite/checkpointer.js';
+import { SqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js';
+
+let dir: string;
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const rules = { max: 1_000_000_000, maxGain: 1_000_000_000, decrease: 'never' as const };
+
+describe('the write-ahead log', () => {
+  it('stays bounded under a steady stream of commits (checkpoints let it restart)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'scoreboard-wal-'));
+    const file = join(dir, 'db.sqlite');
+    const storage = await SqliteStorage.open({ file, sync: 'normal', rules });
+    try {
+      // One commit per update, so the WAL sees far more pages than the inline threshold.
+      for (let i = 0; i < 6000; i++) {
+        const outcome = await storage.applyUpdate(
+          { userId: `u${i % 500}`, actionId: `a${i}`, newScore: i, subject: 's', ip: null },
+          false,
+        );
+        expect(outcome.kind).toBe('applied');
+      }
+      const pageSize = 4096;
+      expect(statSync(`${file}-wal`).size).toBeLessThan(2 * WRITER_CHECKPOINT_PAGES * pageSize);
+    } finally {
+      await storage.close();
+    }
+  });
+});
