@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createApp, type App } from '../../server/app.js';
 import { loadConfig } from '../../server/config/config.js';
 import { createLogger } from '../../server/observability/logger.js';
-import { TEST_SECRET } from './tokens.js';
+import { serviceToken, TEST_SECRET } from './tokens.js';
 
 /** A real server on a random port with a temporary database. */
 export interface TestServer {
@@ -20,6 +20,12 @@ export interface TestServer {
     path: string,
     body: unknown,
     headers?: Record<string, string>,
+  ): Promise<{ status: number; body: string; headers: Headers }>;
+  /** Sets a score through `POST /update-score` with a service token. */
+  setScore(
+    user: string,
+    action: string,
+    score: number,
   ): Promise<{ status: number; body: string; headers: Headers }>;
   close(): Promise<void>;
 }
@@ -49,7 +55,7 @@ export async function startTestServer(
   const port = await app.listen();
   const url = `http://127.0.0.1:${port}`;
   const reader = new BetterSqlite3(config.databaseUrl, { readonly: true, fileMustExist: true });
-  return {
+  const server: TestServer = {
     app,
     url,
     dir: dataDir,
@@ -68,10 +74,15 @@ export async function startTestServer(
       });
       return { status: res.status, body: await res.text(), headers: res.headers };
     },
+    setScore(user, action, score) {
+      const body = { user_id: user, action_id: action, new_score: score };
+      return server.post('/update-score', body, { authorization: `Bearer ${serviceToken()}` });
+    },
     async close() {
       reader.close();
       await app.close();
       if (!dir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return server;
 }

@@ -1,14 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { errorBody } from '../helpers/bodies.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { serviceToken } from '../helpers/tokens.js';
 
 let server: TestServer;
 afterEach(() => server?.close());
 
-const service = () => ({ authorization: `Bearer ${serviceToken()}` });
-const set = (user: string, action: string, score: number) =>
-  server.post('/update-score', { user_id: user, action_id: action, new_score: score }, service());
+const set = (user: string, action: string, score: number) => server.setScore(user, action, score);
 const leaderboard = async (query = '') => {
   const res = await fetch(`${server.url}/leaderboard${query}`);
   return { status: res.status, body: await res.json() };

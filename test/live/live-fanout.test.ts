@@ -2,7 +2,6 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawSubscriber } from '../helpers/raw-ws.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { serviceToken } from '../helpers/tokens.js';
 
 let server: TestServer;
 const open: RawSubscriber[] = [];
@@ -11,12 +10,7 @@ afterEach(async () => {
   await server?.close();
 });
 
-const set = (user: string, action: string, score: number) =>
-  server.post(
-    '/update-score',
-    { user_id: user, action_id: action, new_score: score },
-    { authorization: `Bearer ${serviceToken()}` },
-  );
+const set = (user: string, action: string, score: number) => server.setScore(user, action, score);
 
 describe('leaderboard.live fan-out', () => {
   it('brings 200 subscribers to the same final top 10 after a burst of 300 updates', async () => {

@@ -11,12 +11,7 @@ afterEach(async () => {
   await server?.close();
 });
 
-const set = (user: string, action: string, score: number) =>
-  server.post(
-    '/update-score',
-    { user_id: user, action_id: action, new_score: score },
-    { authorization: `Bearer ${serviceToken()}` },
-  );
+const set = (user: string, action: string, score: number) => server.setScore(user, action, score);
 const subscribe = async (input: Record<string, unknown> = {}, options = {}) => {
   const s = await RawSubscriber.open(server.url, input, options);
   open.push(s);
