@@ -41,8 +41,16 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
   audit.observe((refusal, origin) => {
     metrics.refusals.inc({ kind: refusal.kind });
     if (refusal.kind === 'rate_limited') metrics.rateLimited.inc();
-    void flags.observe(refusal, origin);
+    flags.observe(refusal, origin).catch((err: unknown) => logger.error({ err }, 'anomaly flags failed'));
   });
-  const scores = new ScoreService({ storage, leaderboard, audit, guard, metrics, rules: config.score });
+  const scores = new ScoreService({
+    storage,
+    leaderboard,
+    audit,
+    guard,
+    metrics,
+    logger,
+    rules: config.score,
+  });
   return { config, logger, storage, authenticator, audit, scores, leaderboard, live, guard, flags, metrics };
 }

@@ -10,7 +10,7 @@ import { leaderboardRoute } from './leaderboard.route.js';
 import { sendJson, sendRefusal } from './respond.js';
 import { updateScoreRoute } from './update-score.route.js';
 import { Authenticator } from '../auth/authenticator.js';
-import { clientIp } from './request-meta.js';
+import { clientIp, requestUrl } from './request-meta.js';
 
 type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 
@@ -29,12 +29,14 @@ export function createHttpApp(services: AppServices, extra: ExtraRoutes = {}): R
         services.logger.error({ err: error.cause ?? error, path }, 'tRPC procedure failed');
       } else if (path === 'scores.update' && error.code === 'PAYLOAD_TOO_LARGE') {
         // Refused by the adapter before any procedure ran, so it is recorded here.
-        void services.scores.refuseRequest(refuse('payload_too_large', error.message.slice(0, 200)), {
-          subject: Authenticator.unverifiedSubject(req.headers.authorization),
-          ip: clientIp(req),
-          userId: null,
-          requestId: ctx?.requestId,
-        });
+        services.scores
+          .refuseRequest(refuse('payload_too_large', error.message.slice(0, 200)), {
+            subject: Authenticator.unverifiedSubject(req.headers.authorization),
+            ip: clientIp(req),
+            userId: null,
+            requestId: ctx?.requestId,
+          })
+          .catch((err: unknown) => services.logger.error({ err }, 'could not record a refusal'));
       }
     },
   });
@@ -48,7 +50,8 @@ export function createHttpApp(services: AppServices, extra: ExtraRoutes = {}): R
   };
 
   return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
+    if (!url) return sendJson(res, 400, { status: 'error', message: 'Malformed request target' });
     if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) return trpc(req, res);
     const route = routes[url.pathname];
     if (!route) return sendJson(res, 404, { status: 'error', message: 'Not found' });

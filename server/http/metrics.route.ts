@@ -1,14 +1,14 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppServices } from '../app-services.js';
 import { AUTHORIZATION_MAX_LENGTH } from '../auth/bearer.js';
 import { sendJson } from './respond.js';
 
+// Digests first, so neither the content nor the length of the token leaks through timing.
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
 function tokenMatches(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return given !== undefined && timingSafeEqual(digest(given), digest(expected));
 }
 
 /** `GET /metrics`: Prometheus text format; behind `Bearer METRICS_TOKEN` when that is set. */

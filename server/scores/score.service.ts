@@ -1,6 +1,7 @@
 import type { UpdateScoreInput } from '../../shared/schemas.js';
 import { hasRole, ROLE_SERVICE, type Principal } from '../auth/principal.js';
 import type { LeaderboardService } from '../leaderboard/leaderboard.service.js';
+import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RequestGuard } from '../security/request-guard.js';
 import type { RequestOrigin, SecurityAudit } from '../security/security-audit.js';
@@ -31,6 +32,7 @@ export interface ScoreServiceDeps {
   audit: SecurityAudit;
   guard: RequestGuard;
   metrics: Metrics;
+  logger: Logger;
   rules: ScoreRules;
 }
 
@@ -97,7 +99,12 @@ export class ScoreService {
       );
     }
     if (outcome.kind === 'refused') return this.refused(outcome.refusal, origin, true);
-    if (outcome.kind === 'applied') await this.deps.leaderboard.record(outcome.record);
+    if (outcome.kind === 'applied') {
+      // The update is committed: a failure to refresh the cache must not turn it into an error.
+      await this.deps.leaderboard.record(outcome.record).catch((err: unknown) => {
+        this.deps.logger.error({ err, reqId: meta.requestId }, 'leaderboard cache refresh failed');
+      });
+    }
     return {
       ok: true,
       value: {

@@ -32,9 +32,13 @@ export const publicProcedure = t.procedure;
 function requireToken(spendIpBudget: boolean) {
   return t.middleware(async ({ ctx, next }) => {
     const meta = { ip: ctx.ip, requestId: ctx.requestId };
-    const auth = ctx.principal
-      ? ({ ok: true, value: ctx.principal } as const)
-      : await authenticateRequest(ctx.services, ctx.authorization, meta, spendIpBudget);
+    const auth = await authenticateRequest(
+      ctx.services,
+      ctx.authorization,
+      meta,
+      spendIpBudget,
+      ctx.principal,
+    );
     if (!auth.ok) throw refusalError(auth.refusal);
     return next({ ctx: { ...ctx, principal: auth.value } });
   });

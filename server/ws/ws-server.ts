@@ -3,11 +3,11 @@ import type { Duplex } from 'node:stream';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppServices } from '../app-services.js';
-import { UNAUTHORIZED } from '../scores/refusal.js';
+import { authenticateRequest } from '../security/authenticate-request.js';
 import { createContextInner } from '../trpc/context.js';
 import { refusalError } from '../trpc/trpc.js';
 import { appRouter } from '../trpc/routers/_app.js';
-import { clientIp, requestIdOf } from '../http/request-meta.js';
+import { clientIp, requestIdOf, requestUrl } from '../http/request-meta.js';
 import { originAllowed } from './origin-policy.js';
 
 /** Largest WebSocket message a client may send (ws's default is 100 MiB). */
@@ -42,7 +42,8 @@ export function attachWebSockets(
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = requestUrl(req)?.pathname;
+    if (path === undefined) return refuseUpgrade(socket, 400, 'Bad Request');
     if (path !== '/trpc' && path !== '/trpc/') return refuseUpgrade(socket, 404, 'Not Found');
     if (!originAllowed(req, services.config.ws.allowedOrigins))
       return refuseUpgrade(socket, 403, 'Forbidden');
@@ -53,11 +54,16 @@ export function attachWebSockets(
     wss,
     router: appRouter,
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
-    createContext: ({ req, info }) => {
+    createContext: async ({ req, info }) => {
+      const meta = { ip: clientIp(req), requestId: requestIdOf(req) };
       const token = info.connectionParams?.token;
-      const principal = token === undefined ? undefined : services.authenticator.fromToken(token);
-      if (token !== undefined && !principal) throw refusalError(UNAUTHORIZED);
-      return createContextInner(services, { principal, ip: clientIp(req), requestId: requestIdOf(req) });
+      if (token === undefined) return createContextInner(services, meta);
+      // A token is optional here, but one that is sent must be valid: checked (and audited,
+      // and counted against the IP) like any other.
+      const header = typeof token === 'string' ? `Bearer ${token}` : '';
+      const auth = await authenticateRequest(services, header, meta, false);
+      if (!auth.ok) throw refusalError(auth.refusal);
+      return createContextInner(services, { ...meta, principal: auth.value });
     },
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR')

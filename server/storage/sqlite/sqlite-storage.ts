@@ -95,6 +95,8 @@ export class SqliteStorage implements Storage {
     const row = await this.db
       .selectFrom('scores')
       .select((eb) => eb.fn.countAll<number>().as('ahead'))
+      // The user's own row never counts as ahead of them (it may be newer than `record`).
+      .where('user_id', '!=', record.userId)
       .where((eb) =>
         eb.or([
           eb('score', '>', record.score),

@@ -1,0 +1,92 @@
+import jwt from 'jsonwebtoken';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RawSubscriber } from '../helpers/raw-ws.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { TEST_SECRET, tokenFor } from '../helpers/tokens.js';
+
+let server: TestServer;
+const open: RawSubscriber[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0)) s.close();
+  await server?.close();
+});
+
+/** Sends raw bytes and returns the whole answer once the server closes or goes quiet. */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let answer = '';
+    const done = () => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(300, done);
+    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('end', done);
+    socket.on('error', reject);
+  });
+}
+
+const mutation = (id: number, input: object) =>
+  JSON.stringify({ id, method: 'mutation', params: { path: 'scores.update', input } });
+
+describe('transport edge cases', () => {
+  it('answers a request target the URL parser rejects with 400 and stays up', async () => {
+    server = await startTestServer();
+    const port = Number(new URL(server.url).port);
+    const plain = await rawRequest(port, 'GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(plain.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(plain).toContain('{"status":"error","message":"Malformed request target"}');
+    const upgrade = await rawRequest(
+      port,
+      'GET //[ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    expect(upgrade.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  it('records a bad WebSocket token as a security event', async () => {
+    server = await startTestServer();
+    const sub = await RawSubscriber.open(
+      server.url,
+      {},
+      { connectionParams: { token: 'forged.token.value' } },
+    );
+    open.push(sub);
+    await sub.until((s) => s.messages.some((m) => m.error?.data?.code === 'UNAUTHORIZED'));
+    expect(server.query('select kind, ip from security_events')).toEqual([
+      { kind: 'unauthorized', ip: '127.0.0.1' },
+    ]);
+  });
+
+  it('stops accepting a WebSocket token once it expires', async () => {
+    server = await startTestServer();
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const token = jwt.sign({ sub: 'alice', exp }, TEST_SECRET, { algorithm: 'HS256' });
+    const sub = await RawSubscriber.open(server.url, {}, { connectionParams: { token } });
+    open.push(sub);
+    sub.ws.send(mutation(2, { user_id: 'alice', action_id: 'w1', new_score: 1 }));
+    await sub.until((s) => s.messages.some((m) => m.id === 2));
+    expect(sub.messages.find((m) => m.id === 2).result.data).toMatchObject({ applied: true });
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+    sub.ws.send(mutation(3, { user_id: 'alice', action_id: 'w2', new_score: 2 }));
+    await sub.until((s) => s.messages.some((m) => m.id === 3));
+    expect(sub.messages.find((m) => m.id === 3).error.data.code).toBe('UNAUTHORIZED');
+    expect(server.query('select action_id from score_ledger')).toEqual([{ action_id: 'w1' }]);
+  });
+
+  it('spends the IP budget for updates sent over a WebSocket too', async () => {
+    server = await startTestServer({ RATE_LIMIT_IP_PER_MIN: '2' });
+    const sub = await RawSubscriber.open(server.url, {}, { connectionParams: { token: tokenFor('alice') } });
+    open.push(sub);
+    for (let id = 2; id <= 4; id++)
+      sub.ws.send(mutation(id, { user_id: 'alice', action_id: `i${id}`, new_score: id }));
+    await sub.until((s) => [2, 3, 4].every((id) => s.messages.some((m) => m.id === id)));
+    const codes = [2, 3, 4].map((id) => {
+      const m = sub.messages.find((x) => x.id === id);
+      return m.error ? m.error.data.code : 'ok';
+    });
+    expect(codes).toEqual(['ok', 'ok', 'TOO_MANY_REQUESTS']);
+  });
+});
