@@ -92,6 +92,17 @@ describe('POST /update-score status codes', () => {
     expect(res.status).toBe(409);
     expect(res.body).toBe(errorBody('action_id "s-6" was already used with a different payload'));
     expect(scoreOf('erin')).toBe(5);
+    expect(
+      server.query("select kind, subject, user_id, ip, reason from security_events where kind = 'conflict'"),
+    ).toEqual([
+      {
+        kind: 'conflict',
+        subject: 'erin',
+        user_id: 'erin',
+        ip: '127.0.0.1',
+        reason: 'action_id "s-6" was already used with a different payload',
+      },
+    ]);
   });
 
   it('answers 413 for a body over 16 KiB', async () => {
@@ -105,6 +116,11 @@ describe('POST /update-score status codes', () => {
     expect(res.status).toBe(413);
     expect(res.body).toBe(errorBody('Request body is larger than 16 KiB'));
     expect(scoreOf('frank')).toBeUndefined();
+    expect(
+      server.query("select kind, subject, reason from security_events where kind = 'payload_too_large'"),
+    ).toEqual([
+      { kind: 'payload_too_large', subject: 'frank', reason: 'Request body is larger than 16 KiB' },
+    ]);
   });
 
   it('answers 422 when a score rule refuses the update', async () => {
@@ -128,6 +144,16 @@ describe('POST /update-score status codes', () => {
         reason: 'new_score 1001 raises the score by 1001; one update may raise it by at most 1000',
       },
     ]);
+  });
+
+  it('accepts the Bearer scheme in any case', async () => {
+    const res = await server.post(
+      '/update-score',
+      { user_id: 'judy', action_id: 's-10', new_score: 3 },
+      { authorization: `bEARER ${tokenFor('judy')}` },
+    );
+    expect([res.status, res.body]).toEqual([200, SUCCESS_BODY]);
+    expect(scoreOf('judy')).toBe(3);
   });
 
   it('answers 404 and 405 for unknown routes and methods', async () => {

@@ -62,6 +62,16 @@ describe('GET /leaderboard', () => {
     ]);
   });
 
+  it('answers the top N from memory, even with the database closed', async () => {
+    server = await startTestServer();
+    await set('alice', 'a1', 40);
+    await server.app.services.storage.close();
+    expect(await leaderboard('?limit=10')).toEqual({
+      status: 200,
+      body: { entries: [{ rank: 1, user_id: 'alice', score: 40 }] },
+    });
+  });
+
   it('loads the top N from the database at start', async () => {
     server = await startTestServer();
     await set('alice', 'a1', 40);

@@ -43,7 +43,13 @@ describe('score rules', () => {
   it('refuses a decrease even from a service token unless the server allows it', async () => {
     server = await startTestServer();
     await update('alice', 'a1', 100, asService());
-    expect((await update('alice', 'a2', 90, asService())).status).toBe(422);
+    const res = await update('alice', 'a2', 90, asService());
+    expect([res.status, res.body]).toEqual([
+      422,
+      errorBody('new_score 90 is lower than the current score 100; scores may not decrease'),
+    ]);
+    expect(scores()).toEqual([{ user_id: 'alice', score: 100 }]);
+    expect(ledgerSize()).toBe(1);
   });
 
   it('lets only service tokens decrease with SCORE_ALLOW_DECREASE=service', async () => {
@@ -88,7 +94,11 @@ describe('score rules', () => {
     server = await startTestServer();
     await update('alice', 'shared', 10, asService());
     const res = await update('bob', 'shared', 10, asService());
-    expect(res.status).toBe(409);
+    expect([res.status, res.body]).toEqual([
+      409,
+      errorBody('action_id "shared" was already used with a different payload'),
+    ]);
+    expect(ledgerSize()).toBe(1);
     expect(scores()).toEqual([{ user_id: 'alice', score: 10 }]);
   });
 
@@ -96,6 +106,9 @@ describe('score rules', () => {
     server = await startTestServer();
     expect((await update('alice', 'a1', 5000)).status).toBe(422);
     expect((await update('alice', 'a1', 50)).status).toBe(200);
+    expect(server.query('select action_id, new_score from score_ledger')).toEqual([
+      { action_id: 'a1', new_score: 50 },
+    ]);
   });
 
   it('applies concurrent updates of one user in arrival order within the rules', async () => {

@@ -72,11 +72,19 @@ describe('tRPC scores.update', () => {
     ).toEqual(['UNAUTHORIZED', 401, 'Unauthorized access. Invalid or missing authentication token']);
   });
 
-  it('refuses another user with FORBIDDEN', async () => {
-    const [code, status] = await codeOf(
-      client(tokenFor('mallory')).scores.update.mutate({ user_id: 'alice', action_id: 'x', new_score: 999 }),
-    );
-    expect([code, status]).toEqual(['FORBIDDEN', 403]);
+  it('refuses another user with FORBIDDEN, the REST message, and changes nothing', async () => {
+    const ledgerBefore = server.query('select id from score_ledger').length;
+    expect(
+      await codeOf(
+        client(tokenFor('mallory')).scores.update.mutate({
+          user_id: 'alice',
+          action_id: 'x',
+          new_score: 999,
+        }),
+      ),
+    ).toEqual(['FORBIDDEN', 403, 'This token may only update the score of its own user']);
+    expect(server.query('select score from scores where user_id = ?', 'alice')).toEqual([{ score: 50 }]);
+    expect(server.query('select id from score_ledger').length).toBe(ledgerBefore);
   });
 
   it('refuses a score rule with UNPROCESSABLE_CONTENT and a conflict with CONFLICT', async () => {
