@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killChildServers, startChildServer } from '../helpers/child-server.js';
@@ -52,5 +53,31 @@ describe('graceful shutdown', () => {
     db.close();
     expect(stored.sort()).toEqual(expect.arrayContaining(acknowledged.sort()));
     expect(acknowledged.length).toBeGreaterThan(0);
+  });
+
+  it('answers and commits an update whose body is still arriving when SIGTERM comes', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'scoreboard-shutdown-'));
+    const server = await startChildServer(dir, { SHUTDOWN_GRACE_MS: '200' });
+    const body = JSON.stringify({ user_id: 'late', action_id: 'in-flight', new_score: 7 });
+    const socket = connect(server.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk));
+    const ended = new Promise((resolve) => socket.once('close', resolve));
+    socket.write(
+      `POST /update-score HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${serviceToken()}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const exitCode = server.stop('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.end(body.slice(10));
+    await ended;
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    expect(answer.endsWith('{"status":"success","message":"Score updated successfully"}')).toBe(true);
+    expect(await exitCode).toBe(0);
+    const db = new BetterSqlite3(join(dir, 'scoreboard.db'), { readonly: true });
+    expect(db.prepare('select user_id, score from scores').all()).toEqual([{ user_id: 'late', score: 7 }]);
+    db.close();
   });
 });

@@ -40,7 +40,7 @@ describe('leaderboard.live fan-out', () => {
     server = await startTestServer({
       SCORE_MAX_GAIN: '1000000',
       LEADERBOARD_SIZE: '100',
-      WS_MAX_BUFFERED_BYTES: '65536',
+      WS_MAX_BUFFERED_BYTES: '262144',
     });
     const healthy = await RawSubscriber.open(server.url, { limit: 100 });
     open.push(healthy);
