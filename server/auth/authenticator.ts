@@ -12,11 +12,6 @@ export class Authenticator {
     return token === undefined ? undefined : this.verify(token);
   }
 
-  /** Verifies a bare token, as sent in WebSocket connection params. */
-  fromToken(token: unknown): Principal | undefined {
-    return typeof token === 'string' ? this.fromHeader(`Bearer ${token}`) : undefined;
-  }
-
   /** Reads the subject of a token without trusting it, for the audit trail only. */
   static unverifiedSubject(header: string | undefined): string | null {
     const token = bearerToken(header);

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppServices } from '../app-services.js';
-import { AUTHORIZATION_MAX_LENGTH } from '../auth/bearer.js';
+import { bearerCredential } from '../auth/bearer.js';
 import { sendJson } from './respond.js';
 
 // Digests first, so neither the content nor the length of the token leaks through timing.
@@ -16,18 +16,11 @@ export function metricsRoute(services: AppServices) {
   const { metrics, config } = services;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const expected = config.metricsToken;
-    if (expected && !tokenMatches(rawBearer(req), expected)) {
+    if (expected && !tokenMatches(bearerCredential(req.headers.authorization), expected)) {
       return sendJson(res, 401, { status: 'error', message: 'Metrics need the METRICS_TOKEN bearer token' });
     }
     const text = await metrics.registry.metrics();
     res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
     res.end(text);
   };
-}
-
-// METRICS_TOKEN is an opaque string, not a JWT: read the bearer value as it is.
-function rawBearer(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  if (!header || header.length > AUTHORIZATION_MAX_LENGTH) return undefined;
-  return /^bearer +(\S+)$/i.exec(header)?.[1];
 }

@@ -1,15 +1,8 @@
 import { MESSAGES } from '../../shared/messages.js';
+import type { REFUSAL_KINDS } from '../../shared/schemas.js';
 
-/** Why a request was refused; also the `kind` of its security event. */
-export type RefusalKind =
-  | 'invalid_input'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'conflict'
-  | 'payload_too_large'
-  | 'score_rule'
-  | 'rate_limited'
-  | 'unavailable';
+/** Why a request was refused; also the `kind` of its security event (listed in shared/). */
+export type RefusalKind = (typeof REFUSAL_KINDS)[number];
 
 /** An expected refusal: never a bug, always a clear message and a precise status. */
 export interface Refusal {
