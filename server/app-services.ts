@@ -1,26 +1,33 @@
+import type { AdminService } from './admin/admin.service.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config/config.js';
 import type { LeaderboardService } from './leaderboard/leaderboard.service.js';
 import type { LiveLeaderboard } from './leaderboard/live-leaderboard.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
-import type { AnomalyFlags } from './security/anomaly-flags.js';
-import type { RequestGuard } from './security/request-guard.js';
 import type { ScoreService } from './scores/score.service.js';
+import type { AnomalyFlags } from './security/anomaly-flags.js';
+import type { AuditRetention } from './security/audit-retention.js';
+import type { RequestGate } from './security/request-gate.js';
 import type { SecurityAudit } from './security/security-audit.js';
 import type { Storage } from './storage/storage.js';
 
-/** Everything a request handler may need, built once at start. */
+/**
+ * Everything the composition root built, once, at start. Only `app.ts` hands pieces of it
+ * on (each adapter gets the few it uses); tests and the benchmark may look inside.
+ */
 export interface AppServices {
   readonly config: Config;
   readonly logger: Logger;
+  readonly metrics: Metrics;
   readonly storage: Storage;
   readonly authenticator: Authenticator;
+  readonly gate: RequestGate;
   readonly audit: SecurityAudit;
+  readonly retention: AuditRetention;
+  readonly flags: AnomalyFlags;
   readonly scores: ScoreService;
   readonly leaderboard: LeaderboardService;
   readonly live: LiveLeaderboard;
-  readonly guard: RequestGuard;
-  readonly flags: AnomalyFlags;
-  readonly metrics: Metrics;
+  readonly admin: AdminService;
 }

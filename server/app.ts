@@ -3,18 +3,24 @@ import type { AddressInfo } from 'node:net';
 import type { AppServices } from './app-services.js';
 import { buildServices } from './build-services.js';
 import type { Config } from './config/config.js';
+import { clientIpResolver } from './http/client-ip.js';
+import { healthRoute, readyRoute } from './http/health.route.js';
+import { createHttpApp, type Routes } from './http/http-app.js';
+import { leaderboardRoute } from './http/leaderboard.route.js';
 import { metricsRoute } from './http/metrics.route.js';
-import { createHttpApp, type ExtraRoutes } from './http/http-app.js';
+import { updateScoreRoute } from './http/update-score.route.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import type { ProcedureDeps } from './trpc/context.js';
+import { trpcHttpHandler } from './trpc/http-handler.js';
 import { scoreboardPageRoutes } from './web/scoreboard-page.js';
 import { attachWebSockets, type LiveSockets } from './ws/ws-server.js';
 
-/** A built, not yet listening, Scoreboard server. */
+/** A built Scoreboard server. */
 export interface App {
   readonly services: AppServices;
   readonly server: Server;
   readonly sockets: LiveSockets;
-  /** Starts listening; resolves with the bound port. */
+  /** Starts listening (unless the server already does); resolves with the bound port. */
   listen(): Promise<number>;
   /**
    * Graceful stop: refuse new connections, let in-flight updates commit, tell subscribers
@@ -23,22 +29,64 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Wires config → storage → services → HTTP and WebSocket. Nothing here reads the environment. */
+/** The HTTP server, with the timeouts every Scoreboard server uses. */
+export function createHttpServer(): Server {
+  const server = createServer({ keepAliveTimeout: 65_000 });
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
+  return server;
+}
+
+/**
+ * Wires config → storage → services → HTTP and WebSocket; the only place that hands each
+ * adapter the few services it uses. Nothing here reads the environment. `server` may be one
+ * that already listens (the process binds its port before it writes anything).
+ */
 export async function createApp(
   config: Config,
   logger: Logger = createLogger(config.logLevel),
+  server: Server = createHttpServer(),
 ): Promise<App> {
   const services = await buildServices(config, logger);
-  const { storage, live } = services;
-
-  const extra: ExtraRoutes = {
-    ...(await scoreboardPageRoutes(logger)),
-    '/metrics': { GET: metricsRoute(services) },
+  const { storage, live, gate, scores, leaderboard, metrics } = services;
+  const clientIp = clientIpResolver(config.trustProxy);
+  const procedures: ProcedureDeps = {
+    gate,
+    scores,
+    leaderboard,
+    live,
+    admin: services.admin,
+    maxBatch: config.trpcMaxBatch,
   };
-  const server = createServer({ keepAliveTimeout: 65_000 }, createHttpApp(services, extra));
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 30_000;
-  const sockets = attachWebSockets(server, services, config.ws.maxBufferedBytes);
+  const update = updateScoreRoute(gate, scores);
+  const board = leaderboardRoute(gate, leaderboard);
+  const ready = readyRoute(() => storage.ping());
+  const routes: Routes = {
+    '/update-score': { POST: (req, res, { meta }) => update(req, res, meta) },
+    '/leaderboard': { GET: (_req, res, { url, meta }) => board(url, res, meta) },
+    '/healthz': { GET: (_req, res) => healthRoute(res) },
+    '/readyz': { GET: (_req, res) => ready(res) },
+    '/metrics': { GET: metricsRoute(metrics, config.metricsToken) },
+    ...(await scoreboardPageRoutes(logger)),
+  };
+  server.on(
+    'request',
+    createHttpApp({
+      routes,
+      trpc: trpcHttpHandler(procedures, logger),
+      clientIp,
+      allowedOrigins: config.allowedOrigins,
+      logger,
+    }),
+  );
+  const sockets = attachWebSockets(server, {
+    procedures,
+    clientIp,
+    allowedOrigins: config.allowedOrigins,
+    limits: config.ws,
+    metrics,
+    logger,
+  });
 
   let closing: Promise<void> | undefined;
   const close = async () => {
@@ -55,17 +103,27 @@ export async function createApp(
     clearInterval(idle);
     clearTimeout(force);
     logger.info('requests finished; closing the database');
+    await services.retention.stop();
+    await services.audit.stop();
     await storage.close();
   };
   return {
     services,
     server,
     sockets,
-    listen: () =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
-      }),
+    listen: () => listen(server, config.port, config.host),
     close: () => (closing ??= close()),
   };
+}
+
+/** Listens on `port` (unless already listening); resolves with the bound port. */
+export function listen(server: Server, port: number, host: string): Promise<number> {
+  if (server.listening) return Promise.resolve((server.address() as AddressInfo).port);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
 }

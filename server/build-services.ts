@@ -1,3 +1,4 @@
+import { AdminService } from './admin/admin.service.js';
 import type { AppServices } from './app-services.js';
 import { Authenticator } from './auth/authenticator.js';
 import { verificationKey } from './auth/jwt-keys.js';
@@ -10,7 +11,9 @@ import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { ScoreService } from './scores/score.service.js';
 import { AnomalyFlags } from './security/anomaly-flags.js';
+import { AuditRetention } from './security/audit-retention.js';
 import { memoryRateLimiters } from './security/rate-limit/memory/memory-rate-limiter.js';
+import { RequestGate } from './security/request-gate.js';
 import { RequestGuard } from './security/request-guard.js';
 import { SecurityAudit } from './security/security-audit.js';
 import { openStorage } from './storage/open-storage.js';
@@ -22,29 +25,34 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
   const authenticator = new Authenticator(verify);
   const storage = await openStorage(config.databaseUrl, {
     sync: config.dbSynchronous,
-    rules: config.score,
     observe: (size, seconds) => {
       metrics.commitSeconds.observe(seconds);
       metrics.commitBatchSize.observe(size);
     },
     onError: (message) => logger.error(message),
   });
-  const leaderboard = new LeaderboardService(storage, config.leaderboardSize);
+  const leaderboard = new LeaderboardService(storage.scores, config.leaderboardSize);
   await leaderboard.load();
   const live = new LiveLeaderboard(leaderboard);
   live.onPublish(() => metrics.snapshotsPublished.inc());
+  metrics.countSubscribersWith(() => live.subscriberCount);
 
   const limiters = memoryRateLimiters;
   const guard = new RequestGuard(limiters, config.rateLimit);
-  const flags = new AnomalyFlags(storage, limiters, config.flags, logger, () => metrics.flagged.inc());
-  const audit = new SecurityAudit(storage, logger);
+  const flags = new AnomalyFlags(storage.flags, limiters, config.flags, logger, () => metrics.flagged.inc());
+  const audit = new SecurityAudit(storage.audit, logger);
   audit.observe((refusal, origin) => {
     metrics.refusals.inc({ kind: refusal.kind });
     if (refusal.kind === 'rate_limited') metrics.rateLimited.inc();
     flags.observe(refusal, origin).catch((err: unknown) => logger.error({ err }, 'anomaly flags failed'));
   });
+  const retention = new AuditRetention(storage.audit, config.securityEventsRetentionDays, logger);
+  void retention.prune();
+  const gate = new RequestGate(authenticator, guard, audit, (refusal) =>
+    metrics.updates.inc({ outcome: refusal.kind }),
+  );
   const scores = new ScoreService({
-    storage,
+    scores: storage.scores,
     leaderboard,
     audit,
     guard,
@@ -52,5 +60,20 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
     logger,
     rules: config.score,
   });
-  return { config, logger, storage, authenticator, audit, scores, leaderboard, live, guard, flags, metrics };
+  const admin = new AdminService(storage, flags, leaderboard, logger);
+  return {
+    config,
+    logger,
+    metrics,
+    storage,
+    authenticator,
+    gate,
+    audit,
+    retention,
+    flags,
+    scores,
+    leaderboard,
+    live,
+    admin,
+  };
 }

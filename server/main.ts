@@ -1,58 +1,89 @@
-import { createApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config/config.js';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createApp, createHttpServer, listen } from './app.js';
+import { loadConfig, type Config } from './config/config.js';
 import { withDevelopmentSecret } from './config/dev-secret.js';
 import { createLogger } from './observability/logger.js';
 
-function startupConfig(): { config: Config; createdSecret: boolean; devSecret: boolean } {
+/** Stops the start with one line on stderr, and a non-zero exit. */
+function fail(message: string): never {
+  process.stderr.write(`Scoreboard could not start: ${message}\n`);
+  process.exit(1);
+}
+
+function describe(error: unknown, config?: Config): string {
+  const err = error as NodeJS.ErrnoException;
+  if (err?.code === 'EADDRINUSE' && config) {
+    return `port ${config.port} on ${config.host} is already in use (set PORT to another port)`;
+  }
+  if (err?.code === 'EACCES' && err.syscall === 'listen' && config) {
+    return `no permission to listen on port ${config.port} on ${config.host} (set PORT above 1023)`;
+  }
+  if ((err?.code === 'EADDRNOTAVAIL' || err?.code === 'ENOTFOUND') && config) {
+    return `cannot listen on ${config.host}: no such address on this machine (set HOST)`;
+  }
+  return String(err?.message ?? error).split('\n')[0]!;
+}
+
+/**
+ * The process: read the configuration, bind the port, and only then write anything (the
+ * development secret, the database). Any failure on the way is one line and exit code 1.
+ * While the services load, the bound port answers 503.
+ */
+async function start(): Promise<void> {
+  let config: Config;
   try {
-    const { config, created, fromDataDir } = withDevelopmentSecret(loadConfig());
-    return { config, createdSecret: created, devSecret: fromDataDir };
+    config = loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+    fail(describe(error));
   }
+  const server: Server = createHttpServer();
+  const starting = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
+    res.end(JSON.stringify({ status: 'error', message: 'Scoreboard is starting' }));
+  };
+  server.on('request', starting);
+  let port: number;
+  try {
+    port = await listen(server, config.port, config.host);
+  } catch (error) {
+    fail(describe(error, config));
+  }
+  let app;
+  let secret;
+  try {
+    secret = withDevelopmentSecret(config);
+    config = secret.config;
+    app = await createApp(config, createLogger(config.logLevel), server);
+    server.off('request', starting);
+  } catch (error) {
+    fail(describe(error, config));
+  }
+  const logger = app.services.logger;
+  logger.info({ port, host: config.host, database: config.databaseUrl }, 'Scoreboard is listening');
+  if (secret.fromDataDir) {
+    // For people, on stderr: stdout carries only JSON log lines.
+    const where = secret.created ? 'generated a development JWT secret in' : 'using the development JWT secret in';
+    process.stderr.write(
+      `\nScoreboard: http://${config.host}:${port}  (${where} ${config.dataDir})\n` +
+        `Mint a token:  npm run token -- alice            (or: npm run token -- game-server --role service)\n\n`,
+    );
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
-const { config, createdSecret, devSecret } = startupConfig();
-const logger = createLogger(config.logLevel);
-let app;
-try {
-  app = await createApp(config, logger);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
-}
-const port = await app.listen();
-logger.info({ port, host: config.host, database: config.databaseUrl }, 'Scoreboard is listening');
-if (devSecret) {
-  // For people, on stderr: stdout carries only JSON log lines.
-  const where = createdSecret
-    ? 'generated a development JWT secret in'
-    : 'using the development JWT secret in';
-  process.stderr.write(
-    `\nScoreboard: http://${config.host}:${port}  (${where} ${config.dataDir})\n` +
-      `Mint a token:  npm run token -- alice            (or: npm run token -- game-server --role service)\n\n`,
-  );
-}
-
-let stopping = false;
-const stop = (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  app.close().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
+await start();

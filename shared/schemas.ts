@@ -35,8 +35,11 @@ export interface UpdateScoreResult {
   user_id: string;
   score: number;
   previous_score: number;
-  /** Position on the leaderboard, 1-based. */
-  rank: number;
+  /**
+   * The user's position on the leaderboard now, 1-based; null only when it could not be
+   * read just then (the update itself is committed).
+   */
+  rank: number | null;
   /** False when the same `action_id` was replayed with the same payload. */
   applied: boolean;
 }
@@ -59,13 +62,16 @@ export interface Leaderboard {
   entries: LeaderboardEntry[];
 }
 
+/**
+ * The id of a `leaderboard.live` event: `<epoch>:<version>`, where the epoch names the
+ * database the version counts in. A bare `<version>` (older servers) is accepted on resume.
+ */
+export const liveEventIdSchema = z.string().regex(/^(?:[0-9a-f]{1,32}:)?\d{1,15}$/);
+
 /** Input of the `leaderboard.live` subscription; `lastEventId` resumes after a reconnect. */
 export const liveQuerySchema = z.strictObject({
   limit: z.int().min(1).max(LEADERBOARD_LIMIT_MAX).optional(),
-  lastEventId: z
-    .string()
-    .regex(/^\d{1,15}$/)
-    .nullish(),
+  lastEventId: liveEventIdSchema.nullish(),
 });
 export type LiveQuery = z.infer<typeof liveQuerySchema>;
 
@@ -101,15 +107,19 @@ export interface SecurityEventView {
   subject: string | null;
   ip: string | null;
   user_id: string | null;
+  /** The first refusal's reason; `count` refusals of this kind from this source were folded in. */
   reason: string;
+  count: number;
+  /** The first and the latest occurrence. */
   created_at: string;
+  last_at: string;
 }
 
-/** Input of `admin.flaggedUsers`. */
+/** Input of `admin.flaggedUsers`; `cursor` is the opaque `nextCursor` of the previous page. */
 export const flaggedUsersQuerySchema = z.strictObject({
   include_cleared: z.boolean().default(false),
   limit: pageLimit,
-  cursor: z.int().min(1).optional(),
+  cursor: z.string().max(400).optional(),
 });
 
 /** One flagged user as the admin procedures return it. */
@@ -124,3 +134,17 @@ export interface FlaggedUserView {
 
 /** Input of `admin.clearFlag`. */
 export const clearFlagInputSchema = z.strictObject({ user_id: z.string().min(1).max(200) });
+
+/** Input of `admin.eraseUser`. */
+export const eraseUserInputSchema = z.strictObject({ user_id: identifierSchema });
+
+/** What `admin.eraseUser` answers. */
+export interface ErasureView {
+  /** The score the user had, or null if they had none. */
+  score: number | null;
+  /** Ledger rows pseudonymised (now under `pseudonym`). */
+  ledger_rows: number;
+  security_events_deleted: number;
+  flags_deleted: number;
+  pseudonym: string;
+}

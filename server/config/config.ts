@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SCORE_CEILING } from '../../shared/schemas.js';
 
@@ -18,6 +19,38 @@ const integer = (min: number, max: number) => {
       .optional(),
   );
 };
+
+const commaList = (list: string) =>
+  list
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+const originList = z.preprocess(
+  unsetIfEmpty,
+  z
+    .string()
+    .optional()
+    .transform((list) => (list === undefined ? undefined : commaList(list)))
+    .pipe(
+      z
+        .array(
+          z.string().refine((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o), {
+            error: 'expects a comma-separated list of origins like https://example.com, or *',
+          }),
+        )
+        .optional(),
+    ),
+);
+
+/** An IPv4/IPv6 address, optionally with a prefix length (`10.0.0.0/8`, `fd00::/8`). */
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 const optionalText = z
   .string()
@@ -73,22 +106,20 @@ const envSchema = z.object({
     unsetIfEmpty,
     z.enum(['full', 'normal'], { error: 'expects full or normal' }).default('full'),
   ),
-  WS_ALLOWED_ORIGINS: z
+  ALLOWED_ORIGINS: originList,
+  WS_ALLOWED_ORIGINS: originList,
+  TRUST_PROXY: z
     .string()
     .default('')
-    .transform((list) =>
-      list
-        .split(',')
-        .map((o) => o.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z.string().refine((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o), {
-          error: 'expects a comma-separated list of origins like https://example.com, or *',
-        }),
-      ),
-    ),
+    .transform(commaList)
+    .pipe(z.array(z.string().refine(isAddressOrCidr, { error: 'expects comma-separated IP addresses or CIDRs, e.g. 10.0.0.0/8,::1' }))),
+  TRPC_MAX_BATCH: integer(1, 100).default(10),
+  RATE_LIMIT_READS_PER_MIN: integer(1, 1_000_000_000).default(1200),
+  SECURITY_EVENTS_RETENTION_DAYS: integer(1, 3650).default(30),
+  WS_MAX_CONNECTIONS: integer(1, 1_000_000).default(20_000),
+  WS_MAX_CONNECTIONS_PER_IP: integer(1, 1_000_000).default(2000),
+  WS_MAX_SUBSCRIPTIONS: integer(1, 1000).default(16),
+  WS_MAX_MESSAGES_PER_SECOND: integer(1, 1_000_000).default(100),
   WS_MAX_BUFFERED_BYTES: integer(1024, 1024 ** 3).default(1024 * 1024),
   SHUTDOWN_GRACE_MS: integer(0, 60_000).default(1000),
 });
@@ -121,13 +152,28 @@ export interface Config {
     readonly userPerMin: number;
     readonly ipPerMin: number;
     readonly authFailuresPerMin: number;
+    readonly readsPerMin: number;
   };
   readonly flags: { readonly threshold: number; readonly windowSeconds: number };
   readonly leaderboardSize: number;
   readonly logLevel: string;
   readonly redisUrl: string | undefined;
   readonly metricsToken: string | undefined;
-  readonly ws: { readonly allowedOrigins: readonly string[]; readonly maxBufferedBytes: number };
+  /** Origins (besides the server's own) that browsers may call from: CORS and WebSocket upgrades. */
+  readonly allowedOrigins: readonly string[];
+  /** Reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs); empty: none. */
+  readonly trustProxy: readonly string[];
+  /** Most calls in one tRPC batch (an HTTP request or a WebSocket message). */
+  readonly trpcMaxBatch: number;
+  /** Days a security event is kept after its last occurrence. */
+  readonly securityEventsRetentionDays: number;
+  readonly ws: {
+    readonly maxBufferedBytes: number;
+    readonly maxConnections: number;
+    readonly maxConnectionsPerIp: number;
+    readonly maxSubscriptions: number;
+    readonly maxMessagesPerSecond: number;
+  };
   readonly shutdownGraceMs: number;
 }
 
@@ -194,15 +240,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       userPerMin: e.RATE_LIMIT_USER_PER_MIN,
       ipPerMin: e.RATE_LIMIT_IP_PER_MIN,
       authFailuresPerMin: e.RATE_LIMIT_AUTH_FAILURES_PER_MIN,
+      readsPerMin: e.RATE_LIMIT_READS_PER_MIN,
     }),
     flags: Object.freeze({ threshold: e.FLAG_THRESHOLD, windowSeconds: e.FLAG_WINDOW_SECONDS }),
     leaderboardSize: e.LEADERBOARD_SIZE,
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
     metricsToken: e.METRICS_TOKEN,
+    // WS_ALLOWED_ORIGINS is the earlier name of ALLOWED_ORIGINS, still read.
+    allowedOrigins: Object.freeze(e.ALLOWED_ORIGINS ?? e.WS_ALLOWED_ORIGINS ?? []),
+    trustProxy: Object.freeze(e.TRUST_PROXY),
+    trpcMaxBatch: e.TRPC_MAX_BATCH,
+    securityEventsRetentionDays: e.SECURITY_EVENTS_RETENTION_DAYS,
     ws: Object.freeze({
-      allowedOrigins: Object.freeze(e.WS_ALLOWED_ORIGINS),
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      maxConnections: e.WS_MAX_CONNECTIONS,
+      maxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP,
+      maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
+      maxMessagesPerSecond: e.WS_MAX_MESSAGES_PER_SECOND,
     }),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   });

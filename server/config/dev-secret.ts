@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, type Config } from './config.js';
+import { ensureDir } from './data-dir.js';
 
 const SECRET_FILE = 'jwt-secret';
 
@@ -23,7 +24,7 @@ export function withDevelopmentSecret(config: Config): {
   let created = false;
   let secret = readSecret(file);
   if (secret === undefined) {
-    mkdirSync(config.dataDir, { recursive: true });
+    ensureDir(config.dataDir);
     try {
       writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
       created = true;

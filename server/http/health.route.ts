@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import type { AppServices } from '../app-services.js';
 import { sendJson } from './respond.js';
 
 /** `GET /healthz`: the process is up. */
@@ -8,11 +7,13 @@ export function healthRoute(res: ServerResponse): void {
 }
 
 /** `GET /readyz`: the database answers (503 otherwise). */
-export async function readyRoute(services: AppServices, res: ServerResponse): Promise<void> {
-  try {
-    await services.storage.ping();
-    sendJson(res, 200, { status: 'ready' });
-  } catch {
-    sendJson(res, 503, { status: 'error', message: 'Database is not answering' });
-  }
+export function readyRoute(ping: () => Promise<void>) {
+  return async (res: ServerResponse): Promise<void> => {
+    try {
+      await ping();
+      sendJson(res, 200, { status: 'ready' });
+    } catch {
+      sendJson(res, 503, { status: 'error', message: 'Database is not answering' });
+    }
+  };
 }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AppServices } from '../app-services.js';
+import type { Metrics } from '../observability/metrics.js';
 import { bearerCredential } from '../auth/bearer.js';
 import { sendJson } from './respond.js';
 
@@ -12,10 +12,8 @@ function tokenMatches(given: string | undefined, expected: string): boolean {
 }
 
 /** `GET /metrics`: Prometheus text format; behind `Bearer METRICS_TOKEN` when that is set. */
-export function metricsRoute(services: AppServices) {
-  const { metrics, config } = services;
+export function metricsRoute(metrics: Metrics, expected: string | undefined) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const expected = config.metricsToken;
     if (expected && !tokenMatches(bearerCredential(req.headers.authorization), expected)) {
       return sendJson(res, 401, { status: 'error', message: 'Metrics need the METRICS_TOKEN bearer token' });
     }

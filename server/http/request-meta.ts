@@ -3,11 +3,6 @@ import type { IncomingMessage } from 'node:http';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** The peer address of the connection (proxies are not trusted). */
-export function clientIp(req: IncomingMessage): string | null {
-  return req.socket.remoteAddress ?? null;
-}
-
 /** The caller's `x-request-id` when it is sane, else a new one. */
 export function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];

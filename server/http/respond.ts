@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Refusal } from '../scores/refusal.js';
+import type { Refusal } from '../domain/refusal.js';
 
 /** Sends a JSON body with the given status. */
 export function sendJson(

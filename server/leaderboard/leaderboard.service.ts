@@ -1,5 +1,6 @@
 import type { LeaderboardEntry } from '../../shared/schemas.js';
-import type { ScoreRecord, Storage } from '../storage/storage.js';
+import type { ScoreRecord } from '../domain/score-record.js';
+import type { ScoreStore } from '../storage/storage.js';
 import { TopScores } from './top-scores.js';
 
 /** Called after the cached top N changed, with the new version. */
@@ -12,19 +13,19 @@ export type TopChangedListener = (version: number) => void;
 export class LeaderboardService {
   private readonly top: TopScores;
   private readonly listeners = new Set<TopChangedListener>();
+  private databaseEpoch = '';
 
   constructor(
-    private readonly storage: Storage,
+    private readonly scores: ScoreStore,
     readonly size: number,
   ) {
     this.top = new TopScores(size);
   }
 
-  /** Loads the top N from the database; call once before serving. */
+  /** Loads the top N (and the database's epoch) from the database; call once before serving. */
   async load(): Promise<void> {
-    const asOf = await this.storage.latestSeq();
-    this.top.load(await this.storage.topScores(this.size), asOf);
-    this.notify();
+    this.databaseEpoch = await this.scores.epoch();
+    await this.reload();
   }
 
   /** Applies a committed score to the cache. */
@@ -32,10 +33,15 @@ export class LeaderboardService {
     const result = this.top.apply(score);
     if (result === 'reload') {
       // Reloading reads everything committed so far; re-applying a newer record is harmless.
-      await this.load();
+      await this.reload();
       return;
     }
     if (result === 'changed') this.notify();
+  }
+
+  /** Takes an erased user off the board; `seq` is the erasure's ledger sequence. */
+  async erased(userId: string, seq: number): Promise<void> {
+    if (this.top.has(userId)) await this.reload(seq);
   }
 
   /** The current version of the cached top N. */
@@ -43,10 +49,15 @@ export class LeaderboardService {
     return this.top.version;
   }
 
+  /** The identity of the database the versions count in (see ScoreStore.epoch). */
+  get epoch(): string {
+    return this.databaseEpoch;
+  }
+
   /** The first `limit` entries: from memory when `limit` fits in the cache. */
   async entries(limit: number): Promise<LeaderboardEntry[]> {
     if (limit <= this.size || this.top.complete) return this.top.snapshot(limit);
-    const records = await this.storage.topScores(limit);
+    const records = await this.scores.topScores(limit);
     return records.map((r, i) => ({ rank: i + 1, user_id: r.userId, score: r.score }));
   }
 
@@ -57,13 +68,19 @@ export class LeaderboardService {
 
   /** The rank of a stored score: from memory for the top N, else from the database. */
   async rankOf(score: ScoreRecord): Promise<number> {
-    return this.top.rankOf(score) ?? (await this.storage.rankOf(score));
+    return this.top.rankOf(score) ?? (await this.scores.rankOf(score));
   }
 
   /** Subscribes to changes of the top N; returns the unsubscribe function. */
   onChange(listener: TopChangedListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private async reload(asOf?: number): Promise<void> {
+    const latest = asOf ?? (await this.scores.latestSeq());
+    this.top.load(await this.scores.topScores(this.size), latest);
+    this.notify();
   }
 
   private notify(): void {

@@ -4,6 +4,8 @@ import type { LeaderboardService } from './leaderboard.service.js';
 
 /** One published state of the top N. */
 export interface LeaderboardSnapshot {
+  /** The database the version counts in (see ScoreStore.epoch). */
+  readonly epoch: string;
   readonly version: number;
   readonly entries: readonly LeaderboardEntry[];
 }
@@ -26,6 +28,7 @@ export class LiveLeaderboard {
   private readonly waiters = new Set<Waiter>();
   private latest: LeaderboardSnapshot;
   private lastPublishedAt = 0;
+  private followers = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
 
@@ -50,6 +53,19 @@ export class LiveLeaderboard {
    * and a publish O(subscribers), with one abort listener per subscription.
    */
   follow(signal: AbortSignal): { next(after: number): Promise<LeaderboardSnapshot | undefined> } {
+    if (!signal.aborted) {
+      this.followers += 1;
+      signal.addEventListener('abort', () => (this.followers -= 1), { once: true });
+    }
+    return this.feed(signal);
+  }
+
+  /** Subscriptions following the board now. */
+  get subscriberCount(): number {
+    return this.followers;
+  }
+
+  private feed(signal: AbortSignal): { next(after: number): Promise<LeaderboardSnapshot | undefined> } {
     let waiter: Waiter | undefined;
     const stop = () => {
       if (waiter) this.waiters.delete(waiter);
@@ -73,6 +89,26 @@ export class LiveLeaderboard {
         });
       },
     };
+  }
+
+  /**
+   * Resolves true once the published version reaches `version`, or false after `ms` (or when
+   * `signal` aborts). For a client that resumes from a version this process has not seen yet.
+   */
+  async reaches(version: number, ms: number, signal: AbortSignal): Promise<boolean> {
+    if (this.latest.version >= version) return true;
+    const abort = new AbortController();
+    const onAbort = () => abort.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => abort.abort(), ms);
+    try {
+      const snapshot = await this.feed(abort.signal).next(version - 1);
+      return snapshot !== undefined;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      abort.abort();
+    }
   }
 
   /** Called after each publish (the socket layer checks for slow consumers then). */
@@ -116,6 +152,10 @@ export class LiveLeaderboard {
   }
 
   private read(): LeaderboardSnapshot {
-    return { version: this.leaderboard.version, entries: this.leaderboard.snapshot() };
+    return {
+      epoch: this.leaderboard.epoch,
+      version: this.leaderboard.version,
+      entries: this.leaderboard.snapshot(),
+    };
   }
 }

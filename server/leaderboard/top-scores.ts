@@ -1,12 +1,5 @@
 import type { LeaderboardEntry } from '../../shared/schemas.js';
-import type { ScoreRecord } from '../storage/storage.js';
-
-/** Leaderboard order: higher score first, then whoever reached it first, then user id. */
-export function compareRecords(a: ScoreRecord, b: ScoreRecord): number {
-  if (a.score !== b.score) return b.score - a.score;
-  if (a.reachedSeq !== b.reachedSeq) return a.reachedSeq - b.reachedSeq;
-  return a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0;
-}
+import { compareRecords, type ScoreRecord } from '../domain/score-record.js';
 
 /** What applying a committed score did to the cached top N. */
 export type ApplyResult = 'changed' | 'unchanged' | 'reload';
@@ -30,8 +23,8 @@ export class TopScores {
 
   /**
    * Applies a committed score. Idempotent: applying the same record twice changes nothing.
-   * Answers 'reload' when a cached user fell below the cut and someone outside the cache
-   * may now belong in it; the caller then reloads from the database.
+   * Answers 'reload' when a cached user of a full cache moved down past the rest of it, so
+   * someone outside the cache may now belong in it; the caller then reloads from the database.
    */
   apply(record: ScoreRecord): ApplyResult {
     const index = this.entries.findIndex((e) => e.userId === record.userId);
@@ -42,7 +35,11 @@ export class TopScores {
     const wasFull = this.entries.length >= this.size;
     const rest = index >= 0 ? this.entries.filter((_, i) => i !== index) : this.entries;
     const last = rest[rest.length - 1];
-    if (existing && wasFull && last && compareRecords(record, last) > 0) return 'reload';
+    if (existing && wasFull && compareRecords(record, existing) > 0) {
+      // Moved down. With nobody else cached (N = 1), or below the last of the others, the
+      // best of the uncached users may now be ahead of it.
+      if (!last || compareRecords(record, last) > 0) return 'reload';
+    }
     if (!existing && wasFull && last && compareRecords(record, last) > 0) return 'unchanged';
     const position = rest.findIndex((e) => compareRecords(record, e) < 0);
     const next = [...rest];
@@ -50,6 +47,11 @@ export class TopScores {
     this.entries = next.slice(0, this.size);
     this.version = Math.max(this.version, record.reachedSeq);
     return 'changed';
+  }
+
+  /** Whether the user is cached. */
+  has(userId: string): boolean {
+    return this.entries.some((e) => e.userId === userId);
   }
 
   /** The first `limit` entries with their ranks. */

@@ -65,10 +65,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  /** Active leaderboard.live subscriptions. */
-  readonly subscribers = new Gauge({
+  private subscriberSource: () => number = () => 0;
+
+  /** Active leaderboard.live subscriptions (read from the live publisher at each scrape). */
+  readonly subscribers: Gauge = new Gauge({
     name: 'scoreboard_live_subscribers',
     help: 'Active leaderboard.live subscriptions',
+    registers: [this.registry],
+    collect: (): void => this.subscribers.set(this.subscriberSource()),
+  });
+
+  /** Where the subscriber gauge reads its value. */
+  countSubscribersWith(source: () => number): void {
+    this.subscriberSource = source;
+  }
+
+  /** WebSocket upgrades and messages refused by a connection cap, by reason. */
+  readonly wsRefused = new Counter({
+    name: 'scoreboard_ws_refused_total',
+    help: 'WebSocket connections refused or closed by a limit (connections, messages, subscriptions)',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 

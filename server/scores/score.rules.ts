@@ -1,6 +1,7 @@
 import type { DecreasePolicy } from '../config/config.js';
-import type { PriorAction, ScoreRecord, UpdateCommand, Verdict } from '../storage/storage.js';
-import { refuse } from './refusal.js';
+import { refuse } from '../domain/refusal.js';
+import type { PriorAction, ScoreRecord, UpdateCommand } from '../domain/score-record.js';
+import type { Judge, Verdict } from '../domain/verdict.js';
 
 /** The configured bounds of a score update. */
 export interface ScoreRules {
@@ -59,4 +60,9 @@ export function judgeUpdate(
 /** Whether a caller may lower a score, under the configured policy. */
 export function mayDecrease(policy: DecreasePolicy, isService: boolean): boolean {
   return policy === 'always' || (policy === 'service' && isService);
+}
+
+/** The judge the storage runs inside its write transaction, for a caller who may (not) decrease. */
+export function createJudge(rules: ScoreRules, canDecrease: boolean): Judge {
+  return (command, current, prior) => judgeUpdate(rules, canDecrease, command, current, prior);
 }

@@ -1,54 +1,55 @@
 import type { UpdateScoreInput } from '../../shared/schemas.js';
 import { hasRole, ROLE_SERVICE, type Principal } from '../auth/principal.js';
+import { refuse, STORAGE_UNAVAILABLE, type Refusal } from '../domain/refusal.js';
+import type { RequestMeta, RequestOrigin } from '../domain/request-origin.js';
+import type { Result } from '../domain/result.js';
+import type { ScoreRecord } from '../domain/score-record.js';
 import type { LeaderboardService } from '../leaderboard/leaderboard.service.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RequestGuard } from '../security/request-guard.js';
-import type { RequestOrigin, SecurityAudit } from '../security/security-audit.js';
-import { StorageUnavailableError, type ScoreRecord, type Storage } from '../storage/storage.js';
-import { refuse, type Refusal } from './refusal.js';
-import { mayDecrease, type ScoreRules } from './score.rules.js';
+import type { SecurityAudit } from '../security/security-audit.js';
+import { StorageUnavailableError, type ScoreStore } from '../storage/storage.js';
+import { createJudge, mayDecrease, type ScoreRules } from './score.rules.js';
 
-/** A committed (or replayed) update. */
+/** A committed (or replayed) update, as both adapters answer it. */
 export interface ScoreUpdate {
-  readonly record: ScoreRecord;
+  readonly userId: string;
+  /** The score this update set (for a replay: what the original update set). */
+  readonly score: number;
+  /** The score before this update (for a replay: before the original update). */
   readonly previousScore: number;
   readonly applied: boolean;
-}
-
-/** Either the value, or the refusal the caller answers with. */
-export type Result<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
-
-/** Where the request came from, for the audit trail. */
-export interface RequestMeta {
-  readonly ip: string | null;
-  readonly requestId?: string;
+  /** The user's stored score now, for its rank. */
+  readonly current: ScoreRecord;
 }
 
 /** Dependencies of the score service. */
 export interface ScoreServiceDeps {
-  storage: Storage;
-  leaderboard: LeaderboardService;
-  audit: SecurityAudit;
-  guard: RequestGuard;
-  metrics: Metrics;
-  logger: Logger;
-  rules: ScoreRules;
+  readonly scores: ScoreStore;
+  readonly leaderboard: LeaderboardService;
+  readonly audit: SecurityAudit;
+  readonly guard: RequestGuard;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly rules: ScoreRules;
 }
+
+const FORBIDDEN = refuse('forbidden', 'This token may only update the score of its own user');
 
 /**
  * The one place a score changes. `POST /update-score` and `scores.update` both call
  * `update`: one set of rules, one code path, two adapters.
  */
 export class ScoreService {
-  constructor(private readonly deps: ScoreServiceDeps) {}
+  private readonly judges: { readonly mayDecrease: ReturnType<typeof createJudge>; readonly mayNot: ReturnType<typeof createJudge> };
+
+  constructor(private readonly deps: ScoreServiceDeps) {
+    this.judges = { mayDecrease: createJudge(deps.rules, true), mayNot: createJudge(deps.rules, false) };
+  }
 
   /** Authorizes, rate-limits, applies the score rules, commits, and updates the leaderboard. */
-  async update(
-    principal: Principal,
-    input: UpdateScoreInput,
-    meta: RequestMeta,
-  ): Promise<Result<ScoreUpdate>> {
+  async update(principal: Principal, input: UpdateScoreInput, meta: RequestMeta): Promise<Result<ScoreUpdate>> {
     const stopTimer = this.deps.metrics.updateSeconds.startTimer();
     const result = await this.apply(principal, input, meta);
     stopTimer();
@@ -57,24 +58,23 @@ export class ScoreService {
     return result;
   }
 
-  private async apply(
-    principal: Principal,
-    input: UpdateScoreInput,
-    meta: RequestMeta,
-  ): Promise<Result<ScoreUpdate>> {
-    const isService = hasRole(principal, ROLE_SERVICE);
-    const origin = {
-      subject: principal.subject,
-      ip: meta.ip,
-      userId: input.user_id,
-      requestId: meta.requestId,
-    };
-    if (!isService && principal.subject !== input.user_id) {
-      return this.refused(
-        refuse('forbidden', 'This token may only update the score of its own user'),
-        origin,
-      );
+  /**
+   * The rank of a stored score, or null when it cannot be had right now: the update it
+   * belongs to is committed, and a failure here must not turn it into an error.
+   */
+  async rankOf(record: ScoreRecord, requestId?: string): Promise<number | null> {
+    try {
+      return await this.deps.leaderboard.rankOf(record);
+    } catch (err) {
+      this.deps.logger.error({ err, reqId: requestId }, 'could not rank a committed score');
+      return null;
     }
+  }
+
+  private async apply(principal: Principal, input: UpdateScoreInput, meta: RequestMeta): Promise<Result<ScoreUpdate>> {
+    const isService = hasRole(principal, ROLE_SERVICE);
+    const origin: RequestOrigin = { ...meta, subject: principal.subject, userId: input.user_id };
+    if (!isService && principal.subject !== input.user_id) return this.refused(FORBIDDEN, origin);
     const limited = await this.deps.guard.limitUser(input.user_id);
     if (limited) return this.refused(limited, origin);
     const command = {
@@ -84,44 +84,40 @@ export class ScoreService {
       subject: principal.subject,
       ip: meta.ip,
     };
+    const judge = mayDecrease(this.deps.rules.decrease, isService) ? this.judges.mayDecrease : this.judges.mayNot;
     let outcome;
     try {
-      outcome = await this.deps.storage.applyUpdate(
-        command,
-        mayDecrease(this.deps.rules.decrease, isService),
-      );
+      outcome = await this.deps.scores.applyUpdate(command, judge);
     } catch (error) {
       if (!(error instanceof StorageUnavailableError)) throw error;
-      return this.refused(
-        refuse('unavailable', 'Storage is unavailable; the score was not updated'),
-        origin,
-        true,
-      );
+      return this.refused(STORAGE_UNAVAILABLE, origin);
     }
-    if (outcome.kind === 'refused') return this.refused(outcome.refusal, origin, true);
-    if (outcome.kind === 'applied') {
-      // The update is committed: a failure to refresh the cache must not turn it into an error.
-      await this.deps.leaderboard.record(outcome.record).catch((err: unknown) => {
-        this.deps.logger.error({ err, reqId: meta.requestId }, 'leaderboard cache refresh failed');
-      });
+    if (outcome.kind === 'refused') return this.refused(outcome.refusal, origin);
+    if (outcome.kind === 'replayed') {
+      const { prior, current } = outcome;
+      return {
+        ok: true,
+        value: { userId: input.user_id, score: prior.newScore, previousScore: prior.previousScore, applied: false, current },
+      };
     }
+    // The update is committed: a failure to refresh the cache must not turn it into an error.
+    await this.deps.leaderboard.record(outcome.record).catch((err: unknown) => {
+      this.deps.logger.error({ err, reqId: meta.requestId }, 'leaderboard cache refresh failed');
+    });
     return {
       ok: true,
       value: {
-        record: outcome.record,
+        userId: input.user_id,
+        score: input.new_score,
         previousScore: outcome.previousScore,
-        applied: outcome.kind === 'applied',
+        applied: true,
+        current: outcome.record,
       },
     };
   }
 
-  /** Records a refusal decided before the service (bad token, bad input) and returns it. */
-  async refuseRequest(refusal: Refusal, origin: RequestOrigin): Promise<Result<never>> {
-    return this.refused(refusal, origin);
-  }
-
-  private async refused(refusal: Refusal, origin: RequestOrigin, stored = false): Promise<Result<never>> {
-    await this.deps.audit.record(refusal, origin, stored);
+  private async refused(refusal: Refusal, origin: RequestOrigin): Promise<Result<never>> {
+    await this.deps.audit.record(refusal, origin);
     return { ok: false, refusal };
   }
 }

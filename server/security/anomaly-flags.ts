@@ -1,8 +1,8 @@
+import type { Refusal } from '../domain/refusal.js';
+import type { RequestOrigin } from '../domain/request-origin.js';
 import type { Logger } from '../observability/logger.js';
-import type { Refusal } from '../scores/refusal.js';
-import type { Storage } from '../storage/storage.js';
+import type { FlagStore } from '../storage/storage.js';
 import type { RateLimiter, RateLimiterFactory } from './rate-limit/rate-limiter.js';
-import type { RequestOrigin } from './security-audit.js';
 
 /** How many refusals in how long make a user suspicious. */
 export interface FlagPolicy {
@@ -31,7 +31,7 @@ export class AnomalyFlags {
   private readonly flaggedUntil = new Map<string, number>();
 
   constructor(
-    private readonly storage: Storage,
+    private readonly store: FlagStore,
     limiters: RateLimiterFactory,
     private readonly policy: FlagPolicy,
     private readonly logger: Logger,
@@ -54,13 +54,16 @@ export class AnomalyFlags {
     this.onFlag();
     this.logger.warn({ event: 'user_flagged', subject, reqId: origin.requestId }, reason);
     try {
-      await this.storage.flagUser(subject, reason);
+      await this.store.flagUser(subject, reason);
     } catch (error) {
       this.logger.error({ err: error, subject }, 'could not store a flag');
     }
   }
 
-  /** Forgets that a subject was flagged in this window (after an admin clears the flag). */
+  /**
+   * Forgets that a subject was flagged in this window (after an admin clears the flag): the
+   * next counted refusal while its budget is still spent flags it again.
+   */
   forget(subject: string): void {
     this.flaggedUntil.delete(subject);
   }

@@ -1,34 +1,33 @@
-import { refuse, type Refusal } from '../scores/refusal.js';
+import { tooManyRequests, type Refusal } from '../domain/refusal.js';
 import type { RateLimiter, RateLimiterFactory } from './rate-limit/rate-limiter.js';
 
-/** Sizes of the three budgets, per minute. */
+/** Sizes of the budgets, per minute. */
 export interface GuardLimits {
   readonly userPerMin: number;
   readonly ipPerMin: number;
   readonly authFailuresPerMin: number;
+  readonly readsPerMin: number;
 }
 
-/** Once an IP has spent its failed-authentication budget, it waits this long. */
+/** Once an IP has spent its failed-authentication budget, its bad tokens wait this long. */
 export const AUTH_FAILURE_BLOCK_SECONDS = 300;
 
-const tooMany = (retryAfter: number) =>
-  refuse('rate_limited', `Too many requests; retry in ${retryAfter} seconds`, retryAfter);
-
 /**
- * Rate limits for score updates, shared by both adapters. Before a token is read, an IP
- * spends from its budget (and is refused while blocked for failed authentications); after
- * authorization, the user whose score would change spends from theirs. Keying the user
- * budget by the target `user_id` equals the token's `sub` for players, and keeps one
- * service token (a game server acting for many players) from sharing a single budget.
+ * The request budgets. Every check is one atomic consume (no check-then-count), keyed by
+ * client IP or by the user whose score would change. Keying the user budget by the target
+ * `user_id` equals the token's `sub` for players, and keeps one service token (a game server
+ * acting for many players) from sharing a single budget.
  */
 export class RequestGuard {
   private readonly user: RateLimiter;
   private readonly ip: RateLimiter;
+  private readonly reads: RateLimiter;
   private readonly authFailures: RateLimiter;
 
   constructor(limiters: RateLimiterFactory, limits: GuardLimits) {
     this.user = limiters('user', { points: limits.userPerMin, durationSeconds: 60 });
     this.ip = limiters('ip', { points: limits.ipPerMin, durationSeconds: 60 });
+    this.reads = limiters('read', { points: limits.readsPerMin, durationSeconds: 60 });
     this.authFailures = limiters('authfail', {
       points: limits.authFailuresPerMin,
       durationSeconds: 60,
@@ -36,27 +35,28 @@ export class RequestGuard {
     });
   }
 
-  /**
-   * Admits a request from `ip`: refused while the IP is blocked for failed authentications,
-   * and, for updates (`spend`), when the IP's budget is spent.
-   */
-  async admit(ip: string | null, spend: boolean): Promise<Refusal | undefined> {
-    const key = ip ?? 'unknown';
-    const blocked = await this.authFailures.peek(key);
-    if (!blocked.allowed) return tooMany(blocked.retryAfterSeconds);
-    if (!spend) return undefined;
-    const byIp = await this.ip.consume(key);
-    return byIp.allowed ? undefined : tooMany(byIp.retryAfterSeconds);
+  /** Counts a failed authentication; past the budget the IP's bad tokens are refused with 429 for a while. */
+  failedAuthentication(ip: string | null): Promise<Refusal | undefined> {
+    return this.spend(this.authFailures, ip ?? 'unknown');
   }
 
-  /** Counts a failed authentication against the IP. */
-  async authenticationFailed(ip: string | null): Promise<void> {
-    await this.authFailures.consume(ip ?? 'unknown');
+  /** Spends one update from the IP's budget. */
+  spendUpdate(ip: string | null): Promise<Refusal | undefined> {
+    return this.spend(this.ip, ip ?? 'unknown');
+  }
+
+  /** Spends one public read from the IP's budget. */
+  spendRead(ip: string | null): Promise<Refusal | undefined> {
+    return this.spend(this.reads, ip ?? 'unknown');
   }
 
   /** Spends one update from the budget of the user whose score would change. */
-  async limitUser(userId: string): Promise<Refusal | undefined> {
-    const byUser = await this.user.consume(userId);
-    return byUser.allowed ? undefined : tooMany(byUser.retryAfterSeconds);
+  limitUser(userId: string): Promise<Refusal | undefined> {
+    return this.spend(this.user, userId);
+  }
+
+  private async spend(limiter: RateLimiter, key: string): Promise<Refusal | undefined> {
+    const decision = await limiter.consume(key);
+    return decision.allowed ? undefined : tooManyRequests(decision.retryAfterSeconds);
   }
 }

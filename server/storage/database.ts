@@ -28,7 +28,16 @@ export interface SecurityEventTable {
   ip: string | null;
   user_id: string | null;
   reason: string;
+  /** Occurrences aggregated into this row (same kind and source, one window). */
+  count: Generated<number>;
   created_at: number;
+  last_at: number;
+}
+
+/** Key-value facts about the database itself (`epoch`: its identity, made at creation). */
+export interface MetaTable {
+  key: string;
+  value: string;
 }
 
 /** Users whose refusals passed the anomaly threshold; `cleared_at` is set by an admin. */
@@ -46,6 +55,7 @@ export interface Database {
   score_ledger: ScoreLedgerTable;
   security_events: SecurityEventTable;
   flagged_users: FlaggedUserTable;
+  meta: MetaTable;
 }
 
 export type ScoreRow = Selectable<ScoreTable>;

@@ -1,8 +1,7 @@
 import { ConfigError } from '../config/config.js';
-import { SqliteStorage } from './sqlite/sqlite-storage.js';
-import type { ScoreRules } from '../scores/score.rules.js';
 import type { CommitObserver } from './sqlite/group-commit.js';
 import type { SyncMode } from './sqlite/sqlite-connection.js';
+import { SqliteStorage } from './sqlite/sqlite-storage.js';
 import type { Storage } from './storage.js';
 
 /** Opens the storage that DATABASE_URL names and brings its schema up to date. */
@@ -10,7 +9,6 @@ export async function openStorage(
   databaseUrl: string,
   options: {
     sync: SyncMode;
-    rules: ScoreRules;
     observe?: CommitObserver;
     onError?: (message: string) => void;
   },

@@ -1,47 +1,23 @@
-import type { Refusal } from '../scores/refusal.js';
+import type { ScoreRecord, UpdateCommand, UpdateOutcome } from '../domain/score-record.js';
+import type { Judge } from '../domain/verdict.js';
 
-/** A user's stored score and the ledger sequence at which they reached it. */
-export interface ScoreRecord {
-  readonly userId: string;
-  readonly score: number;
-  readonly reachedSeq: number;
-}
-
-/** An authorized request to set a user's score, as the storage sees it. */
-export interface UpdateCommand {
-  readonly userId: string;
-  readonly actionId: string;
-  readonly newScore: number;
-  readonly subject: string;
-  readonly ip: string | null;
-}
-
-/** An earlier accepted update with the same `action_id`. */
-export interface PriorAction {
-  readonly userId: string;
-  readonly previousScore: number;
-  readonly newScore: number;
-}
-
-/** What the score rules decide, given the stored state inside the write transaction. */
-export type Verdict =
-  | { readonly kind: 'apply' }
-  | { readonly kind: 'replay' }
-  | { readonly kind: 'refuse'; readonly refusal: Refusal };
-
-/** The result of one update, known only once it is committed. */
-export type UpdateOutcome =
-  | { readonly kind: 'applied'; readonly previousScore: number; readonly record: ScoreRecord }
-  | { readonly kind: 'replayed'; readonly previousScore: number; readonly record: ScoreRecord }
-  | { readonly kind: 'refused'; readonly refusal: Refusal };
-
-/** A refused request, as the audit trail keeps it. */
-export interface SecurityEvent {
+/** A refused request, as the audit trail keeps it: the first of its kind from its source in a window. */
+export interface NewSecurityEvent {
   readonly kind: string;
   readonly subject: string | null;
   readonly ip: string | null;
   readonly userId: string | null;
   readonly reason: string;
+  /** Epoch milliseconds. */
+  readonly at: number;
+}
+
+/** More occurrences of a stored event, counted in memory since the last flush. */
+export interface SecurityEventCount {
+  readonly id: number;
+  readonly add: number;
+  /** Epoch milliseconds of the latest occurrence. */
+  readonly lastAt: number;
 }
 
 /** Which security events to list, newest first; `before` is the id cursor. */
@@ -50,16 +26,23 @@ export interface SecurityEventQuery {
   readonly subject?: string;
   readonly userId?: string;
   readonly ip?: string;
-  /** Epoch milliseconds: only events at or after it. */
+  /** Epoch milliseconds: only events whose latest occurrence is at or after it. */
   readonly since?: number;
   readonly before?: number;
   readonly limit: number;
 }
 
-/** A stored security event. */
-export interface StoredSecurityEvent extends SecurityEvent {
+/** A stored security event: `count` occurrences from `createdAt` to `lastAt`. */
+export interface StoredSecurityEvent {
   readonly id: number;
+  readonly kind: string;
+  readonly subject: string | null;
+  readonly ip: string | null;
+  readonly userId: string | null;
+  readonly reason: string;
+  readonly count: number;
   readonly createdAt: number;
+  readonly lastAt: number;
 }
 
 /** A user flagged for anomalous refusals. */
@@ -73,11 +56,24 @@ export interface FlaggedUser {
   readonly clearedBy: string | null;
 }
 
-/** Which flagged users to list, most recently flagged first; `before` is the flaggedAt cursor. */
+/** Which flagged users to list, most recently flagged first, after the `(flaggedAt, userId)` cursor. */
 export interface FlaggedUserQuery {
   readonly includeCleared: boolean;
-  readonly before?: number;
+  readonly after?: { readonly flaggedAt: number; readonly userId: string };
   readonly limit: number;
+}
+
+/** What erasing a user removed or pseudonymised. */
+export interface Erasure {
+  /** The score the user had (null: none). */
+  readonly score: number | null;
+  /** Ledger rows now under `pseudonym` instead of the user id. */
+  readonly ledgerRows: number;
+  readonly securityEvents: number;
+  readonly flags: number;
+  readonly pseudonym: string;
+  /** The ledger sequence of the erasure's own row. */
+  readonly seq: number;
 }
 
 /** Thrown when the database cannot commit; nothing of the request was applied. */
@@ -85,32 +81,59 @@ export class StorageUnavailableError extends Error {
   override name = 'StorageUnavailableError';
 }
 
-/**
- * Durable storage of scores, the ledger and the audit trail. An implementation commits
- * before it resolves; the service never knows which database it has.
- */
-export interface Storage {
+/** Scores and their append-only ledger. */
+export interface ScoreStore {
   /**
-   * Judges the command by the score rules against the stored state, inside the write
-   * transaction, and commits the verdict (a refusal as a security event).
+   * Runs `judge` on the stored state inside the write transaction and commits its verdict.
+   * Resolves once committed; rejects with StorageUnavailableError when nothing could be.
    */
-  applyUpdate(command: UpdateCommand, canDecrease: boolean): Promise<UpdateOutcome>;
-  /** Appends a security event. */
-  recordSecurityEvent(event: SecurityEvent): Promise<void>;
+  applyUpdate(command: UpdateCommand, judge: Judge): Promise<UpdateOutcome>;
   /** The best `limit` scores, in leaderboard order. */
   topScores(limit: number, offset?: number): Promise<ScoreRecord[]>;
   /** The sequence of the latest ledger row (0 when empty). */
   latestSeq(): Promise<number>;
+  /** The database's identity, made when it was created (a restore keeps it, a new one has another). */
+  epoch(): Promise<string>;
   /** The 1-based leaderboard position of a stored score. */
   rankOf(record: ScoreRecord): Promise<number>;
+}
+
+/** The audit trail: aggregated security events. */
+export interface AuditStore {
+  /** Stores the first occurrence of an event; resolves with its id. */
+  insertEvent(event: NewSecurityEvent): Promise<number>;
+  /** Adds later occurrences to stored events. */
+  addCounts(counts: readonly SecurityEventCount[]): Promise<void>;
   /** Security events, newest first. */
-  listSecurityEvents(query: SecurityEventQuery): Promise<StoredSecurityEvent[]>;
+  listEvents(query: SecurityEventQuery): Promise<StoredSecurityEvent[]>;
+  /** Deletes events whose latest occurrence is before `before` (epoch ms); resolves with how many. */
+  prune(before: number): Promise<number>;
+}
+
+/** Users flagged for anomalous refusals. */
+export interface FlagStore {
   /** Flags a user (or raises the count of an active flag). */
   flagUser(userId: string, reason: string): Promise<void>;
   /** Flagged users, most recently flagged first. */
   listFlaggedUsers(query: FlaggedUserQuery): Promise<FlaggedUser[]>;
   /** Clears an active flag; false when the user has none. */
   clearFlag(userId: string, clearedBy: string): Promise<boolean>;
+}
+
+/**
+ * Durable storage, split by concern. An implementation commits before it resolves; the
+ * services never know which database they have, and storage never decides a score rule.
+ */
+export interface Storage {
+  readonly scores: ScoreStore;
+  readonly audit: AuditStore;
+  readonly flags: FlagStore;
+  /**
+   * Erases a user on request, in one transaction: the score is deleted, their ledger rows are
+   * pseudonymised (the ledger keeps its sums; an `erase:` row records the erasure by `by`), and
+   * their security events and flags are deleted.
+   */
+  eraseUser(userId: string, by: string): Promise<Erasure>;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   /** Commits what is queued, then closes. */

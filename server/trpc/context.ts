@@ -1,38 +1,60 @@
-import type { IncomingMessage } from 'node:http';
-import type { AppServices } from '../app-services.js';
+import type { AdminService } from '../admin/admin.service.js';
 import type { Principal } from '../auth/principal.js';
-import { clientIp, requestIdOf } from '../http/request-meta.js';
+import type { LeaderboardService } from '../leaderboard/leaderboard.service.js';
+import type { LiveLeaderboard } from '../leaderboard/live-leaderboard.js';
+import type { ScoreService } from '../scores/score.service.js';
+import type { RequestGate } from '../security/request-gate.js';
 
-/** What every procedure sees. */
-export interface Context {
-  readonly services: AppServices;
+/** The few services procedures use, built once at start. */
+export interface ProcedureDeps {
+  readonly gate: RequestGate;
+  readonly scores: ScoreService;
+  readonly leaderboard: LeaderboardService;
+  readonly live: LiveLeaderboard;
+  readonly admin: AdminService;
+  /** Most calls in one batch (TRPC_MAX_BATCH), for the error that refuses a larger one. */
+  readonly maxBatch: number;
+}
+
+/** One request (or one WebSocket connection), as its transport saw it. */
+export interface RequestInfo {
   /** The raw credential: an Authorization header value, verified only when a procedure needs it. */
-  readonly authorization: string | undefined;
+  readonly authorization?: string;
   /** A principal already verified by the transport (WebSocket connection params). */
   readonly principal?: Principal;
   readonly ip: string | null;
   readonly requestId: string;
 }
 
-/** Builds a context from its parts; what tests use. */
-export function createContextInner(
-  services: AppServices,
-  parts: { authorization?: string; principal?: Principal; ip?: string | null; requestId?: string },
-): Context {
-  return {
-    services,
-    authorization: parts.authorization,
-    principal: parts.principal,
-    ip: parts.ip ?? null,
-    requestId: parts.requestId ?? 'internal',
-  };
+/** A WebSocket connection's own state, shared by every call made over it. */
+export interface ConnectionState {
+  /** Subscriptions open on the connection now. */
+  subscriptions: number;
+  readonly maxSubscriptions: number;
 }
 
-/** Adapts an HTTP request into a context. */
-export function createHttpContext(services: AppServices, req: IncomingMessage): Context {
-  return createContextInner(services, {
-    authorization: req.headers.authorization,
-    ip: clientIp(req),
-    requestId: requestIdOf(req),
-  });
+/** What every procedure sees. */
+export interface Context {
+  readonly deps: ProcedureDeps;
+  readonly request: RequestInfo;
+  /** Set for calls over a WebSocket. */
+  readonly connection?: ConnectionState;
+}
+
+/** Builds a context from its parts; what tests use. */
+export function createContextInner(
+  deps: ProcedureDeps,
+  request: Partial<RequestInfo> = {},
+  connection?: ConnectionState,
+): Context {
+  return {
+    deps,
+    connection,
+    request: {
+      authorization: request.authorization,
+      principal: request.principal,
+      ip: request.ip ?? null,
+      requestId: request.requestId ?? 'internal',
+    },
+  };
 }

@@ -1,13 +1,36 @@
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { hasRole, ROLE_ADMIN } from '../auth/principal.js';
-import { refuse, type Refusal, type RefusalKind } from '../scores/refusal.js';
-import { authenticateRequest } from '../security/authenticate-request.js';
-import type { Context } from './context.js';
+import { refuse, type Refusal, type RefusalKind } from '../domain/refusal.js';
+import type { GatePurpose } from '../security/request-gate.js';
+import type { RequestMeta } from '../domain/request-origin.js';
+import type { Context, RequestInfo } from './context.js';
+
+/** What a client sees of a failure that is not an expected refusal. */
+export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
 
 const t = initTRPC.context<Context>().create({
   // Stack traces never leave the server.
   isDev: false,
+  // Subscriptions are served over the WebSocket only, where the origin check, the connection
+  // caps, the slow-consumer policy and the shutdown sequence apply.
+  sse: { enabled: false },
+  errorFormatter({ shape, error, ctx }) {
+    if (error.code === 'INTERNAL_SERVER_ERROR') {
+      // A database error's text (or any bug's) stays in the server log.
+      return { ...shape, message: INTERNAL_ERROR_MESSAGE };
+    }
+    if (error.message === 'Batch call exceeds maximum size') {
+      const max = ctx?.deps.maxBatch;
+      return { ...shape, message: batchTooLargeMessage(max) };
+    }
+    return shape;
+  },
 });
+
+/** The one error a batch over TRPC_MAX_BATCH gets, whole. */
+export function batchTooLargeMessage(max: number | undefined): string {
+  return `Too many calls in one batch: at most ${max ?? 'TRPC_MAX_BATCH'} are allowed (TRPC_MAX_BATCH)`;
+}
 
 const CODES: Record<RefusalKind, TRPC_ERROR_CODE_KEY> = {
   invalid_input: 'BAD_REQUEST',
@@ -25,52 +48,72 @@ export function refusalError(refusal: Refusal): TRPCError {
   return new TRPCError({ code: CODES[refusal.kind], message: refusal.message });
 }
 
+/** Where a request came from (never its credentials). */
+export function metaOf(request: RequestInfo): RequestMeta {
+  return { ip: request.ip, requestId: request.requestId };
+}
+
 export const router = t.router;
 export const publicProcedure = t.procedure;
 
-/** Middleware: a valid token is required; `spendIpBudget` for score updates. */
-function requireToken(spendIpBudget: boolean) {
+/** Middleware: a valid token is required (see RequestGate for the budgets it spends). */
+function requireToken(purpose: GatePurpose) {
   return t.middleware(async ({ ctx, next }) => {
-    const meta = { ip: ctx.ip, requestId: ctx.requestId };
-    const auth = await authenticateRequest(
-      ctx.services,
-      ctx.authorization,
-      meta,
-      spendIpBudget,
-      ctx.principal,
-    );
+    const { request } = ctx;
+    const auth = await ctx.deps.gate.authenticate(request, metaOf(request), purpose);
     if (!auth.ok) throw refusalError(auth.refusal);
     return next({ ctx: { ...ctx, principal: auth.value } });
   });
 }
 
 /**
- * A score update: the IP's budget is spent, then a valid token is required; input that
+ * Holds one of the connection's subscription slots for the life of `events`; past
+ * WS_MAX_SUBSCRIPTIONS the subscription fails with TOO_MANY_REQUESTS (the others go on).
+ */
+export async function* withSubscriptionSlot<T>(ctx: Context, events: AsyncGenerator<T>): AsyncGenerator<T> {
+  const connection = ctx.connection;
+  if (connection) {
+    if (connection.subscriptions >= connection.maxSubscriptions) {
+      await events.return(undefined);
+      throw new TRPCError({
+        code: 'TOO_MANY_REQUESTS',
+        message: `A connection may hold at most ${connection.maxSubscriptions} subscriptions (WS_MAX_SUBSCRIPTIONS)`,
+      });
+    }
+    connection.subscriptions += 1;
+  }
+  try {
+    yield* events;
+  } finally {
+    if (connection) connection.subscriptions -= 1;
+  }
+}
+
+/** A public read: spends one point of the IP's read budget. */
+export const readProcedure = t.procedure.use(async ({ ctx, next }) => {
+  const limited = await ctx.deps.gate.admitRead(metaOf(ctx.request));
+  if (limited) throw refusalError(limited);
+  return next();
+});
+
+/**
+ * A score update: a valid token is required and the IP's update budget spent; input that
  * fails validation is recorded in the audit trail before the 400 is answered.
  */
-export const updateProcedure = t.procedure.use(requireToken(true)).use(async ({ ctx, next }) => {
+export const updateProcedure = t.procedure.use(requireToken('update')).use(async ({ ctx, next }) => {
   const result = await next();
   if (!result.ok && result.error.code === 'BAD_REQUEST') {
-    await ctx.services.scores.refuseRequest(refuse('invalid_input', result.error.message.slice(0, 200)), {
-      subject: ctx.principal.subject,
-      ip: ctx.ip,
-      userId: null,
-      requestId: ctx.requestId,
-    });
+    const origin = { ...metaOf(ctx.request), subject: ctx.principal.subject, userId: null };
+    await ctx.deps.gate.refuse(refuse('invalid_input', result.error.message.slice(0, 200)), origin, 'update');
   }
   return result;
 });
 
 /** A procedure that requires a token with role `admin`. */
-export const adminProcedure = t.procedure.use(requireToken(false)).use(async ({ ctx, next }) => {
+export const adminProcedure = t.procedure.use(requireToken('access')).use(async ({ ctx, next }) => {
   if (!hasRole(ctx.principal, ROLE_ADMIN)) {
     const refusal = refuse('forbidden', 'This procedure needs a token with role admin');
-    await ctx.services.scores.refuseRequest(refusal, {
-      subject: ctx.principal.subject,
-      ip: ctx.ip,
-      userId: null,
-      requestId: ctx.requestId,
-    });
+    await ctx.deps.gate.refuse(refusal, { ...metaOf(ctx.request), subject: ctx.principal.subject, userId: null });
     throw refusalError(refusal);
   }
   return next();

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ExtraRoutes } from '../http/http-app.js';
+import type { Routes } from '../http/http-app.js';
 import type { Logger } from '../observability/logger.js';
 
 /** The page's sources: `index.html`, `main.ts` (bundled with the client SDK) and `styles.css`. */
@@ -139,7 +139,7 @@ function sendUnavailable(res: ServerResponse, contentType: string, body: string)
 export async function scoreboardPageRoutes(
   logger: Logger,
   options: { webDir?: string } = {},
-): Promise<ExtraRoutes> {
+): Promise<Routes> {
   const webDir = options.webDir ?? WEB_DIR;
   let pending = builds.get(webDir);
   if (!pending) {
@@ -161,7 +161,7 @@ export async function scoreboardPageRoutes(
   }
   return {
     '/': { GET: (req, res) => send(req, res, page.html, 'no-cache') },
-    '/app.js': { GET: (req, res, url) => sendVersioned(req, res, url, page.script) },
-    '/styles.css': { GET: (req, res, url) => sendVersioned(req, res, url, page.styles) },
+    '/app.js': { GET: (req, res, { url }) => sendVersioned(req, res, url, page.script) },
+    '/styles.css': { GET: (req, res, { url }) => sendVersioned(req, res, url, page.styles) },
   };
 }

@@ -1,17 +1,38 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
-import { WebSocketServer, type WebSocket } from 'ws';
-import type { AppServices } from '../app-services.js';
-import { authenticateRequest } from '../security/authenticate-request.js';
-import { createContextInner } from '../trpc/context.js';
-import { refusalError } from '../trpc/trpc.js';
+import { WebSocketServer } from 'ws';
+import type { ClientIpResolver } from '../http/client-ip.js';
+import { requestIdOf, requestUrl } from '../http/request-meta.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { originAllowed } from '../security/origin-policy.js';
+import { createContextInner, type ProcedureDeps } from '../trpc/context.js';
 import { appRouter } from '../trpc/routers/_app.js';
-import { clientIp, requestIdOf, requestUrl } from '../http/request-meta.js';
-import { originAllowed } from './origin-policy.js';
+import { ConnectionCounter } from './connection-counter.js';
+import { guardedSocketClass } from './guarded-socket.js';
 
 /** Largest WebSocket message a client may send (ws's default is 100 MiB). */
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/** The limits of the WebSocket endpoint (see the WS_* settings). */
+export interface WsLimits {
+  readonly maxBufferedBytes: number;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerIp: number;
+  readonly maxSubscriptions: number;
+  readonly maxMessagesPerSecond: number;
+}
+
+/** What the WebSocket endpoint is made of. */
+export interface WsDeps {
+  readonly procedures: ProcedureDeps;
+  readonly clientIp: ClientIpResolver;
+  readonly allowedOrigins: readonly string[];
+  readonly limits: WsLimits;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
 
 /** Live connections: counts for metrics, and the shutdown sequence. */
 export interface LiveSockets {
@@ -22,74 +43,91 @@ export interface LiveSockets {
   shutdown(graceMs: number): Promise<void>;
 }
 
-function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+function refuseUpgrade(socket: Duplex, status: number, reason: string, headers = ''): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n${headers}Content-Length: 0\r\n\r\n`);
 }
 
 /**
- * tRPC over WebSocket on the HTTP server's port, path `/trpc`. The upgrade is handled here
- * so that the path and the Origin are checked before a socket exists. A subscriber whose
- * unsent bytes pass `maxBufferedBytes` is dropped: a slow reader cannot make us buffer
- * without bound.
+ * tRPC over WebSocket on the HTTP server's port, path `/trpc`. The upgrade is handled here so
+ * that the path, the Origin and the connection caps (in total and per IP) are checked before a
+ * socket exists; each socket then caps its own message rate and unsent bytes (GuardedSocket),
+ * and the subscriptions it may hold (the procedures count them).
+ *
+ * A token in the connection params is optional. One that verifies makes the socket's calls
+ * authenticated; one that does not is audited and counted as a failed authentication, and the
+ * socket goes on as an anonymous one: a bad token never costs the public board.
  */
-export function attachWebSockets(
-  server: Server,
-  services: AppServices,
-  maxBufferedBytes: number,
-): LiveSockets {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
+export function attachWebSockets(server: Server, deps: WsDeps): LiveSockets {
+  const { procedures, limits, metrics, logger } = deps;
   let dropped = 0;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: WS_MAX_PAYLOAD_BYTES,
+    WebSocket: guardedSocketClass(limits, {
+      slowConsumer: (buffered) => {
+        dropped += 1;
+        metrics.slowConsumersDropped.inc();
+        logger.warn({ event: 'slow_consumer_dropped', buffered }, 'dropped a slow subscriber');
+      },
+      flooding: () => {
+        metrics.wsRefused.inc({ reason: 'messages' });
+        logger.warn({ event: 'ws_flooding' }, 'closed a WebSocket that sent too many messages');
+      },
+    }),
+  });
+  const connections = new ConnectionCounter(limits.maxConnections, limits.maxConnectionsPerIp);
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const path = requestUrl(req)?.pathname;
     if (path === undefined) return refuseUpgrade(socket, 400, 'Bad Request');
     if (path !== '/trpc' && path !== '/trpc/') return refuseUpgrade(socket, 404, 'Not Found');
-    if (!originAllowed(req, services.config.ws.allowedOrigins))
-      return refuseUpgrade(socket, 403, 'Forbidden');
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    if (!originAllowed(req, deps.allowedOrigins)) return refuseUpgrade(socket, 403, 'Forbidden');
+    const ip = deps.clientIp(req);
+    const refused = connections.open(ip);
+    if (refused) {
+      metrics.wsRefused.inc({ reason: refused });
+      return refused === 'total'
+        ? refuseUpgrade(socket, 503, 'Service Unavailable', 'Retry-After: 5\r\n')
+        : refuseUpgrade(socket, 429, 'Too Many Requests', 'Retry-After: 5\r\n');
+    }
+    let counted = true;
+    const release = () => {
+      if (counted) connections.close(ip);
+      counted = false;
+    };
+    socket.once('close', release);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.once('close', release);
+      wss.emit('connection', ws, req);
+    });
   });
 
   const handler = applyWSSHandler({
     wss,
     router: appRouter,
+    maxBatchSize: procedures.maxBatch,
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     createContext: async ({ req, info }) => {
-      const meta = { ip: clientIp(req), requestId: requestIdOf(req) };
+      const meta = { ip: deps.clientIp(req), requestId: requestIdOf(req) };
+      const connection = { subscriptions: 0, maxSubscriptions: limits.maxSubscriptions };
       const token = info.connectionParams?.token;
-      if (token === undefined) return createContextInner(services, meta);
-      // A token is optional here, but one that is sent must be valid: checked (and audited,
-      // and counted against the IP) like any other.
-      const header = typeof token === 'string' ? `Bearer ${token}` : '';
-      const auth = await authenticateRequest(services, header, meta, false);
-      if (!auth.ok) throw refusalError(auth.refusal);
-      return createContextInner(services, { ...meta, principal: auth.value });
+      if (token === undefined) return createContextInner(procedures, meta, connection);
+      const authorization = typeof token === 'string' ? `Bearer ${token}` : '';
+      const auth = await procedures.gate.authenticate({ authorization }, meta, 'access');
+      const principal = auth.ok ? auth.value : undefined;
+      // A bad token stays with the socket, so its authenticated calls fail (and count) too.
+      return createContextInner(procedures, { ...meta, authorization, principal }, connection);
     },
     onError: ({ error, path }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR')
-        services.logger.error({ err: error.cause ?? error, path }, 'ws procedure failed');
+      if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error.cause ?? error, path }, 'ws procedure failed');
     },
   });
 
   wss.on('connection', (ws) => {
-    services.metrics.wsConnections.inc();
-    ws.once('close', () => services.metrics.wsConnections.dec());
+    metrics.wsConnections.inc();
+    ws.once('close', () => metrics.wsConnections.dec());
   });
-
-  const dropSlow = () => {
-    for (const ws of wss.clients as Set<WebSocket>) {
-      if (ws.bufferedAmount > maxBufferedBytes) {
-        dropped += 1;
-        services.metrics.slowConsumersDropped.inc();
-        services.logger.warn(
-          { event: 'slow_consumer_dropped', buffered: ws.bufferedAmount },
-          'dropped a slow subscriber',
-        );
-        ws.terminate();
-      }
-    }
-  };
-  services.live.onPublish(dropSlow);
 
   return {
     wss,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareRecords, TopScores } from '../../server/leaderboard/top-scores.js';
+import { compareRecords } from '../../server/domain/score-record.js';
+import { TopScores } from '../../server/leaderboard/top-scores.js';
 
 const rec = (userId: string, score: number, reachedSeq: number) => ({ userId, score, reachedSeq });
 

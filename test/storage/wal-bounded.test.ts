@@ -3,24 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WRITER_CHECKPOINT_PAGES } from '../../server/storage/sqlite/checkpointer.js';
+import { createJudge } from '../../server/scores/score.rules.js';
 import { SqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const rules = { max: 1_000_000_000, maxGain: 1_000_000_000, decrease: 'never' as const };
+const judge = createJudge({ max: 1_000_000_000, maxGain: 1_000_000_000, decrease: 'never' }, false);
 
 describe('the write-ahead log', () => {
   it('stays bounded under a steady stream of commits (checkpoints let it restart)', async () => {
     dir = mkdtempSync(join(tmpdir(), 'scoreboard-wal-'));
     const file = join(dir, 'db.sqlite');
-    const storage = await SqliteStorage.open({ file, sync: 'normal', rules });
+    const storage = await SqliteStorage.open({ file, sync: 'normal' });
     try {
       // One commit per update, so the WAL sees far more pages than the inline threshold.
       for (let i = 0; i < 6000; i++) {
-        const outcome = await storage.applyUpdate(
+        const outcome = await storage.scores.applyUpdate(
           { userId: `u${i % 500}`, actionId: `a${i}`, newScore: i, subject: 's', ip: null },
-          false,
+          judge,
         );
         expect(outcome.kind).toBe('applied');
       }

@@ -6,10 +6,11 @@ export type LimitDecision = { allowed: true } | { allowed: false; retryAfterSeco
  * memory; a distributed one (Redis) can replace it without touching the callers.
  */
 export interface RateLimiter {
-  /** Spends one point of `key`'s budget. */
+  /**
+   * Spends one point of `key`'s budget, atomically: the check and the count are one step, so
+   * concurrent callers can never all pass a check before any of them is counted.
+   */
   consume(key: string): Promise<LimitDecision>;
-  /** Whether `key` has budget left, without spending any. */
-  peek(key: string): Promise<LimitDecision>;
 }
 
 /** How a limiter is sized. */
@@ -18,7 +19,7 @@ export interface LimitSpec {
   readonly points: number;
   /** Window length in seconds. */
   readonly durationSeconds: number;
-  /** Once the last point is spent, refuse for this long (seconds) instead of until the window ends. */
+  /** Past the budget, refuse for this long (seconds) instead of until the window ends. */
   readonly blockSeconds?: number;
 }
 

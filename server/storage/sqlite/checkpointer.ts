@@ -36,6 +36,7 @@ parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.cl
 export class Checkpointer {
   private readonly worker: Worker;
   private stopping = false;
+  private readonly exited: Promise<void>;
 
   constructor(
     file: string,
@@ -51,6 +52,7 @@ export class Checkpointer {
     });
     this.worker.on('message', (message: string) => onError(`checkpoint failed: ${message}`));
     this.worker.on('error', (error) => onError(`checkpointer failed: ${String(error)}`));
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.on('exit', () => {
       if (this.stopping || !writer.open) return;
       writer.pragma('wal_autocheckpoint = 1000');
@@ -58,11 +60,14 @@ export class Checkpointer {
     });
   }
 
-  /** Stops the thread (the final checkpoint happens when the writer closes). */
+  /**
+   * Stops the thread (the final checkpoint happens when the writer closes). Resolves at once
+   * when the thread has already exited: waiting for an exit event that already fired would
+   * hang the shutdown.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
-    const exited = new Promise((resolve) => this.worker.once('exit', resolve));
     this.worker.postMessage('stop');
-    await exited;
+    await this.exited;
   }
 }

@@ -1,4 +1,4 @@
-import type { ScoreWriter } from './score-writer.js';
+import type { SqliteWriter } from './sqlite-writer.js';
 import { StorageUnavailableError } from '../storage.js';
 import type { WriteJob, WriteResults } from './write-jobs.js';
 
@@ -26,7 +26,7 @@ export class GroupCommit {
   private closed = false;
 
   constructor(
-    private readonly writer: ScoreWriter,
+    private readonly writer: SqliteWriter,
     private readonly observe: CommitObserver = () => {},
   ) {}
 

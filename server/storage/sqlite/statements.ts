@@ -6,6 +6,9 @@ import type { Database } from '../database.js';
 // prepared once: the hot path runs prepared statements with positional parameters.
 const P = '?' as never;
 
+/** Rows deleted per pruning transaction, so that pruning never holds the writer for long. */
+export const PRUNE_CHUNK = 5000;
+
 /** The prepared statements of the write path, in parameter order noted beside each. */
 export function prepareStatements(db: Kysely<Database>, sqlite: BetterSqlite3.Database) {
   const prepare = (query: { compile(): { sql: string } }) => sqlite.prepare(query.compile().sql);
@@ -46,8 +49,8 @@ export function prepareStatements(db: Kysely<Database>, sqlite: BetterSqlite3.Da
           })),
         ),
     ),
-    /** (kind, subject, ip, user_id, reason, created_at) */
-    appendSecurityEvent: prepare(
+    /** (kind, subject, ip, user_id, reason, created_at, last_at) */
+    insertSecurityEvent: prepare(
       db.insertInto('security_events').values({
         kind: P,
         subject: P,
@@ -55,7 +58,17 @@ export function prepareStatements(db: Kysely<Database>, sqlite: BetterSqlite3.Da
         user_id: P,
         reason: P,
         created_at: P,
+        last_at: P,
       }),
+    ),
+    /** (add, last_at, id) */
+    addSecurityEventCount: sqlite.prepare(
+      'update security_events set count = count + ?, last_at = max(last_at, ?) where id = ?',
+    ),
+    /** (before) */
+    pruneSecurityEvents: sqlite.prepare(
+      `delete from security_events where id in
+         (select id from security_events where last_at < ? limit ${PRUNE_CHUNK})`,
     ),
     /** (user_id, reason, flagged_at, reason, flagged_at): a new flag, or a fresh one over an old */
     flagUser: sqlite.prepare(
@@ -72,6 +85,19 @@ export function prepareStatements(db: Kysely<Database>, sqlite: BetterSqlite3.Da
         .where('user_id', '=', P)
         .where('cleared_at', 'is', null),
     ),
+    /** (user_id) */
+    deleteScore: prepare(db.deleteFrom('scores').where('user_id', '=', P)),
+    /** (pseudonym, user_id, pseudonym, user_id): the user's rows; the subject too when it was theirs */
+    pseudonymiseLedger: sqlite.prepare(
+      `update score_ledger set user_id = ?, subject = case when subject = ? then ? else subject end, ip = null
+       where user_id = ? and action_id not like 'erase:%'`,
+    ),
+    /** (user_id, user_id, 'unverified:' || user_id) */
+    deleteUserEvents: sqlite.prepare(
+      'delete from security_events where user_id = ? or subject = ? or subject = ?',
+    ),
+    /** (user_id) */
+    deleteFlag: prepare(db.deleteFrom('flagged_users').where('user_id', '=', P)),
   };
 }
 

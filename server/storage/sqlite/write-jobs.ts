@@ -1,18 +1,26 @@
-import type { SecurityEvent, UpdateCommand, UpdateOutcome } from '../storage.js';
+import type { UpdateCommand, UpdateOutcome } from '../../domain/score-record.js';
+import type { Judge } from '../../domain/verdict.js';
+import type { Erasure, NewSecurityEvent, SecurityEventCount } from '../storage.js';
 
 /** One write, queued for the next group commit. */
 export type WriteJob =
-  | { readonly op: 'update'; readonly command: UpdateCommand; readonly canDecrease: boolean }
-  | { readonly op: 'event'; readonly event: SecurityEvent }
+  | { readonly op: 'update'; readonly command: UpdateCommand; readonly judge: Judge }
+  | { readonly op: 'insertEvent'; readonly event: NewSecurityEvent }
+  | { readonly op: 'addCounts'; readonly counts: readonly SecurityEventCount[] }
+  | { readonly op: 'prune'; readonly before: number }
   | { readonly op: 'flag'; readonly userId: string; readonly reason: string }
-  | { readonly op: 'clearFlag'; readonly userId: string; readonly clearedBy: string };
+  | { readonly op: 'clearFlag'; readonly userId: string; readonly clearedBy: string }
+  | { readonly op: 'erase'; readonly userId: string; readonly by: string };
 
 /** What each kind of job answers. */
 export interface WriteResults {
   update: UpdateOutcome;
-  event: void;
+  insertEvent: number;
+  addCounts: void;
+  prune: number;
   flag: void;
   clearFlag: boolean;
+  erase: Erasure;
 }
 
 /** A job's result: its value, or why it failed (`unavailable`: the commit itself failed). */

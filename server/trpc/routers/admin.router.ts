@@ -1,7 +1,10 @@
+import { TRPCError } from '@trpc/server';
 import {
   clearFlagInputSchema,
+  eraseUserInputSchema,
   flaggedUsersQuerySchema,
   securityEventsQuerySchema,
+  type ErasureView,
   type FlaggedUserView,
   type SecurityEventView,
 } from '../../../shared/schemas.js';
@@ -9,13 +12,29 @@ import { adminProcedure, router } from '../trpc.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The audit trail, for tokens with role `admin`. */
+/** The flagged-users cursor: the last row's (flagged_at, user_id), opaque to clients. */
+const encodeCursor = (flaggedAt: number, userId: string) =>
+  Buffer.from(JSON.stringify([flaggedAt, userId])).toString('base64url');
+
+function decodeCursor(cursor: string): { flaggedAt: number; userId: string } {
+  try {
+    const [flaggedAt, userId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (Number.isSafeInteger(flaggedAt) && typeof userId === 'string') {
+      return { flaggedAt: flaggedAt as number, userId };
+    }
+  } catch {
+    // fall through
+  }
+  throw new TRPCError({ code: 'BAD_REQUEST', message: 'cursor is not one this server gave out' });
+}
+
+/** The audit trail and user data operations, for tokens with role `admin`. */
 export const adminRouter = router({
   /** Recent security events, newest first; pass `nextCursor` back as `cursor` for the next page. */
   securityEvents: adminProcedure
     .input(securityEventsQuerySchema)
     .query(async ({ ctx, input }): Promise<{ events: SecurityEventView[]; nextCursor: number | null }> => {
-      const rows = await ctx.services.storage.listSecurityEvents({
+      const rows = await ctx.deps.admin.securityEvents({
         kind: input.kind,
         subject: input.subject,
         userId: input.user_id,
@@ -32,7 +51,9 @@ export const adminRouter = router({
           ip: e.ip,
           user_id: e.userId,
           reason: e.reason,
+          count: e.count,
           created_at: iso(e.createdAt),
+          last_at: iso(e.lastAt),
         })),
         nextCursor: rows.length === input.limit ? rows.at(-1)!.id : null,
       };
@@ -41,12 +62,13 @@ export const adminRouter = router({
   /** Flagged users, most recently flagged first; cleared ones only with `include_cleared`. */
   flaggedUsers: adminProcedure
     .input(flaggedUsersQuerySchema)
-    .query(async ({ ctx, input }): Promise<{ users: FlaggedUserView[]; nextCursor: number | null }> => {
-      const rows = await ctx.services.storage.listFlaggedUsers({
+    .query(async ({ ctx, input }): Promise<{ users: FlaggedUserView[]; nextCursor: string | null }> => {
+      const rows = await ctx.deps.admin.flaggedUsers({
         includeCleared: input.include_cleared,
-        before: input.cursor,
+        after: input.cursor === undefined ? undefined : decodeCursor(input.cursor),
         limit: input.limit,
       });
+      const last = rows.at(-1);
       return {
         users: rows.map((u) => ({
           user_id: u.userId,
@@ -56,20 +78,27 @@ export const adminRouter = router({
           cleared_at: u.clearedAt === null ? null : iso(u.clearedAt),
           cleared_by: u.clearedBy,
         })),
-        nextCursor: rows.length === input.limit ? rows.at(-1)!.flaggedAt : null,
+        nextCursor: rows.length === input.limit && last ? encodeCursor(last.flaggedAt, last.userId) : null,
       };
     }),
 
   /** Clears a user's active flag; `cleared` is false when there was none. */
   clearFlag: adminProcedure.input(clearFlagInputSchema).mutation(async ({ ctx, input }) => {
-    const cleared = await ctx.services.storage.clearFlag(input.user_id, ctx.principal.subject);
-    ctx.services.flags.forget(input.user_id);
-    ctx.services.logger.info({
-      event: 'flag_cleared',
-      user_id: input.user_id,
-      by: ctx.principal.subject,
-      cleared,
-    });
-    return { cleared };
+    return { cleared: await ctx.deps.admin.clearFlag(input.user_id, ctx.principal.subject) };
+  }),
+
+  /**
+   * Erases a user's data on request: their score goes, their ledger rows are pseudonymised,
+   * their security events and flags are deleted; they leave the live board.
+   */
+  eraseUser: adminProcedure.input(eraseUserInputSchema).mutation(async ({ ctx, input }): Promise<ErasureView> => {
+    const erasure = await ctx.deps.admin.eraseUser(input.user_id, ctx.principal.subject);
+    return {
+      score: erasure.score,
+      ledger_rows: erasure.ledgerRows,
+      security_events_deleted: erasure.securityEvents,
+      flags_deleted: erasure.flags,
+      pseudonym: erasure.pseudonym,
+    };
   }),
 });

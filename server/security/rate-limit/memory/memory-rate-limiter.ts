@@ -3,17 +3,20 @@ import type { LimitDecision, LimitSpec, RateLimiter, RateLimiterFactory } from '
 
 const ALLOWED: LimitDecision = { allowed: true };
 
-function refusal(res: RateLimiterRes): LimitDecision {
+/** A rejection of rate-limiter-flexible as a decision, with the wait in whole seconds. */
+export function refusalOf(res: RateLimiterRes): LimitDecision {
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
 }
 
-/** In-process limiter (rate-limiter-flexible's memory store): right for one instance. */
+/**
+ * In-process limiter (rate-limiter-flexible's memory store): right for one instance. Its
+ * count is kept synchronously, so a consume is atomic. Past the budget, a `blockSeconds`
+ * spec blocks the key for that long (the library's blockDuration).
+ */
 export class MemoryRateLimiter implements RateLimiter {
   private readonly limiter: RateLimiterMemory;
-  private readonly blockSeconds: number;
 
   constructor(prefix: string, spec: LimitSpec) {
-    this.blockSeconds = spec.blockSeconds ?? 0;
     this.limiter = new RateLimiterMemory({
       keyPrefix: prefix,
       points: spec.points,
@@ -24,21 +27,12 @@ export class MemoryRateLimiter implements RateLimiter {
 
   async consume(key: string): Promise<LimitDecision> {
     try {
-      const res = await this.limiter.consume(key);
-      // Spending the last point starts the block at once, not at the next attempt.
-      if (this.blockSeconds > 0 && res.remainingPoints === 0)
-        await this.limiter.block(key, this.blockSeconds);
+      await this.limiter.consume(key);
       return ALLOWED;
     } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return refusal(rejection);
+      if (rejection instanceof RateLimiterRes) return refusalOf(rejection);
       throw rejection;
     }
-  }
-
-  async peek(key: string): Promise<LimitDecision> {
-    const res = await this.limiter.get(key);
-    if (!res || res.remainingPoints > 0) return ALLOWED;
-    return refusal(res);
   }
 }
 

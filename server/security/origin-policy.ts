@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 
 /**
- * Whether a WebSocket upgrade's Origin is acceptable: no Origin (not a browser), the page's
- * own origin, or one listed in WS_ALLOWED_ORIGINS (`*` allows any).
+ * Whether a request's Origin is acceptable, for CORS and for WebSocket upgrades alike: no
+ * Origin (not a browser), the server's own origin, or one listed in ALLOWED_ORIGINS (`*`
+ * allows any).
  */
 export function originAllowed(req: IncomingMessage, allowed: readonly string[]): boolean {
   const origin = req.headers.origin;

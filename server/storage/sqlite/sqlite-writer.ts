@@ -1,31 +1,36 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import { Kysely, SqliteDialect } from 'kysely';
-import { judgeUpdate, type ScoreRules } from '../../scores/score.rules.js';
+import type { ScoreRecord, UpdateCommand, UpdateOutcome } from '../../domain/score-record.js';
+import type { Judge } from '../../domain/verdict.js';
 import type { Database } from '../database.js';
-import type { ScoreRecord, SecurityEvent, UpdateCommand, UpdateOutcome } from '../storage.js';
+import type { Erasure } from '../storage.js';
 import { prepareStatements, type Statements } from './statements.js';
 import type { JobResult, WriteJob } from './write-jobs.js';
 
-interface ScoreRowLite {
+interface ScoreRow {
   user_id: string;
   score: number;
   reached_seq: number;
 }
 
+const toRecord = (row: ScoreRow): ScoreRecord => ({
+  userId: row.user_id,
+  score: row.score,
+  reachedSeq: row.reached_seq,
+});
+
 /**
  * Every write of the embedded storage, on one connection, with prepared statements. A batch
- * of jobs shares one transaction (group commit): one sync for the lot. The score rules run
- * here, inside the transaction, on the state they judge.
+ * of jobs shares one transaction (group commit): one sync for the lot. The judge the service
+ * passes in runs here, inside the transaction, on the state it judges; nothing here decides.
  */
-export class ScoreWriter {
+export class SqliteWriter {
   private readonly s: Statements;
   private readonly runAll: (jobs: readonly WriteJob[]) => unknown[];
   private readonly runOne: (job: WriteJob) => unknown;
 
-  constructor(
-    sqlite: BetterSqlite3.Database,
-    private readonly rules: ScoreRules,
-  ) {
+  constructor(sqlite: BetterSqlite3.Database) {
     // Kysely only compiles the statements here; they run through better-sqlite3 directly.
     this.s = prepareStatements(
       new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
@@ -69,49 +74,45 @@ export class ScoreWriter {
   }
 
   private run(job: WriteJob, now: number): unknown {
+    const s = this.s;
     switch (job.op) {
       case 'update':
-        return this.update(job.command, job.canDecrease, now);
-      case 'event':
-        return this.event(job.event, now);
+        return this.update(job.command, job.judge, now);
+      case 'insertEvent': {
+        const e = job.event;
+        return Number(
+          s.insertSecurityEvent.run(e.kind, e.subject, e.ip, e.userId, e.reason, e.at, e.at).lastInsertRowid,
+        );
+      }
+      case 'addCounts':
+        for (const c of job.counts) s.addSecurityEventCount.run(c.add, c.lastAt, c.id);
+        return undefined;
+      case 'prune':
+        return s.pruneSecurityEvents.run(job.before).changes;
       case 'flag':
-        this.s.flagUser.run(job.userId, job.reason, now, job.reason, now);
+        s.flagUser.run(job.userId, job.reason, now, job.reason, now);
         return undefined;
       case 'clearFlag':
-        return this.s.clearFlag.run(now, job.clearedBy, job.userId).changes > 0;
+        return s.clearFlag.run(now, job.clearedBy, job.userId).changes > 0;
+      case 'erase':
+        return this.erase(job.userId, job.by, now);
     }
   }
 
-  private event(event: SecurityEvent, now: number): void {
-    this.s.appendSecurityEvent.run(event.kind, event.subject, event.ip, event.userId, event.reason, now);
-  }
-
-  private update(command: UpdateCommand, canDecrease: boolean, now: number): UpdateOutcome {
-    const priorRow = this.s.priorAction.get(command.actionId) as
-      { user_id: string; previous_score: number; new_score: number } | undefined;
-    const currentRow = this.s.currentScore.get(command.userId) as ScoreRowLite | undefined;
-    const current: ScoreRecord | undefined = currentRow && {
-      userId: currentRow.user_id,
-      score: currentRow.score,
-      reachedSeq: currentRow.reached_seq,
+  private update(command: UpdateCommand, judge: Judge, now: number): UpdateOutcome {
+    const prior = this.s.priorAction.get(command.actionId) as
+      | { user_id: string; previous_score: number; new_score: number }
+      | undefined;
+    const row = this.s.currentScore.get(command.userId) as ScoreRow | undefined;
+    const current = row && toRecord(row);
+    const priorAction = prior && {
+      userId: prior.user_id,
+      previousScore: prior.previous_score,
+      newScore: prior.new_score,
     };
-    const prior = priorRow && {
-      userId: priorRow.user_id,
-      previousScore: priorRow.previous_score,
-      newScore: priorRow.new_score,
-    };
-    const verdict = judgeUpdate(this.rules, canDecrease, command, current, prior);
-    if (verdict.kind === 'refuse') {
-      const { kind, message } = verdict.refusal;
-      this.event(
-        { kind, subject: command.subject, ip: command.ip, userId: command.userId, reason: message },
-        now,
-      );
-      return { kind: 'refused', refusal: verdict.refusal };
-    }
-    if (verdict.kind === 'replay') {
-      return { kind: 'replayed', previousScore: prior!.previousScore, record: current! };
-    }
+    const verdict = judge(command, current, priorAction);
+    if (verdict.kind === 'refuse') return { kind: 'refused', refusal: verdict.refusal };
+    if (verdict.kind === 'replay') return { kind: 'replayed', prior: priorAction!, current: current! };
     const previousScore = current?.score ?? 0;
     const { lastInsertRowid } = this.s.appendLedger.run(
       command.actionId,
@@ -129,5 +130,26 @@ export class ScoreWriter {
     const record = { userId: command.userId, score: command.newScore, reachedSeq: Number(lastInsertRowid) };
     this.s.upsertScore.run(record.userId, record.score, record.reachedSeq, now);
     return { kind: 'applied', previousScore, record };
+  }
+
+  private erase(userId: string, by: string, now: number): Erasure {
+    const s = this.s;
+    const pseudonym = `erased:${randomUUID()}`;
+    const row = s.currentScore.get(userId) as ScoreRow | undefined;
+    s.deleteScore.run(userId);
+    const ledgerRows = s.pseudonymiseLedger.run(pseudonym, userId, pseudonym, userId).changes;
+    // The erasure itself is ledgered (under the pseudonym): who erased, when, what score went.
+    const { lastInsertRowid } = s.appendLedger.run(
+      `erase:${randomUUID()}`,
+      pseudonym,
+      row?.score ?? 0,
+      0,
+      by,
+      null,
+      now,
+    );
+    const securityEvents = s.deleteUserEvents.run(userId, userId, `unverified:${userId}`).changes;
+    const flags = s.deleteFlag.run(userId).changes;
+    return { score: row?.score ?? null, ledgerRows, securityEvents, flags, pseudonym, seq: Number(lastInsertRowid) };
   }
 }

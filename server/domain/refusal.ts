@@ -31,7 +31,14 @@ export function refuse(kind: RefusalKind, message: string, retryAfter?: number):
     : { kind, status: STATUS[kind], message, retryAfter };
 }
 
+/** A 429 that says when to come back. */
+export function tooManyRequests(retryAfter: number): Refusal {
+  return refuse('rate_limited', `Too many requests; retry in ${retryAfter} seconds`, retryAfter);
+}
+
 /** The spec's literal 400. */
 export const INVALID_INPUT = refuse('invalid_input', MESSAGES.badRequest);
 /** The spec's literal 401. */
 export const UNAUTHORIZED = refuse('unauthorized', MESSAGES.unauthorized);
+/** The database could not commit; nothing was applied. */
+export const STORAGE_UNAVAILABLE = refuse('unavailable', 'Storage is unavailable; the score was not updated');
