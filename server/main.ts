@@ -1,16 +1,22 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createApp, createHttpServer, listen } from './app.js';
-import { loadConfig, type Config } from './config/config.js';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { withDevelopmentSecret } from './config/dev-secret.js';
 import { createLogger } from './observability/logger.js';
 
 /** Stops the start with one line on stderr, and a non-zero exit. */
 function fail(message: string): never {
-  process.stderr.write(`Scoreboard could not start: ${message}\n`);
+  process.stderr.write(`${message}\n`);
   process.exit(1);
 }
 
 function describe(error: unknown, config?: Config): string {
+  // A configuration error already names its variable in one line.
+  if (error instanceof ConfigError) return error.message;
+  return `Scoreboard could not start: ${cause(error, config)}`;
+}
+
+function cause(error: unknown, config?: Config): string {
   const err = error as NodeJS.ErrnoException;
   if (err?.code === 'EADDRINUSE' && config) {
     return `port ${config.port} on ${config.host} is already in use (set PORT to another port)`;
@@ -62,7 +68,9 @@ async function start(): Promise<void> {
   logger.info({ port, host: config.host, database: config.databaseUrl }, 'Scoreboard is listening');
   if (secret.fromDataDir) {
     // For people, on stderr: stdout carries only JSON log lines.
-    const where = secret.created ? 'generated a development JWT secret in' : 'using the development JWT secret in';
+    const where = secret.created
+      ? 'generated a development JWT secret in'
+      : 'using the development JWT secret in';
     process.stderr.write(
       `\nScoreboard: http://${config.host}:${port}  (${where} ${config.dataDir})\n` +
         `Mint a token:  npm run token -- alice            (or: npm run token -- game-server --role service)\n\n`,

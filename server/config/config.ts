@@ -112,7 +112,13 @@ const envSchema = z.object({
     .string()
     .default('')
     .transform(commaList)
-    .pipe(z.array(z.string().refine(isAddressOrCidr, { error: 'expects comma-separated IP addresses or CIDRs, e.g. 10.0.0.0/8,::1' }))),
+    .pipe(
+      z.array(
+        z.string().refine(isAddressOrCidr, {
+          error: 'expects comma-separated IP addresses or CIDRs, e.g. 10.0.0.0/8,::1',
+        }),
+      ),
+    ),
   TRPC_MAX_BATCH: integer(1, 100).default(10),
   RATE_LIMIT_READS_PER_MIN: integer(1, 1_000_000_000).default(1200),
   SECURITY_EVENTS_RETENTION_DAYS: integer(1, 3650).default(30),

@@ -31,7 +31,8 @@ function trustList(entries: readonly string[]): BlockList {
  * stops the walk at the trusted proxy that reported it.
  */
 export function clientIpResolver(trusted: readonly string[]): ClientIpResolver {
-  if (trusted.length === 0) return (req) => (req.socket.remoteAddress ? normalize(req.socket.remoteAddress) : null);
+  if (trusted.length === 0)
+    return (req) => (req.socket.remoteAddress ? normalize(req.socket.remoteAddress) : null);
   const list = trustList(trusted);
   const isTrusted = (address: string) => list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
   return (req) => {

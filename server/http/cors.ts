@@ -31,7 +31,10 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, allowed: re
   res.setHeader('vary', 'origin');
   if (!isPreflight) return false;
   if (!ok) {
-    sendJson(res, 403, { status: 'error', message: `Origin ${origin.slice(0, 200)} is not allowed (see ALLOWED_ORIGINS)` });
+    sendJson(res, 403, {
+      status: 'error',
+      message: `Origin ${origin.slice(0, 200)} is not allowed (see ALLOWED_ORIGINS)`,
+    });
     return true;
   }
   res.writeHead(204, {

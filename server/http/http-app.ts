@@ -14,7 +14,11 @@ export interface RouteContext {
 }
 
 /** A handler of one method on one path. */
-export type Route = (req: IncomingMessage, res: ServerResponse, context: RouteContext) => void | Promise<void>;
+export type Route = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  context: RouteContext,
+) => void | Promise<void>;
 
 /** Routes by path, then by method. */
 export type Routes = Record<string, Partial<Record<'GET' | 'POST', Route>>>;
@@ -33,7 +37,13 @@ export interface HttpAppDeps {
 }
 
 /** The single request listener: CORS, then the REST routes, then tRPC under `/trpc`. */
-export function createHttpApp({ routes, trpc, clientIp, allowedOrigins, logger }: HttpAppDeps): RequestListener {
+export function createHttpApp({
+  routes,
+  trpc,
+  clientIp,
+  allowedOrigins,
+  logger,
+}: HttpAppDeps): RequestListener {
   return (req, res) => {
     const url = requestUrl(req);
     if (!url) return sendJson(res, 400, { status: 'error', message: 'Malformed request target' });
@@ -45,7 +55,12 @@ export function createHttpApp({ routes, trpc, clientIp, allowedOrigins, logger }
     const handler = route[req.method as 'GET' | 'POST'];
     if (!handler) {
       const allow = Object.keys(route).join(', ');
-      return sendJson(res, 405, { status: 'error', message: `Method ${req.method} is not allowed here` }, { allow });
+      return sendJson(
+        res,
+        405,
+        { status: 'error', message: `Method ${req.method} is not allowed here` },
+        { allow },
+      );
     }
     Promise.resolve(handler(req, res, { url, meta })).catch((error: unknown) => {
       logger.error({ err: error, path: url.pathname }, 'request failed');

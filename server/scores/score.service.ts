@@ -42,14 +42,21 @@ const FORBIDDEN = refuse('forbidden', 'This token may only update the score of i
  * `update`: one set of rules, one code path, two adapters.
  */
 export class ScoreService {
-  private readonly judges: { readonly mayDecrease: ReturnType<typeof createJudge>; readonly mayNot: ReturnType<typeof createJudge> };
+  private readonly judges: {
+    readonly mayDecrease: ReturnType<typeof createJudge>;
+    readonly mayNot: ReturnType<typeof createJudge>;
+  };
 
   constructor(private readonly deps: ScoreServiceDeps) {
     this.judges = { mayDecrease: createJudge(deps.rules, true), mayNot: createJudge(deps.rules, false) };
   }
 
   /** Authorizes, rate-limits, applies the score rules, commits, and updates the leaderboard. */
-  async update(principal: Principal, input: UpdateScoreInput, meta: RequestMeta): Promise<Result<ScoreUpdate>> {
+  async update(
+    principal: Principal,
+    input: UpdateScoreInput,
+    meta: RequestMeta,
+  ): Promise<Result<ScoreUpdate>> {
     const stopTimer = this.deps.metrics.updateSeconds.startTimer();
     const result = await this.apply(principal, input, meta);
     stopTimer();
@@ -71,7 +78,11 @@ export class ScoreService {
     }
   }
 
-  private async apply(principal: Principal, input: UpdateScoreInput, meta: RequestMeta): Promise<Result<ScoreUpdate>> {
+  private async apply(
+    principal: Principal,
+    input: UpdateScoreInput,
+    meta: RequestMeta,
+  ): Promise<Result<ScoreUpdate>> {
     const isService = hasRole(principal, ROLE_SERVICE);
     const origin: RequestOrigin = { ...meta, subject: principal.subject, userId: input.user_id };
     if (!isService && principal.subject !== input.user_id) return this.refused(FORBIDDEN, origin);
@@ -84,7 +95,9 @@ export class ScoreService {
       subject: principal.subject,
       ip: meta.ip,
     };
-    const judge = mayDecrease(this.deps.rules.decrease, isService) ? this.judges.mayDecrease : this.judges.mayNot;
+    const judge = mayDecrease(this.deps.rules.decrease, isService)
+      ? this.judges.mayDecrease
+      : this.judges.mayNot;
     let outcome;
     try {
       outcome = await this.deps.scores.applyUpdate(command, judge);
@@ -97,7 +110,13 @@ export class ScoreService {
       const { prior, current } = outcome;
       return {
         ok: true,
-        value: { userId: input.user_id, score: prior.newScore, previousScore: prior.previousScore, applied: false, current },
+        value: {
+          userId: input.user_id,
+          score: prior.newScore,
+          previousScore: prior.previousScore,
+          applied: false,
+          current,
+        },
       };
     }
     // The update is committed: a failure to refresh the cache must not turn it into an error.

@@ -27,7 +27,8 @@ export class AuditRetention {
     this.running = this.running.then(async () => {
       try {
         const deleted = await this.store.prune(now - this.retentionDays * DAY_MS);
-        if (deleted > 0) this.logger.info({ event: 'security_events_pruned', deleted }, 'pruned old security events');
+        if (deleted > 0)
+          this.logger.info({ event: 'security_events_pruned', deleted }, 'pruned old security events');
         return deleted;
       } catch (error) {
         this.logger.error({ err: error }, 'could not prune security events');

@@ -57,7 +57,8 @@ export class RequestGate {
     }
     if (purpose === 'update' && !hasRole(principal, ROLE_SERVICE)) {
       const limited = await this.guard.spendUpdate(meta.ip);
-      if (limited) return this.refuse(limited, { ...meta, subject: principal.subject, userId: null }, purpose);
+      if (limited)
+        return this.refuse(limited, { ...meta, subject: principal.subject, userId: null }, purpose);
     }
     return { ok: true, value: principal };
   }

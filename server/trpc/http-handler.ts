@@ -51,7 +51,11 @@ export function trpcHttpHandler(deps: ProcedureDeps, logger: Logger) {
         const refusal = refuse('payload_too_large', error.message.slice(0, 200));
         const subject = Authenticator.unverifiedSubject(req.headers.authorization);
         deps.gate
-          .refuse(refusal, { ...meta, requestId: ctx?.request.requestId ?? meta.requestId, subject, userId: null }, 'update')
+          .refuse(
+            refusal,
+            { ...meta, requestId: ctx?.request.requestId ?? meta.requestId, subject, userId: null },
+            'update',
+          )
           .catch((err: unknown) => logger.error({ err }, 'could not record a refusal'));
       }
     },
@@ -70,14 +74,21 @@ export function trpcHttpHandler(deps: ProcedureDeps, logger: Logger) {
           : undefined;
     if (refusal) {
       if (refusal.code === 'BAD_REQUEST') {
-        const origin = { ...meta, subject: Authenticator.unverifiedSubject(req.headers.authorization), userId: null };
+        const origin = {
+          ...meta,
+          subject: Authenticator.unverifiedSubject(req.headers.authorization),
+          userId: null,
+        };
         deps.gate
           .refuse(refuse('invalid_input', refusal.message), origin)
           .catch((err: unknown) => logger.error({ err }, 'could not record a refusal'));
       }
       const { status, body } = trpcErrorResponse(refusal, paths.length === 1 ? { path: paths[0] } : {});
       req.resume();
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      });
       res.end(body);
       return;
     }

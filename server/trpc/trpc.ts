@@ -113,7 +113,11 @@ export const updateProcedure = t.procedure.use(requireToken('update')).use(async
 export const adminProcedure = t.procedure.use(requireToken('access')).use(async ({ ctx, next }) => {
   if (!hasRole(ctx.principal, ROLE_ADMIN)) {
     const refusal = refuse('forbidden', 'This procedure needs a token with role admin');
-    await ctx.deps.gate.refuse(refusal, { ...metaOf(ctx.request), subject: ctx.principal.subject, userId: null });
+    await ctx.deps.gate.refuse(refusal, {
+      ...metaOf(ctx.request),
+      subject: ctx.principal.subject,
+      userId: null,
+    });
     throw refusalError(refusal);
   }
   return next();

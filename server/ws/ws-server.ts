@@ -120,7 +120,8 @@ export function attachWebSockets(server: Server, deps: WsDeps): LiveSockets {
       return createContextInner(procedures, { ...meta, authorization, principal }, connection);
     },
     onError: ({ error, path }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error.cause ?? error, path }, 'ws procedure failed');
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        logger.error({ err: error.cause ?? error, path }, 'ws procedure failed');
     },
   });
 

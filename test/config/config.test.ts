@@ -1,4 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -46,13 +48,23 @@ describe('loadConfig', () => {
       dataDir: './data',
       jwt: { secret: undefined, publicKey: undefined, issuer: undefined, audience: undefined },
       score: { max: 1_000_000_000, maxGain: 1000, decrease: 'never' },
-      rateLimit: { userPerMin: 60, ipPerMin: 600, authFailuresPerMin: 10 },
+      rateLimit: { userPerMin: 60, ipPerMin: 600, authFailuresPerMin: 10, readsPerMin: 1200 },
       flags: { threshold: 20, windowSeconds: 600 },
       leaderboardSize: 10,
       logLevel: 'info',
       redisUrl: undefined,
       metricsToken: undefined,
-      ws: { allowedOrigins: [], maxBufferedBytes: 1024 * 1024 },
+      allowedOrigins: [],
+      trustProxy: [],
+      trpcMaxBatch: 10,
+      securityEventsRetentionDays: 30,
+      ws: {
+        maxBufferedBytes: 1024 * 1024,
+        maxConnections: 20_000,
+        maxConnectionsPerIp: 2000,
+        maxSubscriptions: 16,
+        maxMessagesPerSecond: 100,
+      },
       shutdownGraceMs: 1000,
     });
     expect(Object.isFrozen(config)).toBe(true);
@@ -81,8 +93,16 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'warn',
       REDIS_URL: 'redis://cache:6379',
       METRICS_TOKEN: 'metrics',
-      WS_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+      RATE_LIMIT_READS_PER_MIN: '30',
+      ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,fd00::/8',
+      TRPC_MAX_BATCH: '4',
+      SECURITY_EVENTS_RETENTION_DAYS: '7',
       WS_MAX_BUFFERED_BYTES: '65536',
+      WS_MAX_CONNECTIONS: '100',
+      WS_MAX_CONNECTIONS_PER_IP: '10',
+      WS_MAX_SUBSCRIPTIONS: '3',
+      WS_MAX_MESSAGES_PER_SECOND: '20',
       SHUTDOWN_GRACE_MS: '250',
     });
     expect(config).toEqual({
@@ -94,13 +114,23 @@ describe('loadConfig', () => {
       dataDir: '/var/lib/scoreboard',
       jwt: { secret: TEST_SECRET, publicKey: undefined, issuer: 'issuer', audience: 'audience' },
       score: { max: 5000, maxGain: 50, decrease: 'service' },
-      rateLimit: { userPerMin: 5, ipPerMin: 50, authFailuresPerMin: 3 },
+      rateLimit: { userPerMin: 5, ipPerMin: 50, authFailuresPerMin: 3, readsPerMin: 30 },
       flags: { threshold: 7, windowSeconds: 120 },
       leaderboardSize: 25,
       logLevel: 'warn',
       redisUrl: 'redis://cache:6379',
       metricsToken: 'metrics',
-      ws: { allowedOrigins: ['https://a.example', 'https://b.example'], maxBufferedBytes: 65536 },
+      allowedOrigins: ['https://a.example', 'https://b.example'],
+      trustProxy: ['10.0.0.0/8', '127.0.0.1', 'fd00::/8'],
+      trpcMaxBatch: 4,
+      securityEventsRetentionDays: 7,
+      ws: {
+        maxBufferedBytes: 65536,
+        maxConnections: 100,
+        maxConnectionsPerIp: 10,
+        maxSubscriptions: 3,
+        maxMessagesPerSecond: 20,
+      },
       shutdownGraceMs: 250,
     });
   });
@@ -156,6 +186,29 @@ describe('loadConfig', () => {
       message: 'Invalid configuration: PORT expects an integer from 0 to 65535',
     },
     {
+      setting: 'TRUST_PROXY=10.0.0.0/33',
+      variable: 'TRUST_PROXY',
+      message:
+        'Invalid configuration: TRUST_PROXY expects comma-separated IP addresses or CIDRs, e.g. 10.0.0.0/8,::1',
+    },
+    {
+      setting: 'TRUST_PROXY=proxy.internal',
+      variable: 'TRUST_PROXY',
+      message:
+        'Invalid configuration: TRUST_PROXY expects comma-separated IP addresses or CIDRs, e.g. 10.0.0.0/8,::1',
+    },
+    {
+      setting: 'TRPC_MAX_BATCH=0',
+      variable: 'TRPC_MAX_BATCH',
+      message: 'Invalid configuration: TRPC_MAX_BATCH expects an integer from 1 to 100',
+    },
+    {
+      setting: 'ALLOWED_ORIGINS=evil',
+      variable: 'ALLOWED_ORIGINS',
+      message:
+        'Invalid configuration: ALLOWED_ORIGINS expects a comma-separated list of origins like https://example.com, or *',
+    },
+    {
       setting: 'WS_ALLOWED_ORIGINS=evil',
       variable: 'WS_ALLOWED_ORIGINS',
       message:
@@ -187,6 +240,47 @@ describe('server start-up with a bad configuration', () => {
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(existsSync(join(dir, 'jwt-secret'))).toBe(false);
     expect(existsSync(join(dir, 'scoreboard.db'))).toBe(false);
+  });
+});
+
+describe('start-up failures a new user meets', () => {
+  it('reads WS_ALLOWED_ORIGINS, the earlier name of ALLOWED_ORIGINS', () => {
+    expect(loadConfig({ WS_ALLOWED_ORIGINS: 'https://a.example' }).allowedOrigins).toEqual([
+      'https://a.example',
+    ]);
+    expect(
+      loadConfig({ WS_ALLOWED_ORIGINS: 'https://a.example', ALLOWED_ORIGINS: 'https://b.example' })
+        .allowedOrigins,
+    ).toEqual(['https://b.example']);
+  });
+
+  it('exits with one line when the data folder cannot be created (under /proc), writing nothing', () => {
+    const result = runServerToExit(dir, {
+      DATABASE_URL: '/proc/scoreboard-x/db.sqlite',
+      JWT_SECRET: undefined,
+    });
+    expect(result.signal).toBeNull();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      'Scoreboard could not start: cannot create the folder /proc/scoreboard-x (ENOENT)\n',
+    );
+  });
+
+  it('exits with one line when the port is taken, before it writes the secret or the database', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const result = runServerToExit(dir, { PORT: String(port), JWT_SECRET: undefined });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe(
+        `Scoreboard could not start: port ${port} on 127.0.0.1 is already in use (set PORT to another port)\n`,
+      );
+      expect(existsSync(join(dir, 'jwt-secret'))).toBe(false);
+      expect(existsSync(join(dir, 'scoreboard.db'))).toBe(false);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 });
 

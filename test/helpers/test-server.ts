@@ -15,6 +15,8 @@ export interface TestServer {
   readonly dbFile: string;
   /** Reads the stored state directly from the database file. */
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[];
+  /** Writes the audit counts held in memory (they are otherwise written once a second). */
+  flushAudit(): Promise<void>;
   /** POSTs JSON (or a raw string) to a path. */
   post(
     path: string,
@@ -61,6 +63,7 @@ export async function startTestServer(
     dir: dataDir,
     dbFile: config.databaseUrl,
     query: <T>(sql: string, ...params: unknown[]) => reader.prepare(sql).all(...params) as T[],
+    flushAudit: () => app.services.audit.flush(),
     async post(path, body, headers = {}) {
       const res = await fetch(url + path, {
         method: 'POST',

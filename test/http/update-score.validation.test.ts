@@ -52,13 +52,19 @@ describe('POST /update-score validation', () => {
     expect(server.query('select * from score_ledger')).toEqual([]);
   });
 
-  it('records each refused body as an invalid_input security event with a reason', async () => {
-    const events = server.query<{ kind: string; subject: string; reason: string }>(
-      "select kind, subject, reason from security_events where kind = 'invalid_input'",
+  it('counts every refused body in one invalid_input security event, with the first reason', async () => {
+    await server.flushAudit();
+    const events = server.query<{ kind: string; subject: string; reason: string; count: number }>(
+      "select kind, subject, reason, count from security_events where kind = 'invalid_input'",
     );
-    expect(events.length).toBe(cases.length);
-    expect(events.every((e) => e.subject === 'game-server')).toBe(true);
-    expect(events.find((e) => e.reason.startsWith('new_score'))).toBeDefined();
+    expect(events).toEqual([
+      {
+        kind: 'invalid_input',
+        subject: 'game-server',
+        reason: expect.stringMatching(/^user_id: /), // the first case: user_id is missing
+        count: cases.length,
+      },
+    ]);
   });
 
   it('accepts a user_id of exactly 128 characters and unicode text', async () => {

@@ -41,6 +41,8 @@ describe('leaderboard.live fan-out', () => {
       SCORE_MAX_GAIN: '1000000',
       LEADERBOARD_SIZE: '100',
       WS_MAX_BUFFERED_BYTES: '262144',
+      WS_MAX_SUBSCRIPTIONS: '100',
+      WS_MAX_MESSAGES_PER_SECOND: '1000',
     });
     const healthy = await RawSubscriber.open(server.url, { limit: 100 });
     open.push(healthy);

@@ -12,6 +12,10 @@ afterEach(async () => {
 });
 
 const set = (user: string, action: string, score: number) => server.setScore(user, action, score);
+const epochOf = (s: TestServer) =>
+  s.query<{ value: string }>("select value from meta where key = 'epoch'")[0]!.value;
+/** The version part of a `<epoch>:<version>` event id. */
+const versionOf = (id: string) => Number(id.split(':')[1]);
 const subscribe = async (input: Record<string, unknown> = {}, options = {}) => {
   const s = await RawSubscriber.open(server.url, input, options);
   open.push(s);
@@ -26,7 +30,7 @@ describe('leaderboard.live over a raw WebSocket', () => {
     await sub.until((s) => s.snapshots.length === 1);
     expect(sub.messages[0]).toEqual({ id: 1, result: { type: 'started' } });
     expect(sub.latest!.entries).toEqual([{ rank: 1, user_id: 'alice', score: 50 }]);
-    expect(sub.eventIds[0]).toBe(String(sub.latest!.version));
+    expect(sub.eventIds[0]).toBe(`${epochOf(server)}:${sub.latest!.version}`);
 
     expect((await set('bob', 'b1', 70)).status).toBe(200);
     await sub.until((s) => s.snapshots.length === 2);
@@ -63,12 +67,12 @@ describe('leaderboard.live over a raw WebSocket', () => {
     const resumedUpToDate = await subscribe({ lastEventId: seen });
     await set('bob', 'b1', 20);
     await resumedUpToDate.until((s) => s.snapshots.length >= 1);
-    expect(resumedUpToDate.snapshots.every((s) => s.version > Number(seen))).toBe(true);
+    expect(resumedUpToDate.snapshots.every((s) => s.version > versionOf(seen))).toBe(true);
     expect(resumedUpToDate.latest!.entries.map((e) => e.user_id)).toEqual(['bob', 'alice']);
 
     const resumedBehind = await subscribe({ lastEventId: seen });
     await resumedBehind.until((s) => s.snapshots.length === 1);
-    expect(resumedBehind.latest!.version).toBeGreaterThan(Number(seen));
+    expect(resumedBehind.latest!.version).toBeGreaterThan(versionOf(seen));
     expect(resumedBehind.latest!.entries.map((e) => e.user_id)).toEqual(['bob', 'alice']);
   });
 
@@ -98,12 +102,40 @@ describe('leaderboard.live over a raw WebSocket', () => {
     expect(sub.snapshots.length).toBeLessThan(100);
   });
 
-  it('accepts a valid token in connectionParams and refuses an invalid one', async () => {
+  it('sends the current board at once to a client resuming from another database', async () => {
     server = await startTestServer();
+    await set('alice', 'a1', 10);
+    // A fresh database: its versions start again at 1, under another epoch.
+    const fromElsewhere = await subscribe({ lastEventId: 'abcdef012345:99' });
+    const legacy = await subscribe({ lastEventId: '99' });
+    await fromElsewhere.until((s) => s.snapshots.length === 1);
+    await legacy.until((s) => s.snapshots.length === 1);
+    expect(fromElsewhere.latest!.entries).toEqual([{ rank: 1, user_id: 'alice', score: 10 }]);
+    expect(legacy.latest!.entries).toEqual([{ rank: 1, user_id: 'alice', score: 10 }]);
+  });
+
+  it('sends the current board to a client that resumes from a version this database never reached (a restore)', async () => {
+    server = await startTestServer();
+    await set('alice', 'a1', 10);
+    const sub = await subscribe({ lastEventId: `${epochOf(server)}:500` });
+    // No update comes; after a short wait for a peer that may be ahead, the board is sent.
+    await sub.until((s) => s.snapshots.length === 1, 10_000);
+    expect(sub.latest!.entries).toEqual([{ rank: 1, user_id: 'alice', score: 10 }]);
+    expect(sub.latest!.version).toBeLessThan(500);
+  });
+
+  it('keeps the public board flowing on a socket whose token is bad, and audits the token', async () => {
+    server = await startTestServer();
+    await set('alice', 'a1', 10);
     const withToken = await subscribe({}, { connectionParams: { token: serviceToken() } });
     await withToken.until((s) => s.snapshots.length === 1);
     const bad = await subscribe({}, { connectionParams: { token: 'not-a-token' } });
-    await bad.until((s) => s.messages.some((m) => m.error?.data?.code === 'UNAUTHORIZED'));
+    await bad.until((s) => s.snapshots.length === 1);
+    expect(bad.latest!.entries).toEqual([{ rank: 1, user_id: 'alice', score: 10 }]);
+    expect(bad.ws.readyState).toBe(WebSocket.OPEN);
+    expect(server.query("select kind, ip from security_events where kind = 'unauthorized'")).toEqual([
+      { kind: 'unauthorized', ip: '127.0.0.1' },
+    ]);
   });
 
   it('refuses upgrades on other paths and from foreign origins', async () => {

@@ -62,16 +62,38 @@ describe('rate limits', () => {
     expect(ledger()).toEqual(['x0', 'x1', 'x2', 'x3']);
   });
 
-  it('blocks an IP after too many failed authentications, even with a valid token afterwards', async () => {
+  it('turns bad tokens past the failed-authentication budget into 429, while a valid token goes on', async () => {
     server = await startTestServer({ RATE_LIMIT_AUTH_FAILURES_PER_MIN: '3' });
     for (let i = 0; i < 3; i++) {
       const res = await post('alice', `bad${i}`, 1, 'garbage.token.here');
       expect([res.status, res.body]).toEqual([401, UNAUTHORIZED_BODY]);
     }
-    const blocked = await post('alice', 'good', 1);
+    const blocked = await post('alice', 'bad3', 1, 'garbage.token.here');
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(60);
-    expect(ledger()).toEqual([]);
+    // Others behind the same address (a proxy, an office) are not locked out by it.
+    expect((await post('alice', 'good', 1)).status).toBe(200);
+    expect(ledger()).toEqual(['good']);
+    expect((await post('alice', 'bad4', 1, tokenFor('alice', { secret: 'x'.repeat(40) }))).status).toBe(429);
+  });
+
+  it('counts concurrent bad tokens atomically: exactly the budget gets 401, the rest 429', async () => {
+    server = await startTestServer({ RATE_LIMIT_AUTH_FAILURES_PER_MIN: '10' });
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => post('alice', `c${i}`, 1, `bad.token.${i}`).then((r) => r.status)),
+    );
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30);
+  });
+
+  it('does not hold a service token to the per-IP update budget; its per-user budgets still apply', async () => {
+    server = await startTestServer({ RATE_LIMIT_IP_PER_MIN: '3', RATE_LIMIT_USER_PER_MIN: '2' });
+    const token = serviceToken();
+    const statuses = [];
+    for (let i = 0; i < 8; i++) statuses.push((await post(`player-${i}`, `s${i}`, 1, token)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
+    expect((await post('player-0', 's8', 2, token)).status).toBe(200);
+    expect((await post('player-0', 's9', 3, token)).status).toBe(429);
   });
 
   it('refuses scores.update with TOO_MANY_REQUESTS past the limit', async () => {

@@ -79,11 +79,12 @@ describe('token attacks on an HS256 server with issuer and audience', () => {
     await expectRefused(server, header());
   });
 
-  it('records each refused token as an unauthorized security event', () => {
-    const events = server.query<{ kind: string }>(
-      "select kind from security_events where kind = 'unauthorized'",
+  it('counts every refused token in one unauthorized security event for the address', async () => {
+    await server.flushAudit();
+    const events = server.query<{ kind: string; ip: string; count: number }>(
+      "select kind, ip, count from security_events where kind = 'unauthorized'",
     );
-    expect(events.length).toBe(attacks.length);
+    expect(events).toEqual([{ kind: 'unauthorized', ip: '127.0.0.1', count: attacks.length }]);
   });
 });
 

@@ -46,7 +46,7 @@ describe('transport edge cases', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
-  it('records a bad WebSocket token as a security event', async () => {
+  it('audits a bad WebSocket token and refuses the calls it would authenticate', async () => {
     server = await startTestServer();
     const sub = await RawSubscriber.open(
       server.url,
@@ -54,10 +54,15 @@ describe('transport edge cases', () => {
       { connectionParams: { token: 'forged.token.value' } },
     );
     open.push(sub);
-    await sub.until((s) => s.messages.some((m) => m.error?.data?.code === 'UNAUTHORIZED'));
-    expect(server.query('select kind, ip from security_events')).toEqual([
-      { kind: 'unauthorized', ip: '127.0.0.1' },
+    await sub.until((s) => s.snapshots.length === 1); // the public board is not refused
+    sub.ws.send(mutation(2, { user_id: 'alice', action_id: 'w1', new_score: 1 }));
+    await sub.until((s) => s.messages.some((m) => m.id === 2));
+    expect(sub.messages.find((m) => m.id === 2).error.data.code).toBe('UNAUTHORIZED');
+    await server.flushAudit();
+    expect(server.query('select kind, ip, count from security_events')).toEqual([
+      { kind: 'unauthorized', ip: '127.0.0.1', count: 2 },
     ]);
+    expect(server.query('select * from score_ledger')).toEqual([]);
   });
 
   it('stops accepting a WebSocket token once it expires', async () => {

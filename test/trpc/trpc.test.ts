@@ -45,11 +45,12 @@ describe('tRPC scores.update', () => {
     expect(second).toEqual({ user_id: 'bob', score: 30, previous_score: 0, rank: 2, applied: true });
   });
 
-  it('answers a replay with applied false and the current score', async () => {
+  it('answers a replay as the original update was answered, with applied false and the rank now', async () => {
     const c = client(tokenFor('alice'));
     await c.scores.update.mutate({ user_id: 'alice', action_id: 't3', new_score: 50 });
     const replay = await c.scores.update.mutate({ user_id: 'alice', action_id: 't1', new_score: 40 });
-    expect(replay).toEqual({ user_id: 'alice', score: 50, previous_score: 0, rank: 1, applied: false });
+    // t1 raised alice from 0 to 40; she has 50 now, still first.
+    expect(replay).toEqual({ user_id: 'alice', score: 40, previous_score: 0, rank: 1, applied: false });
   });
 
   it('shares the REST rules: the same action_id used over REST replays over tRPC', async () => {

@@ -23,7 +23,11 @@ export async function up(db: Kysely<any>): Promise<void> {
       .columns([column, 'id'])
       .execute();
   }
-  await db.schema.createIndex('security_events_last_at_idx').on('security_events').column('last_at').execute();
+  await db.schema
+    .createIndex('security_events_last_at_idx')
+    .on('security_events')
+    .column('last_at')
+    .execute();
 
   // Flagged users page by (flagged_at, user_id), which is unique.
   await db.schema.dropIndex('flagged_users_flagged_idx').ifExists().execute();

@@ -101,8 +101,7 @@ export class SqliteWriter {
 
   private update(command: UpdateCommand, judge: Judge, now: number): UpdateOutcome {
     const prior = this.s.priorAction.get(command.actionId) as
-      | { user_id: string; previous_score: number; new_score: number }
-      | undefined;
+      { user_id: string; previous_score: number; new_score: number } | undefined;
     const row = this.s.currentScore.get(command.userId) as ScoreRow | undefined;
     const current = row && toRecord(row);
     const priorAction = prior && {
@@ -150,6 +149,13 @@ export class SqliteWriter {
     );
     const securityEvents = s.deleteUserEvents.run(userId, userId, `unverified:${userId}`).changes;
     const flags = s.deleteFlag.run(userId).changes;
-    return { score: row?.score ?? null, ledgerRows, securityEvents, flags, pseudonym, seq: Number(lastInsertRowid) };
+    return {
+      score: row?.score ?? null,
+      ledgerRows,
+      securityEvents,
+      flags,
+      pseudonym,
+      seq: Number(lastInsertRowid),
+    };
   }
 }

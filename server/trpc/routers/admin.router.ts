@@ -91,14 +91,16 @@ export const adminRouter = router({
    * Erases a user's data on request: their score goes, their ledger rows are pseudonymised,
    * their security events and flags are deleted; they leave the live board.
    */
-  eraseUser: adminProcedure.input(eraseUserInputSchema).mutation(async ({ ctx, input }): Promise<ErasureView> => {
-    const erasure = await ctx.deps.admin.eraseUser(input.user_id, ctx.principal.subject);
-    return {
-      score: erasure.score,
-      ledger_rows: erasure.ledgerRows,
-      security_events_deleted: erasure.securityEvents,
-      flags_deleted: erasure.flags,
-      pseudonym: erasure.pseudonym,
-    };
-  }),
+  eraseUser: adminProcedure
+    .input(eraseUserInputSchema)
+    .mutation(async ({ ctx, input }): Promise<ErasureView> => {
+      const erasure = await ctx.deps.admin.eraseUser(input.user_id, ctx.principal.subject);
+      return {
+        score: erasure.score,
+        ledger_rows: erasure.ledgerRows,
+        security_events_deleted: erasure.securityEvents,
+        flags_deleted: erasure.flags,
+        pseudonym: erasure.pseudonym,
+      };
+    }),
 });

@@ -42,9 +42,16 @@ export const leaderboardRouter = router({
    * changes (bursts coalesced). Resuming with `lastEventId` never yields an older snapshot
    * of the same database.
    */
-  live: readProcedure.input(liveQuerySchema.optional()).subscription(async function* ({ ctx, input, signal }) {
+  live: readProcedure.input(liveQuerySchema.optional()).subscription(async function* ({
+    ctx,
+    input,
+    signal,
+  }) {
     const { live, leaderboard } = ctx.deps;
-    yield* withSubscriptionSlot(ctx, liveEvents(live, leaderboard.size, input, signal ?? new AbortController().signal));
+    yield* withSubscriptionSlot(
+      ctx,
+      liveEvents(live, leaderboard.size, input, signal ?? new AbortController().signal),
+    );
   }),
 });
 
@@ -53,7 +60,11 @@ export const leaderboardRouter = router({
  * board: no id, an id of another database (a fresh one), or one this process does not reach
  * in time (a restored one).
  */
-async function resumeFrom(live: LiveLeaderboard, lastEventId: string | null | undefined, signal: AbortSignal) {
+async function resumeFrom(
+  live: LiveLeaderboard,
+  lastEventId: string | null | undefined,
+  signal: AbortSignal,
+) {
   if (!lastEventId) return -1;
   const [epoch, version] = lastEventId.includes(':') ? lastEventId.split(':') : [undefined, lastEventId];
   const seen = Number(version);
@@ -64,7 +75,12 @@ async function resumeFrom(live: LiveLeaderboard, lastEventId: string | null | un
 }
 
 /** The events of one subscription: never older than what the client has, never a repeat. */
-async function* liveEvents(live: LiveLeaderboard, size: number, input: LiveQuery | undefined, signal: AbortSignal) {
+async function* liveEvents(
+  live: LiveLeaderboard,
+  size: number,
+  input: LiveQuery | undefined,
+  signal: AbortSignal,
+) {
   const limit = Math.min(input?.limit ?? size, size);
   const feed = live.follow(signal);
   let seen = await resumeFrom(live, input?.lastEventId, signal);

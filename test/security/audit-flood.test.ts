@@ -1,0 +1,150 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { refuse } from '../../server/domain/refusal.js';
+import { createLogger } from '../../server/observability/logger.js';
+import { SecurityAudit } from '../../server/security/security-audit.js';
+import type { AuditStore, NewSecurityEvent, SecurityEventCount } from '../../server/storage/storage.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+const DAY_MS = 86_400_000;
+
+/** Bytes of every file in the data folder (database, WAL, shared memory, secret). */
+const folderSize = (dir: string) =>
+  readdirSync(dir).reduce((total, name) => total + statSync(join(dir, name)).size, 0);
+
+/** Runs `count` tasks, `width` at a time. */
+async function pooled(count: number, width: number, task: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
+
+describe('the audit trail under a flood of refusals', () => {
+  let server: TestServer;
+  afterEach(() => server?.close());
+
+  it('folds 5,000 anonymous POSTs and 200 oversized batches into three rows; the data folder grows < 600 KB', async () => {
+    server = await startTestServer();
+    const before = folderSize(server.dir);
+    await pooled(5000, 50, () =>
+      fetch(`${server.url}/update-score`, {
+        method: 'POST',
+        body: JSON.stringify({ user_id: 'alice', action_id: 'x', new_score: 1 }),
+      }).then((r) => r.arrayBuffer()),
+    );
+    const paths = Array.from({ length: 50 }, () => 'scores.update').join(',');
+    const body = JSON.stringify(
+      Object.fromEntries(
+        Array.from({ length: 50 }, (_, i) => [i, { user_id: 'a', action_id: `b${i}`, new_score: 1 }]),
+      ),
+    );
+    await pooled(200, 20, () =>
+      fetch(`${server.url}/trpc/${paths}?batch=1`, { method: 'POST', body }).then((r) => r.arrayBuffer()),
+    );
+    await server.flushAudit();
+    expect(server.query('select kind, ip, count from security_events order by id')).toEqual([
+      { kind: 'unauthorized', ip: '127.0.0.1', count: 10 },
+      { kind: 'rate_limited', ip: '127.0.0.1', count: 4990 },
+      { kind: 'invalid_input', ip: '127.0.0.1', count: 200 },
+    ]);
+    expect(folderSize(server.dir) - before).toBeLessThan(600 * 1024);
+  });
+
+  it('prunes events older than SECURITY_EVENTS_RETENTION_DAYS, in chunks, and keeps the rest', async () => {
+    server = await startTestServer({ SECURITY_EVENTS_RETENTION_DAYS: '30' });
+    const { storage, retention } = server.app.services;
+    const now = Date.now();
+    const event = (at: number, kind = 'forbidden') => ({
+      kind,
+      subject: 's',
+      ip: null,
+      userId: null,
+      reason: 'r',
+      at,
+    });
+    await Promise.all(
+      Array.from({ length: 6000 }, () => storage.audit.insertEvent(event(now - 31 * DAY_MS))),
+    );
+    await storage.audit.insertEvent(event(now - 29 * DAY_MS, 'conflict'));
+    expect(await retention.prune(now)).toBe(6000);
+    expect(server.query('select kind from security_events')).toEqual([{ kind: 'conflict' }]);
+  });
+});
+
+class MemoryAuditStore implements AuditStore {
+  readonly events: Array<NewSecurityEvent & { id: number; count: number; lastAt: number }> = [];
+  insertEvent(event: NewSecurityEvent) {
+    const id = this.events.length + 1;
+    this.events.push({ ...event, id, count: 1, lastAt: event.at });
+    return Promise.resolve(id);
+  }
+  addCounts(counts: readonly SecurityEventCount[]) {
+    for (const c of counts) {
+      const row = this.events[c.id - 1]!;
+      row.count += c.add;
+      row.lastAt = Math.max(row.lastAt, c.lastAt);
+    }
+    return Promise.resolve();
+  }
+  listEvents = () => Promise.resolve([]);
+  prune = () => Promise.resolve(0);
+}
+
+describe('SecurityAudit windows', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('starts a new row when the window ends, and keys unverified subjects by address only', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const store = new MemoryAuditStore();
+    const audit = new SecurityAudit(store, createLogger('silent'), {
+      windowMs: 60_000,
+      flushMs: 1000,
+      maxOpen: 100,
+    });
+    const denied = refuse('forbidden', 'no');
+    const bad = refuse('unauthorized', 'who?');
+    const from = (subject: string | null, ip: string) => ({ subject, ip, userId: null });
+    await audit.record(denied, from('mallory', '10.0.0.1'));
+    await audit.record(denied, from('mallory', '10.0.0.1'));
+    await audit.record(denied, from('trudy', '10.0.0.1')); // another verified subject: its own row
+    await audit.record(bad, from('unverified:x', '10.0.0.2'));
+    await audit.record(bad, from('unverified:y', '10.0.0.2')); // forged subjects do not split rows
+    vi.advanceTimersByTime(1000); // the periodic flush
+    await audit.flush();
+    vi.setSystemTime(1_000_000 + 61_000);
+    await audit.record(denied, from('mallory', '10.0.0.1'));
+    await audit.stop();
+    expect(store.events.map((e) => [e.kind, e.subject, e.ip, e.count])).toEqual([
+      ['forbidden', 'mallory', '10.0.0.1', 2],
+      ['forbidden', 'trudy', '10.0.0.1', 1],
+      ['unauthorized', 'unverified:x', '10.0.0.2', 2],
+      ['forbidden', 'mallory', '10.0.0.1', 1],
+    ]);
+  });
+
+  it('closes the oldest window when too many are open, keeping its count', async () => {
+    const store = new MemoryAuditStore();
+    const audit = new SecurityAudit(store, createLogger('silent'), {
+      windowMs: 60_000,
+      flushMs: 1000,
+      maxOpen: 2,
+    });
+    const denied = refuse('forbidden', 'no');
+    await audit.record(denied, { subject: 'a', ip: null, userId: null });
+    await audit.record(denied, { subject: 'a', ip: null, userId: null });
+    await audit.record(denied, { subject: 'b', ip: null, userId: null });
+    await audit.record(denied, { subject: 'c', ip: null, userId: null }); // closes a's window
+    await audit.record(denied, { subject: 'a', ip: null, userId: null }); // a new row for a
+    await audit.stop();
+    expect(store.events.map((e) => [e.subject, e.count])).toEqual([
+      ['a', 2],
+      ['b', 1],
+      ['c', 1],
+      ['a', 1],
+    ]);
+  });
+});
