@@ -51,8 +51,8 @@ function asset(body: Buffer | Uint8Array | string, contentType: string): Asset {
 }
 
 async function build(webDir: string): Promise<BuiltPage> {
-  // Imported here, not at the top: esbuild is a devDependency, and without it the server
-  // still starts (the page answers 503).
+  // Imported here, not at the top: should esbuild be missing (a trimmed install), the server
+  // still starts and only the page answers 503.
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
     entryPoints: { app: join(webDir, 'main.ts'), styles: join(webDir, 'styles.css') },

@@ -123,6 +123,28 @@ describe('POST /update-score status codes', () => {
     ]);
   });
 
+  it('answers 413 for a chunked body (no Content-Length) that grows past 16 KiB', async () => {
+    const { request } = await import('node:http');
+    const { port } = new URL(server.url);
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, method: 'POST', path: '/update-score', headers: auth(tokenFor('fred')) },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      // Streamed in 1 KiB chunks: the limit is enforced while reading, not from a header.
+      req.write('{"user_id":"fred","action_id":"s-7c","new_score":1,"pad":"');
+      for (let i = 0; i < 20; i++) req.write('x'.repeat(1024));
+      req.end('"}');
+    });
+    expect(res).toEqual({ status: 413, body: errorBody('Request body is larger than 16 KiB') });
+    expect(scoreOf('fred')).toBeUndefined();
+  });
+
   it('answers 422 when a score rule refuses the update', async () => {
     const res = await server.post(
       '/update-score',

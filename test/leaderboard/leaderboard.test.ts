@@ -50,6 +50,18 @@ describe('GET /leaderboard', () => {
     ]);
   });
 
+  it('with LEADERBOARD_SIZE=1, a leader who drops gives up first place', async () => {
+    server = await startTestServer({ LEADERBOARD_SIZE: '1', SCORE_ALLOW_DECREASE: 'true' });
+    await set('a', 'a1', 30);
+    await set('b', 'b1', 20);
+    await set('a', 'a2', 5);
+    expect((await leaderboard()).body.entries).toEqual([{ rank: 1, user_id: 'b', score: 20 }]);
+    expect((await leaderboard('?limit=2')).body.entries).toEqual([
+      { rank: 1, user_id: 'b', score: 20 },
+      { rank: 2, user_id: 'a', score: 5 },
+    ]);
+  });
+
   it('reloads the top N when an allowed decrease drops a leader below the cut', async () => {
     server = await startTestServer({ LEADERBOARD_SIZE: '2', SCORE_ALLOW_DECREASE: 'true' });
     await set('a', 'a1', 30);

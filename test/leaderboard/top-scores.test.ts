@@ -31,6 +31,21 @@ describe('TopScores', () => {
     expect(top.apply(rec('a', 1, 3))).toBe('reload');
   });
 
+  it('asks for a reload when the only cached user (N = 1) moves down', () => {
+    const top = new TopScores(1);
+    top.load([rec('a', 30, 1)], 2);
+    expect(top.apply(rec('a', 5, 3))).toBe('reload');
+    // Moving up needs no reload.
+    expect(top.apply(rec('a', 40, 4))).toBe('changed');
+  });
+
+  it('keeps a lowered user without a reload while they stay ahead of the rest', () => {
+    const top = new TopScores(3);
+    top.load([rec('a', 30, 1), rec('b', 20, 2), rec('c', 10, 3)], 3);
+    expect(top.apply(rec('a', 25, 4))).toBe('changed');
+    expect(top.snapshot().map((e) => e.user_id)).toEqual(['a', 'b', 'c']);
+  });
+
   it('reorders without a reload when the cache holds every user', () => {
     const top = new TopScores(3);
     top.load([rec('a', 30, 1), rec('b', 20, 2)], 2);

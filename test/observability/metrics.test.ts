@@ -48,6 +48,20 @@ describe('GET /metrics', () => {
     sub.close();
   });
 
+  it('counts every refused update by outcome, those refused before the service included', async () => {
+    server = await startTestServer();
+    const auth = { authorization: `Bearer ${tokenFor('alice')}` };
+    await server.post('/update-score', { user_id: 'alice', action_id: 'a1', new_score: 1 }); // 401
+    await server.post('/update-score', '{"user_id":', auth); // 400
+    await server.post('/update-score', 'x'.repeat(17_000), auth); // 413
+    await server.post('/update-score', { user_id: 'bob', action_id: 'b1', new_score: 1 }, auth); // 403
+    const { text } = await metricsText();
+    expect(value(text, 'scoreboard_updates_total{outcome="unauthorized"}')).toBe(1);
+    expect(value(text, 'scoreboard_updates_total{outcome="invalid_input"}')).toBe(1);
+    expect(value(text, 'scoreboard_updates_total{outcome="payload_too_large"}')).toBe(1);
+    expect(value(text, 'scoreboard_updates_total{outcome="forbidden"}')).toBe(1);
+  });
+
   it('needs the METRICS_TOKEN bearer token when one is configured', async () => {
     server = await startTestServer({ METRICS_TOKEN: 'scrape-me' });
     expect((await metricsText()).status).toBe(401);

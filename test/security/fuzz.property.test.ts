@@ -9,7 +9,8 @@ beforeAll(async () => {
     RATE_LIMIT_USER_PER_MIN: '1000000',
     RATE_LIMIT_IP_PER_MIN: '1000000',
     RATE_LIMIT_AUTH_FAILURES_PER_MIN: '1000000',
-    SCORE_MAX_GAIN: '1000000000',
+    SCORE_MAX: '5000',
+    SCORE_MAX_GAIN: '1000',
   });
 });
 afterAll(() => server.close());
@@ -46,11 +47,27 @@ const auth: fc.Arbitrary<Auth> = fc.oneof(
   printable.map((value) => ({ kind: 'raw' as const, value: `Bearer ${value}` })),
 );
 
+// Scores around the rules' edges (SCORE_MAX 5000, SCORE_MAX_GAIN 1000), and action ids that
+// are sometimes reused, so that every rule (gain, decrease, maximum, replay, conflict) is hit.
+// Accepted action ids, so that later requests replay them (same payload) or conflict.
+const acceptedIds: string[] = [];
 const validBody = (user: string) =>
-  fc.integer({ min: 0, max: 1_000_000_000 }).map((score) => ({
-    valid: true,
-    body: JSON.stringify({ user_id: user, action_id: `fuzz-${nextAction++}`, new_score: score }),
-  }));
+  fc
+    .record({
+      score: fc.integer({ min: 0, max: 6000 }),
+      reuse: fc.nat(),
+    })
+    .map(({ score, reuse }) => ({
+      valid: true,
+      body: JSON.stringify({
+        user_id: user,
+        action_id:
+          reuse % 3 === 0 && acceptedIds.length > 0
+            ? acceptedIds[reuse % acceptedIds.length]!
+            : `fuzz-${nextAction++}`,
+        new_score: score,
+      }),
+    }));
 const hostileValue = fc.oneof(
   fc.jsonValue(),
   fc.string({ unit: 'binary', maxLength: 200 }),
@@ -122,6 +139,31 @@ function authorization(r: FuzzRequest): string | undefined {
   }
 }
 
+const SCORE_MAX = 5000;
+const SCORE_MAX_GAIN = 1000;
+
+/**
+ * The status the contract requires for a well-formed body, from an independent model of the
+ * stored state: authentication, authorization, then replay/conflict and the score rules.
+ */
+function expectedStatus(
+  r: FuzzRequest,
+  body: { user_id: string; action_id: string; new_score: number },
+  model: Map<string, number>,
+  accepted: Map<string, { user: string; score: number }>,
+): number {
+  if (r.auth.kind === 'none' || r.auth.kind === 'raw') return 401;
+  const authorized = r.auth.kind === 'service' || (r.auth.kind === 'own' && body.user_id === r.user);
+  if (!authorized) return 403;
+  const earlier = accepted.get(body.action_id);
+  if (earlier) return earlier.user === body.user_id && earlier.score === body.new_score ? 200 : 409;
+  const current = model.get(body.user_id) ?? 0;
+  if (body.new_score > SCORE_MAX) return 422;
+  if (body.new_score < current) return 422; // SCORE_ALLOW_DECREASE is false
+  if (body.new_score - current > SCORE_MAX_GAIN) return 422;
+  return 200;
+}
+
 /** The body as the contract defines a valid one (written out here, not the server's schema). */
 function wellFormed(
   raw: string | Uint8Array,
@@ -167,14 +209,17 @@ describe('fuzzing POST /update-score and scores.update', () => {
         // A hostile generator can stumble on a well-formed body, so validity is decided by
         // an independent reading of the contract, not by which generator made the body.
         const body = wellFormed(r.body);
+        // tRPC answers 415 to a body that is not declared JSON (fetch sends text/plain by default).
+        const jsonBody = r.path === '/update-score' || r.contentType === 'application/json';
+        if (body === undefined) {
+          expect([400, 401, 403, 413, 415]).toContain(res.status);
+        } else if (jsonBody) {
+          expect(res.status).toBe(expectedStatus(r, body, model, accepted));
+        }
         if (res.status === 200) {
-          const authorized = r.auth.kind === 'service' || (r.auth.kind === 'own' && body?.user_id === r.user);
-          expect(body !== undefined && authorized).toBe(true);
-          const earlier = accepted.get(body!.action_id);
-          if (earlier) {
-            // A replay: only the same payload may succeed, and it changes nothing.
-            expect(earlier).toEqual({ user: body!.user_id, score: body!.new_score });
-          } else {
+          expect(body).toBeDefined();
+          if (!accepted.has(body!.action_id)) {
+            acceptedIds.push(body!.action_id);
             accepted.set(body!.action_id, { user: body!.user_id, score: body!.new_score });
             model.set(body!.user_id, body!.new_score);
           }
@@ -189,7 +234,7 @@ describe('fuzzing POST /update-score and scores.update', () => {
       { numRuns: 400 },
     );
     // The run exercised both sides: accepted updates and the usual refusals.
-    expect([...seen]).toEqual(expect.arrayContaining([200, 400, 401, 403]));
+    expect([...seen]).toEqual(expect.arrayContaining([200, 400, 401, 403, 409, 422]));
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
   });

@@ -10,11 +10,11 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const client = (token?: string) =>
+const client = (token?: string, base = server.url) =>
   createTRPCClient<AppRouter>({
     links: [
       httpLink({
-        url: `${server.url}/trpc`,
+        url: `${base}/trpc`,
         headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
       }),
     ],
@@ -124,5 +124,55 @@ describe('tRPC leaderboard.top', () => {
     expect(await res.json()).toEqual({
       result: { data: { entries: [{ rank: 1, user_id: 'alice', score: 50 }] } },
     });
+  });
+});
+
+describe('tRPC refusals decided before a procedure runs', () => {
+  it('answers PAYLOAD_TOO_LARGE for an oversized scores.update body and records it', async () => {
+    const big = await startTestServer();
+    try {
+      const res = await fetch(`${big.url}/trpc/scores.update`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenFor('zoe')}` },
+        body: JSON.stringify({ user_id: 'zoe', action_id: 'z', new_score: 1, pad: 'x'.repeat(17_000) }),
+      });
+      expect(res.status).toBe(413);
+      expect((await res.json()).error.data.code).toBe('PAYLOAD_TOO_LARGE');
+      await big.flushAudit();
+      expect(big.query('select kind, subject from security_events')).toEqual([
+        { kind: 'payload_too_large', subject: 'unverified:zoe' },
+      ]);
+      expect(big.query('select * from scores')).toEqual([]);
+    } finally {
+      await big.close();
+    }
+  });
+
+  it('answers a committed update with rank null when the rank cannot be read, never an error', async () => {
+    const flaky = await startTestServer();
+    try {
+      flaky.app.services.leaderboard.rankOf = () => Promise.reject(new Error('database is locked'));
+      const result = await client(tokenFor('yan'), flaky.url).scores.update.mutate({
+        user_id: 'yan',
+        action_id: 'y1',
+        new_score: 5,
+      });
+      expect(result).toEqual({ user_id: 'yan', score: 5, previous_score: 0, rank: null, applied: true });
+      expect(flaky.query('select user_id, score from scores')).toEqual([{ user_id: 'yan', score: 5 }]);
+    } finally {
+      await flaky.close();
+    }
+  });
+
+  it('answers 200 for a committed update even when refreshing the cached board fails', async () => {
+    const flaky = await startTestServer();
+    try {
+      flaky.app.services.leaderboard.record = () => Promise.reject(new Error('cache exploded'));
+      const res = await flaky.setScore('xia', 'x1', 7);
+      expect(res.status).toBe(200);
+      expect(flaky.query('select user_id, score from scores')).toEqual([{ user_id: 'xia', score: 7 }]);
+    } finally {
+      await flaky.close();
+    }
   });
 });

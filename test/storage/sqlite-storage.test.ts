@@ -1,0 +1,60 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { SqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js';
+import { storageContract } from '../contracts/storage.contract.js';
+
+storageContract('SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scoreboard-contract-'));
+  const file = join(dir, 'db.sqlite');
+  const storage = await SqliteStorage.open({ file, sync: 'normal' });
+  const reader = new BetterSqlite3(file);
+  return {
+    storage,
+    ledger: async () =>
+      reader.prepare('select action_id, user_id, subject, ip from score_ledger order by id').all() as never,
+    tamperWithLedger: async (actionId) => {
+      try {
+        reader.prepare('update score_ledger set new_score = new_score + 1 where action_id = ?').run(actionId);
+        return undefined;
+      } catch (error) {
+        return error;
+      }
+    },
+    close: async () => {
+      reader.close();
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SQLite storage settings', () => {
+  it.each(['full', 'normal'] as const)(
+    'applies DB_SYNCHRONOUS=%s to the writing connection',
+    async (sync) => {
+      const dir = mkdtempSync(join(tmpdir(), 'scoreboard-sync-'));
+      const storage = await SqliteStorage.open({ file: join(dir, 'db.sqlite'), sync });
+      try {
+        const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(storage.db);
+        expect(rows[0]!.synchronous).toBe(sync === 'full' ? 2 : 1);
+      } finally {
+        await storage.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it('closes even when its checkpoint thread has already exited', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scoreboard-ckpt-'));
+    const storage = await SqliteStorage.open({ file: join(dir, 'db.sqlite'), sync: 'normal' });
+    const worker = (storage as unknown as { checkpointer: { worker: import('node:worker_threads').Worker } })
+      .checkpointer.worker;
+    await worker.terminate();
+    await storage.close(); // would never resolve if it waited for a second 'exit'
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
