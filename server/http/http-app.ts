@@ -49,6 +49,7 @@ export function createHttpApp({
     if (!url) return sendJson(res, 400, { status: 'error', message: 'Malformed request target' });
     if (applyCors(req, res, allowedOrigins)) return;
     const meta = { ip: clientIp(req), requestId: requestIdOf(req) };
+    res.setHeader('x-request-id', meta.requestId);
     if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) return trpc(req, res, url, meta);
     const route = routes[url.pathname];
     if (!route) return sendJson(res, 404, { status: 'error', message: 'Not found' });

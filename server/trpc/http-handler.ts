@@ -9,7 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import { createContextInner, type ProcedureDeps } from './context.js';
 import { trpcErrorResponse } from './error-response.js';
 import { appRouter } from './routers/_app.js';
-import { batchTooLargeMessage } from './trpc.js';
+import { batchTooLargeMessage, retryAfterOf } from './trpc.js';
 
 const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
 
@@ -37,6 +37,14 @@ export function trpcHttpHandler(deps: ProcedureDeps, logger: Logger) {
     basePath: '/trpc/',
     maxBodySize: BODY_LIMIT_BYTES,
     maxBatchSize: deps.maxBatch,
+    // Headers (not a plain object) are added to tRPC's own: its `vary: trpc-accept, accept`
+    // would otherwise replace the `vary: origin` CORS needs. A 429 says when to come back.
+    responseMeta: ({ errors }) => {
+      const headers = new Headers([['vary', 'origin']]);
+      const retryAfter = retryAfterOf(errors);
+      if (retryAfter !== undefined) headers.set('retry-after', String(retryAfter));
+      return { headers };
+    },
     createContext: ({ req }) =>
       createContextInner(deps, {
         ...(req as IncomingMessage & { meta: RequestMeta }).meta,

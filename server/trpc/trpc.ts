@@ -43,9 +43,30 @@ const CODES: Record<RefusalKind, TRPC_ERROR_CODE_KEY> = {
   unavailable: 'SERVICE_UNAVAILABLE',
 };
 
+/** The cause a refusal's TRPCError carries, so the HTTP layer can send its Retry-After. */
+export class RefusalCause extends Error {
+  constructor(readonly refusal: Refusal) {
+    super(refusal.message);
+  }
+}
+
 /** The tRPC error a refusal maps to: same message, precise code. */
 export function refusalError(refusal: Refusal): TRPCError {
-  return new TRPCError({ code: CODES[refusal.kind], message: refusal.message });
+  return new TRPCError({
+    code: CODES[refusal.kind],
+    message: refusal.message,
+    cause: new RefusalCause(refusal),
+  });
+}
+
+/** The longest Retry-After among the refusals of a response, if any asked for one. */
+export function retryAfterOf(errors: readonly TRPCError[]): number | undefined {
+  let longest: number | undefined;
+  for (const error of errors) {
+    const seconds = error.cause instanceof RefusalCause ? error.cause.refusal.retryAfter : undefined;
+    if (seconds !== undefined) longest = Math.max(longest ?? 0, seconds);
+  }
+  return longest;
 }
 
 /** Where a request came from (never its credentials). */

@@ -26,6 +26,20 @@ describe('public reads', () => {
     });
   });
 
+  it('answers a refused tRPC call with 429 and Retry-After, and echoes the request id', async () => {
+    server = await startTestServer({ RATE_LIMIT_READS_PER_MIN: '1' });
+    await fetch(`${server.url}/trpc/leaderboard.top`);
+    const res = await fetch(`${server.url}/trpc/leaderboard.top`, {
+      headers: { 'x-request-id': 'trace-42' },
+    });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(res.headers.get('x-request-id')).toBe('trace-42');
+    expect(((await res.json()) as { error: { data: { code: string } } }).error.data.code).toBe(
+      'TOO_MANY_REQUESTS',
+    );
+  });
+
   it('spends one read per call of a tRPC batch', async () => {
     server = await startTestServer({ RATE_LIMIT_READS_PER_MIN: '5' });
     const res = await fetch(server.url + topPath(8));
