@@ -7,6 +7,7 @@
  */
 import {
   createScoreboardClient,
+  isLiveConnectionError,
   type ConnectionState,
   type LeaderboardEntry,
   type LeaderboardSnapshot,
@@ -138,6 +139,12 @@ const client = createScoreboardClient({
 function watch(): void {
   let failed = false;
   const stop = client.watchLeaderboard({ limit }, render, (error) => {
+    // The SDK retries a failing connection by itself, with backoff, and the indicator already
+    // says "Reconnecting…": log it, once per outage, and keep the subscription.
+    if (isLiveConnectionError(error)) {
+      console.warn('scoreboard: live connection failing; retrying:', error.message);
+      return;
+    }
     if (failed) return;
     failed = true;
     console.warn('scoreboard: live updates stopped; retrying', error);

@@ -1,6 +1,5 @@
 import {
   createTRPCClient,
-  createWSClient,
   httpLink,
   isTRPCClientError,
   splitLink,
@@ -13,10 +12,15 @@ import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { observable } from '@trpc/server/observable';
 import type { AppRouter as ServerRouter } from '../../server/trpc/routers/_app.js';
 import type { Leaderboard, LeaderboardEntry, UpdateScoreResult } from '../../shared/schemas.js';
+import { compactErrorsLink } from './compact-errors.js';
+import { LiveConnectionError } from './connection-health.js';
+import { createLiveConnection, safely, type ConnectionState } from './live-connection.js';
 
 /** The error every refused or failed call rejects with; see {@link isScoreboardError}. */
 export { TRPCClientError };
-export type { Leaderboard, LeaderboardEntry, UpdateScoreResult };
+/** The `cause` of the errors `onError` gets for live-connection problems. */
+export { LiveConnectionError };
+export type { Leaderboard, LeaderboardEntry, UpdateScoreResult, ConnectionState };
 
 /** The server's tRPC router type, for tRPC's own helpers (`createTRPCClient<AppRouter>`, ...). */
 export type AppRouter = ServerRouter;
@@ -34,12 +38,6 @@ export interface LeaderboardSnapshot {
   entries: LeaderboardEntry[];
 }
 
-/**
- * The state of the live connection, for an indicator: `idle` (no socket: nothing is
- * subscribed), `connecting` (first attempt), `live` (open), `reconnecting` (lost, retrying).
- */
-export type ConnectionState = 'idle' | 'connecting' | 'live' | 'reconnecting';
-
 /** Anything shaped like the browser's WebSocket class (for example `ws` in Node.js 20). */
 export type WebSocketLike = new (url: string, protocols?: string | string[]) => any;
 
@@ -53,13 +51,22 @@ export interface ScoreboardClientOptions {
   WebSocket?: WebSocketLike;
   /** Called whenever the live connection changes state. */
   onConnectionStateChange?: (state: ConnectionState) => void;
+  /**
+   * Called for each problem of the live connection: an upgrade refused (e.g. HTTP 429), a
+   * socket closed abnormally (e.g. 1008) or soon after it opened, `getToken` failing (the socket
+   * then goes on without a token). The error's `cause` is a {@link LiveConnectionError}; the
+   * client keeps retrying with backoff. Without it, `getToken` failures go to `console.warn`.
+   */
+  onError?: (error: TRPCClientError<AppRouter>) => void;
 }
 
 /** The typed client: every procedure of the server, plus conveniences. */
 export type ScoreboardClient = TRPCClient<AppRouter> & {
   /**
    * Calls `onChange` with the current top-`limit` snapshot, then with each new one; returns
-   * the unsubscribe function. Errors go to `onError` (by default, `console.error`).
+   * the unsubscribe function. `onError` (by default `console.error`) gets an error that ended
+   * the subscription, and, once per outage, the first failure of the live connection (its
+   * `cause` is a {@link LiveConnectionError}; the subscription retries and resumes by itself).
    */
   watchLeaderboard(
     options: { limit?: number },
@@ -75,12 +82,12 @@ export function isScoreboardError(error: unknown): error is TRPCClientError<AppR
   return isTRPCClientError<AppRouter>(error);
 }
 
-const trimSlash = (url: string) => url.replace(/\/+$/, '');
-
-/** Exponential backoff with jitter, capped at 10 s. */
-function retryDelayMs(attempt: number): number {
-  return Math.min(10_000, 250 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+/** Whether `error` reports a problem of the live connection (the client retries by itself). */
+export function isLiveConnectionError(error: unknown): error is TRPCClientError<AppRouter> {
+  return isScoreboardError(error) && error.cause instanceof LiveConnectionError;
 }
+
+const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
 /** Fails every subscription at once, with a hint, where no WebSocket class is available. */
 const noWebSocketLink: TRPCLink<AppRouter> = () => () =>
@@ -103,43 +110,22 @@ export function createScoreboardClient(options: ScoreboardClientOptions): Scoreb
   const token = async () => (options.getToken ? ((await options.getToken()) ?? undefined) : undefined);
   const WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket;
 
-  let state: ConnectionState = 'idle';
-  const wsClient = WebSocketImpl
-    ? createWSClient({
+  const live = WebSocketImpl
+    ? createLiveConnection<AppRouter>({
         url: `${base.replace(/^http/, 'ws')}/trpc`,
-        WebSocket: WebSocketImpl as unknown as typeof WebSocket,
-        // closeMs must not be 0: tRPC re-arms the inactivity timer at once while a
-        // subscription is open, which would spin a timer every millisecond.
-        lazy: { enabled: true, closeMs: 5_000 },
-        keepAlive: { enabled: true, intervalMs: 15_000, pongTimeoutMs: 5_000 },
-        retryDelayMs,
-        connectionParams: async () => {
-          const value = await token();
-          return value ? { token: value } : {};
-        },
+        WebSocket: WebSocketImpl,
+        getToken: token,
+        onError: options.onError,
+        onConnectionStateChange: options.onConnectionStateChange,
       })
     : null;
-  wsClient?.connectionState.subscribe({
-    next: (event) => {
-      const next: ConnectionState =
-        event.state === 'pending'
-          ? 'live'
-          : event.state === 'idle'
-            ? 'idle'
-            : event.error || state === 'live' || state === 'reconnecting'
-              ? 'reconnecting'
-              : 'connecting';
-      if (next === state) return;
-      state = next;
-      options.onConnectionStateChange?.(next);
-    },
-  });
 
   const client = createTRPCClient<AppRouter>({
     links: [
+      compactErrorsLink<AppRouter>(),
       splitLink({
         condition: (op) => op.type === 'subscription',
-        true: wsClient ? wsLink({ client: wsClient }) : noWebSocketLink,
+        true: live ? wsLink({ client: live.wsClient }) : noWebSocketLink,
         false: httpLink({
           url: `${base}/trpc`,
           headers: async (): Promise<Record<string, string>> => {
@@ -154,18 +140,36 @@ export function createScoreboardClient(options: ScoreboardClientOptions): Scoreb
   const watchLeaderboard: ScoreboardClient['watchLeaderboard'] = (
     { limit },
     onChange,
-    onError = (error) => console.error('[scoreboard] leaderboard subscription failed:', error),
+    onError = (error) => console.error('[scoreboard] live leaderboard:', error),
   ) => {
+    // Told once per outage: again only after a snapshot showed the board live again.
+    let told = false;
+    const tell = (error: TRPCClientError<AppRouter>) => {
+      if (told) return;
+      told = true;
+      safely(() => onError(error));
+    };
+    const stopTelling = live?.onBoardDown(tell);
     // tRPC resends the id of the last event on reconnect, so a resumed subscription never
     // goes back to an older snapshot.
     const subscription = client.leaderboard.live.subscribe(limit === undefined ? {} : { limit }, {
-      onData: (event) => onChange(event.data),
-      onError,
+      onData: (event) => {
+        told = false;
+        onChange(event.data);
+      },
+      onError: (error) => {
+        stopTelling?.();
+        onError(error);
+      },
+      onComplete: () => stopTelling?.(),
     });
-    return () => subscription.unsubscribe();
+    return () => {
+      stopTelling?.();
+      subscription.unsubscribe();
+    };
   };
 
-  const extras = { watchLeaderboard, close: async () => wsClient?.close() };
+  const extras = { watchLeaderboard, close: async () => live?.wsClient.close() };
   // The tRPC client is a proxy that answers every property with a procedure path, so the
   // extras are laid over it by another proxy rather than assigned onto it.
   return new Proxy(client, {

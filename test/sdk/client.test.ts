@@ -1,7 +1,9 @@
+import { inspect } from 'node:util';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createScoreboardClient,
+  isLiveConnectionError,
   isScoreboardError,
   TRPCClientError,
   type ConnectionState,
@@ -98,6 +100,26 @@ describe('createScoreboardClient: queries and mutations', () => {
     expect(error.message).toBe('Unauthorized access. Invalid or missing authentication token');
   });
 
+  it('prints a refusal in a few lines, and keeps every field readable', async () => {
+    server = await startTestServer();
+    const error = await rejection(
+      connect().scores.update.mutate({ user_id: 'alice', action_id: 'a1', new_score: 1 }),
+    );
+    if (!isScoreboardError(error)) return expect.unreachable('a TRPCClientError');
+    // Printed in full, `meta` (the whole fetch Response) and `shape` took about a hundred lines.
+    const printed = inspect(error);
+    expect(printed.split('\n').length, printed).toBeLessThan(12);
+    expect(printed).toMatch(
+      /^TRPCClientError: Unauthorized access\. Invalid or missing authentication token\n/,
+    );
+    expect(printed).toContain("data: { code: 'UNAUTHORIZED', httpStatus: 401, path: 'scores.update' }");
+    expect(printed).not.toContain('responseJSON');
+    expect(printed).not.toContain('Response {');
+    expect(error.shape?.data.code).toBe('UNAUTHORIZED');
+    expect((error.meta?.response as Response).status).toBe(401);
+    expect(error.data?.httpStatus).toBe(401);
+  });
+
   it('surfaces other refusals with their precise code', async () => {
     server = await startTestServer();
     const asMallory = connect({ getToken: () => tokenFor('mallory') });
@@ -179,7 +201,12 @@ describe('watchLeaderboard', () => {
       onConnectionStateChange: (state) => states.push(state),
     });
     const seen: LeaderboardSnapshot[] = [];
-    client.watchLeaderboard({}, (snapshot) => seen.push(snapshot));
+    const errors: unknown[] = [];
+    client.watchLeaderboard(
+      {},
+      (snapshot) => seen.push(snapshot),
+      (error) => errors.push(error),
+    );
     await until(() => seen.length === 1 && states.at(-1) === 'live', 'the first snapshot');
     const tokensBefore = tokensIssued;
     expect(tokensBefore).toBe(1);
@@ -197,5 +224,7 @@ describe('watchLeaderboard', () => {
     expect(seen.at(-1)!.entries.map((e) => e.user_id)).toEqual(['bob', 'alice']);
     const versions = seen.map((s) => s.version);
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    // At most "the server is unreachable" while it was down: the subscription itself never failed.
+    expect(errors.filter((error) => !isLiveConnectionError(error))).toEqual([]);
   });
 });

@@ -99,6 +99,12 @@ export const score: string = (await client.leaderboard.top.query()).entries[0]!.
 client.watchLeaderboard({ limit: '5' }, () => {});
 `;
 
+/** A consumer that does not catch a refused call: Node prints the error and exits 1. */
+const CONSUMER_UNCAUGHT = `import { createScoreboardClient } from '@scoreboard/client';
+const client = createScoreboardClient({ url: process.env.SCOREBOARD_URL });
+await client.scores.update.mutate({ user_id: 'alice', action_id: 'uncaught-1', new_score: 1 });
+`;
+
 interface Run {
   code: number | null;
   stdout: string;
@@ -169,6 +175,7 @@ beforeAll(async () => {
   );
   writeFileSync(join(consumer, 'main.ts'), CONSUMER_MAIN);
   writeFileSync(join(consumer, 'wrong.ts'), CONSUMER_WRONG);
+  writeFileSync(join(consumer, 'uncaught.mjs'), CONSUMER_UNCAUGHT);
   await mustRun(
     'npm',
     [
@@ -197,6 +204,7 @@ describe('the packed @scoreboard/client in a fresh project', () => {
       'dist/index.js',
       'dist/index.js.map',
       'package.json',
+      'require.cjs',
     ]);
     for (const serverOnly of ['pino', 'kysely', 'better-sqlite3', 'zod', 'jsonwebtoken', 'ioredis']) {
       expect(existsSync(join(consumer, 'node_modules', serverOnly)), serverOnly).toBe(false);
@@ -229,6 +237,24 @@ describe('the packed @scoreboard/client in a fresh project', () => {
     expect(errors[3]).toBe("6 TS2322 Type 'number' is not assignable to type 'string'.");
     expect(errors[4]).toBe("7 TS2322 Type 'string' is not assignable to type 'number'.");
   }, 120_000);
+
+  it('refuses require() with one line that says to import it, and import() from CommonJS works', async () => {
+    const required = await run(process.execPath, ['-e', "require('@scoreboard/client')"], consumer);
+    expect(required.code).not.toBe(0);
+    const lines = required.stderr.trim().split('\n');
+    expect(lines[0]).toBe(
+      "Error [ERR_REQUIRE_ESM]: @scoreboard/client is ESM-only and cannot be require()d: use `import { createScoreboardClient } from '@scoreboard/client'` " +
+        'from an ES module ("type": "module" in package.json, or a .mjs/.mts file), or `await import(\'@scoreboard/client\')` from CommonJS.',
+    );
+    expect(lines.length, required.stderr).toBeLessThanOrEqual(8);
+
+    const imported = await run(
+      process.execPath,
+      ['-e', "import('@scoreboard/client').then((sdk) => console.log(typeof sdk.createScoreboardClient))"],
+      consumer,
+    );
+    expect(imported.stdout.trim(), imported.stderr).toBe('function');
+  });
 
   describe('against a live server', () => {
     let server: TestServer;
@@ -298,5 +324,24 @@ describe('the packed @scoreboard/client in a fresh project', () => {
       expect(snapshots[1].version).toBeGreaterThan(snapshots[0].version);
       expect(data('states')).toEqual([['connecting', 'live']]);
     }, 60_000);
+
+    it('prints an uncaught refusal in a few lines, not the whole HTTP response', async () => {
+      server ??= await startTestServer();
+      const result = await run(
+        process.execPath,
+        ['uncaught.mjs'],
+        consumer,
+        childEnv({ SCOREBOARD_URL: server.url }),
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        'TRPCClientError: Unauthorized access. Invalid or missing authentication token',
+      );
+      expect(result.stderr).toContain("code: 'UNAUTHORIZED', httpStatus: 401");
+      expect(result.stderr).not.toContain('responseJSON');
+      expect(result.stderr).not.toContain('Response {');
+      // It was about a hundred lines: meta.response (the fetch Response), shape, cause.
+      expect(result.stderr.trim().split('\n').length, result.stderr).toBeLessThan(15);
+    });
   });
 });
