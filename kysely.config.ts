@@ -1,21 +1,32 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SqliteDialect } from 'kysely';
+import { fileURLToPath } from 'node:url';
+import { PostgresDialect, SqliteDialect } from 'kysely';
 import { defineConfig } from 'kysely-ctl';
 import { loadConfig } from './server/config/config.js';
-import { MIGRATIONS_FOLDER, migrationProvider } from './server/storage/migrate.js';
+import { ensureDir } from './server/config/data-dir.js';
+import { migrationProvider } from './server/storage/migrate.js';
+import { createPool } from './server/storage/postgres/pg-pool.js';
+import { migrations as postgresMigrations } from './server/storage/postgres/migrations/index.js';
+import { migrations as sqliteMigrations } from './server/storage/sqlite/migrations/index.js';
 
-// The same configuration and the same migrations folder the server applies at start.
+// The same configuration and the same migrations the server applies at start, for the
+// database DATABASE_URL names: a SQLite file, or PostgreSQL (postgres://).
 const { databaseUrl } = loadConfig();
-if (/^postgres/i.test(databaseUrl)) {
-  throw new Error(
-    'npm run migrate handles the SQLite default; PostgreSQL is migrated by the server at start',
-  );
-}
-if (databaseUrl !== ':memory:') mkdirSync(dirname(databaseUrl), { recursive: true });
+const postgres = /^postgres(ql)?:\/\//i.test(databaseUrl);
+const folder = (dialect: string) =>
+  fileURLToPath(new URL(`./server/storage/${dialect}/migrations`, import.meta.url));
 
-export default defineConfig({
-  dialect: new SqliteDialect({ database: new BetterSqlite3(databaseUrl) }),
-  migrations: { migrationFolder: MIGRATIONS_FOLDER, provider: migrationProvider },
-});
+if (!postgres && databaseUrl !== ':memory:') ensureDir(dirname(databaseUrl));
+
+export default defineConfig(
+  postgres
+    ? {
+        dialect: new PostgresDialect({ pool: createPool(databaseUrl) }),
+        migrations: { migrationFolder: folder('postgres'), provider: migrationProvider(postgresMigrations) },
+      }
+    : {
+        dialect: new SqliteDialect({ database: new BetterSqlite3(databaseUrl) }),
+        migrations: { migrationFolder: folder('sqlite'), provider: migrationProvider(sqliteMigrations) },
+      },
+);

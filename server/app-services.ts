@@ -1,6 +1,8 @@
+import type { Redis } from 'ioredis';
 import type { AdminService } from './admin/admin.service.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config/config.js';
+import type { BoardFollower } from './leaderboard/board-follower.js';
 import type { LeaderboardService } from './leaderboard/leaderboard.service.js';
 import type { LiveLeaderboard } from './leaderboard/live-leaderboard.js';
 import type { Logger } from './observability/logger.js';
@@ -28,6 +30,9 @@ export interface AppServices {
   readonly flags: AnomalyFlags;
   readonly scores: ScoreService;
   readonly leaderboard: LeaderboardService;
+  readonly follower: BoardFollower;
   readonly live: LiveLeaderboard;
   readonly admin: AdminService;
+  /** The Redis connection when REDIS_URL is set (limiters, live bus). */
+  readonly redis: Redis | undefined;
 }

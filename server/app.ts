@@ -103,9 +103,11 @@ export async function createApp(
     clearInterval(idle);
     clearTimeout(force);
     logger.info('requests finished; closing the database');
+    await services.follower.stop();
     await services.retention.stop();
     await services.audit.stop();
     await storage.close();
+    services.redis?.disconnect();
   };
   return {
     services,

@@ -5,20 +5,29 @@ import { verificationKey } from './auth/jwt-keys.js';
 import { createTokenVerifier } from './auth/jwt-verifier.js';
 import { cachedVerifier } from './auth/token-cache.js';
 import type { Config } from './config/config.js';
+import { BoardFollower } from './leaderboard/board-follower.js';
 import { LeaderboardService } from './leaderboard/leaderboard.service.js';
 import { LiveLeaderboard } from './leaderboard/live-leaderboard.js';
+import { MemoryLiveBus } from './live/bus/memory/memory-live-bus.js';
+import { RedisLiveBus } from './live/bus/redis/redis-live-bus.js';
+import { createRedis } from './live/redis-client.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { ScoreService } from './scores/score.service.js';
 import { AnomalyFlags } from './security/anomaly-flags.js';
 import { AuditRetention } from './security/audit-retention.js';
 import { memoryRateLimiters } from './security/rate-limit/memory/memory-rate-limiter.js';
+import { redisRateLimiters } from './security/rate-limit/redis/redis-rate-limiter.js';
 import { RequestGate } from './security/request-gate.js';
 import { RequestGuard } from './security/request-guard.js';
 import { SecurityAudit } from './security/security-audit.js';
 import { openStorage } from './storage/open-storage.js';
 
-/** Builds every service from the configuration: storage first, then what depends on it. */
+/**
+ * Builds every service from the configuration, storage first, then what depends on it; the
+ * one place that picks implementations: SQLite or PostgreSQL storage, in-process or Redis
+ * limiters and live bus.
+ */
 export async function buildServices(config: Config, logger: Logger): Promise<AppServices> {
   const metrics = new Metrics();
   const verify = cachedVerifier(createTokenVerifier(verificationKey(config.jwt), config.jwt));
@@ -31,20 +40,29 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
     },
     onError: (message) => logger.error(message),
   });
+  const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
   const leaderboard = new LeaderboardService(storage.scores, config.leaderboardSize);
   await leaderboard.load();
+  const bus =
+    redis && config.redisUrl
+      ? new RedisLiveBus(redis, config.redisUrl, `${config.redisPrefix}board`, leaderboard.epoch, logger)
+      : new MemoryLiveBus();
+  const follower = new BoardFollower(leaderboard, bus, storage.changes, logger);
+  await follower.start();
   const live = new LiveLeaderboard(leaderboard);
   live.onPublish(() => metrics.snapshotsPublished.inc());
   metrics.countSubscribersWith(() => live.subscriberCount);
 
-  const limiters = memoryRateLimiters;
+  const limiters = redis ? redisRateLimiters(redis, config.redisPrefix) : memoryRateLimiters;
   const guard = new RequestGuard(limiters, config.rateLimit);
   const flags = new AnomalyFlags(storage.flags, limiters, config.flags, logger, () => metrics.flagged.inc());
   const audit = new SecurityAudit(storage.audit, logger);
   audit.observe((refusal, origin) => {
     metrics.refusals.inc({ kind: refusal.kind });
     if (refusal.kind === 'rate_limited') metrics.rateLimited.inc();
-    flags.observe(refusal, origin).catch((err: unknown) => logger.error({ err }, 'anomaly flags failed'));
+    return flags
+      .observe(refusal, origin)
+      .catch((err: unknown) => logger.error({ err }, 'anomaly flags failed'));
   });
   const retention = new AuditRetention(storage.audit, config.securityEventsRetentionDays, logger);
   void retention.prune();
@@ -54,13 +72,14 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
   const scores = new ScoreService({
     scores: storage.scores,
     leaderboard,
+    follower,
     audit,
     guard,
     metrics,
     logger,
     rules: config.score,
   });
-  const admin = new AdminService(storage, flags, leaderboard, logger);
+  const admin = new AdminService(storage, flags, follower, logger);
   return {
     config,
     logger,
@@ -73,7 +92,9 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
     flags,
     scores,
     leaderboard,
+    follower,
     live,
     admin,
+    redis,
   };
 }

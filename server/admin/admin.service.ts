@@ -1,4 +1,4 @@
-import type { LeaderboardService } from '../leaderboard/leaderboard.service.js';
+import type { BoardFollower } from '../leaderboard/board-follower.js';
 import type { Logger } from '../observability/logger.js';
 import type { AnomalyFlags } from '../security/anomaly-flags.js';
 import type {
@@ -18,7 +18,7 @@ export class AdminService {
   constructor(
     private readonly storage: Pick<Storage, 'audit' | 'flags' | 'eraseUser'>,
     private readonly flags: AnomalyFlags,
-    private readonly leaderboard: LeaderboardService,
+    private readonly follower: BoardFollower,
     private readonly logger: Logger,
   ) {}
 
@@ -47,7 +47,7 @@ export class AdminService {
   async eraseUser(userId: string, by: string): Promise<Erasure> {
     const erasure = await this.storage.eraseUser(userId, by);
     this.flags.forget(userId);
-    await this.leaderboard.erased(userId, erasure.seq);
+    await this.follower.committed(erasure.committed);
     this.logger.info(
       {
         event: 'user_erased',

@@ -101,6 +101,13 @@ const envSchema = z.object({
     })
     .default('info'),
   REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/, error: 'expects a redis:// URL' }).optional()),
+  REDIS_PREFIX: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9:_.-]{1,64}$/, { error: 'expects 1 to 64 letters, digits or : _ . -' })
+      .default('scoreboard:'),
+  ),
   METRICS_TOKEN: optionalText,
   DB_SYNCHRONOUS: z.preprocess(
     unsetIfEmpty,
@@ -164,6 +171,8 @@ export interface Config {
   readonly leaderboardSize: number;
   readonly logLevel: string;
   readonly redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel (several deployments may share one Redis). */
+  readonly redisPrefix: string;
   readonly metricsToken: string | undefined;
   /** Origins (besides the server's own) that browsers may call from: CORS and WebSocket upgrades. */
   readonly allowedOrigins: readonly string[];
@@ -252,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     leaderboardSize: e.LEADERBOARD_SIZE,
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     metricsToken: e.METRICS_TOKEN,
     // WS_ALLOWED_ORIGINS is the earlier name of ALLOWED_ORIGINS, still read.
     allowedOrigins: Object.freeze(e.ALLOWED_ORIGINS ?? e.WS_ALLOWED_ORIGINS ?? []),

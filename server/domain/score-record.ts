@@ -30,9 +30,31 @@ export interface PriorAction {
   readonly newScore: number;
 }
 
+/** One change to the board: a user's new record, or (null) their removal. */
+export interface BoardChange {
+  readonly userId: string;
+  readonly record: ScoreRecord | null;
+}
+
+/**
+ * The board changes one transaction committed, under its version. Versions rise in commit
+ * order (never in the order numbers were handed out), so a reader that applies them in
+ * version order has exactly the committed state as of that version.
+ */
+export interface CommittedChanges {
+  readonly version: number;
+  readonly changes: readonly BoardChange[];
+}
+
 /** The result of one update, known only once it is committed. */
 export type UpdateOutcome =
-  | { readonly kind: 'applied'; readonly previousScore: number; readonly record: ScoreRecord }
+  | {
+      readonly kind: 'applied';
+      readonly previousScore: number;
+      readonly record: ScoreRecord;
+      /** Everything the update's transaction changed on the board (other updates' too). */
+      readonly committed: CommittedChanges;
+    }
   | {
       readonly kind: 'replayed';
       /** What the original update answered: its previous and new score. */

@@ -1,5 +1,5 @@
 import type { LeaderboardEntry } from '../../shared/schemas.js';
-import type { ScoreRecord } from '../domain/score-record.js';
+import type { CommittedChanges, ScoreRecord } from '../domain/score-record.js';
 import type { ScoreStore } from '../storage/storage.js';
 import { TopScores } from './top-scores.js';
 
@@ -7,13 +7,14 @@ import { TopScores } from './top-scores.js';
 export type TopChangedListener = (version: number) => void;
 
 /**
- * The leaderboard: the cached top N plus, beyond it, the database. Every committed score
- * goes through `record`, in commit order.
+ * The leaderboard: the cached top N plus, beyond it, the database. Every committed change
+ * goes through `apply`, in version (commit) order; `appliedVersion` says how far it has got.
  */
 export class LeaderboardService {
   private readonly top: TopScores;
   private readonly listeners = new Set<TopChangedListener>();
   private databaseEpoch = '';
+  private applied = 0;
 
   constructor(
     private readonly scores: ScoreStore,
@@ -28,20 +29,31 @@ export class LeaderboardService {
     await this.reload();
   }
 
-  /** Applies a committed score to the cache. */
-  async record(score: ScoreRecord): Promise<void> {
-    const result = this.top.apply(score);
-    if (result === 'reload') {
-      // Reloading reads everything committed so far; re-applying a newer record is harmless.
-      await this.reload();
-      return;
+  /**
+   * Applies the changes of one committed version. Versions at or below `appliedVersion` are
+   * in already (a reload read past them) and are skipped.
+   */
+  async apply(committed: CommittedChanges): Promise<void> {
+    if (committed.version <= this.applied) return;
+    this.applied = committed.version;
+    let changed = false;
+    for (const { userId, record } of committed.changes) {
+      const result = record
+        ? this.top.apply(record, committed.version)
+        : this.top.remove(userId, committed.version);
+      if (result === 'reload') {
+        // Reloading reads everything committed so far, this version included.
+        await this.reload();
+        return;
+      }
+      changed ||= result === 'changed';
     }
-    if (result === 'changed') this.notify();
+    if (changed) this.notify();
   }
 
-  /** Takes an erased user off the board; `seq` is the erasure's ledger sequence. */
-  async erased(userId: string, seq: number): Promise<void> {
-    if (this.top.has(userId)) await this.reload(seq);
+  /** The version of the latest change applied: the cache holds every commit up to it. */
+  get appliedVersion(): number {
+    return this.applied;
   }
 
   /** The current version of the cached top N. */
@@ -77,9 +89,11 @@ export class LeaderboardService {
     return () => this.listeners.delete(listener);
   }
 
-  private async reload(asOf?: number): Promise<void> {
-    const latest = asOf ?? (await this.scores.latestSeq());
-    this.top.load(await this.scores.topScores(this.size), latest);
+  /** Reads the top N afresh (consistently with its version) and tells the listeners. */
+  async reload(): Promise<void> {
+    const board = await this.scores.board(this.size);
+    this.top.load(board.records, board.version);
+    this.applied = Math.max(this.applied, board.version);
     this.notify();
   }
 

@@ -15,6 +15,9 @@ interface Waiter {
   resolve(snapshot: LeaderboardSnapshot | undefined): void;
 }
 
+/** How often a resuming subscriber checks whether this instance has caught up with it. */
+const REACH_POLL_MS = 25;
+
 /** Longest a change waits before it is pushed while frames are being coalesced. */
 export const COALESCE_MS = 40;
 
@@ -91,24 +94,33 @@ export class LiveLeaderboard {
     };
   }
 
+  /** The version of the last snapshot published to subscribers. */
+  get publishedVersion(): number {
+    return this.latest.version;
+  }
+
+  /** The version of the latest change applied to this instance's board (see LeaderboardService). */
+  get appliedVersion(): number {
+    return this.leaderboard.appliedVersion;
+  }
+
   /**
-   * Resolves true once the published version reaches `version`, or false after `ms` (or when
-   * `signal` aborts). For a client that resumes from a version this process has not seen yet.
+   * Resolves true once this instance has applied `version`, or false after `ms` (or when
+   * `signal` aborts). For a client that resumes from a version this instance has not seen yet.
    */
-  async reaches(version: number, ms: number, signal: AbortSignal): Promise<boolean> {
-    if (this.latest.version >= version) return true;
-    const abort = new AbortController();
-    const onAbort = () => abort.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => abort.abort(), ms);
-    try {
-      const snapshot = await this.feed(abort.signal).next(version - 1);
-      return snapshot !== undefined;
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      abort.abort();
-    }
+  reaches(version: number, ms: number, signal: AbortSignal): Promise<boolean> {
+    if (this.appliedVersion >= version) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const started = Date.now();
+      const poll = setInterval(() => {
+        if (this.appliedVersion >= version) finish(true);
+        else if (signal.aborted || Date.now() - started >= ms) finish(false);
+      }, REACH_POLL_MS);
+      const finish = (reached: boolean) => {
+        clearInterval(poll);
+        resolve(reached);
+      };
+    });
   }
 
   /** Called after each publish (the socket layer checks for slow consumers then). */

@@ -6,8 +6,9 @@ export type ApplyResult = 'changed' | 'unchanged' | 'reload';
 
 /**
  * The top N scores, in memory, kept in step with every committed write so that reading
- * (or pushing) the top N never touches the database. `version` is the ledger sequence of
- * the latest change, so it only ever rises, across reloads and restarts alike.
+ * (or pushing) the top N never touches the database. `version` is the version of the latest
+ * change to it (versions rise in commit order), so it only ever rises, across reloads and
+ * restarts alike.
  */
 export class TopScores {
   private entries: ScoreRecord[] = [];
@@ -18,7 +19,7 @@ export class TopScores {
   /** Replaces the contents with the database's top N, as of ledger sequence `asOf`. */
   load(records: readonly ScoreRecord[], asOf: number): void {
     this.entries = [...records].sort(compareRecords).slice(0, this.size);
-    this.version = Math.max(this.version, asOf, ...this.entries.map((e) => e.reachedSeq));
+    this.version = Math.max(this.version, asOf);
   }
 
   /**
@@ -26,7 +27,7 @@ export class TopScores {
    * Answers 'reload' when a cached user of a full cache moved down past the rest of it, so
    * someone outside the cache may now belong in it; the caller then reloads from the database.
    */
-  apply(record: ScoreRecord): ApplyResult {
+  apply(record: ScoreRecord, version: number): ApplyResult {
     const index = this.entries.findIndex((e) => e.userId === record.userId);
     const existing = index >= 0 ? this.entries[index] : undefined;
     if (existing && existing.score === record.score && existing.reachedSeq === record.reachedSeq) {
@@ -45,13 +46,21 @@ export class TopScores {
     const next = [...rest];
     next.splice(position < 0 ? next.length : position, 0, record);
     this.entries = next.slice(0, this.size);
-    this.version = Math.max(this.version, record.reachedSeq);
+    this.version = Math.max(this.version, version);
     return 'changed';
   }
 
-  /** Whether the user is cached. */
-  has(userId: string): boolean {
-    return this.entries.some((e) => e.userId === userId);
+  /**
+   * Takes a user off the board. Answers 'reload' when they were cached and the cache was
+   * full (someone outside now belongs in it), else 'changed' or 'unchanged'.
+   */
+  remove(userId: string, version: number): ApplyResult {
+    const index = this.entries.findIndex((e) => e.userId === userId);
+    if (index < 0) return 'unchanged';
+    if (this.entries.length >= this.size) return 'reload';
+    this.entries = this.entries.filter((_, i) => i !== index);
+    this.version = Math.max(this.version, version);
+    return 'changed';
   }
 
   /** The first `limit` entries with their ranks. */

@@ -4,6 +4,7 @@ import { refuse, STORAGE_UNAVAILABLE, type Refusal } from '../domain/refusal.js'
 import type { RequestMeta, RequestOrigin } from '../domain/request-origin.js';
 import type { Result } from '../domain/result.js';
 import type { ScoreRecord } from '../domain/score-record.js';
+import type { BoardFollower } from '../leaderboard/board-follower.js';
 import type { LeaderboardService } from '../leaderboard/leaderboard.service.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -28,6 +29,8 @@ export interface ScoreUpdate {
 export interface ScoreServiceDeps {
   readonly scores: ScoreStore;
   readonly leaderboard: LeaderboardService;
+  /** Where committed changes go: this instance's board first, then the other instances. */
+  readonly follower: BoardFollower;
   readonly audit: SecurityAudit;
   readonly guard: RequestGuard;
   readonly metrics: Metrics;
@@ -120,7 +123,7 @@ export class ScoreService {
       };
     }
     // The update is committed: a failure to refresh the cache must not turn it into an error.
-    await this.deps.leaderboard.record(outcome.record).catch((err: unknown) => {
+    await this.deps.follower.committed(outcome.committed).catch((err: unknown) => {
       this.deps.logger.error({ err, reqId: meta.requestId }, 'leaderboard cache refresh failed');
     });
     return {

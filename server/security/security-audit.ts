@@ -3,8 +3,11 @@ import type { RequestOrigin } from '../domain/request-origin.js';
 import type { Logger } from '../observability/logger.js';
 import type { AuditStore, SecurityEventCount } from '../storage/storage.js';
 
-/** Observes every refusal as it happens (metrics, anomaly flags). */
-export type RefusalObserver = (refusal: Refusal, origin: RequestOrigin) => void;
+/**
+ * Observes every refusal as it happens (metrics, anomaly flags); a returned promise is
+ * awaited before the refusal is answered, so what it stores is there when the caller looks.
+ */
+export type RefusalObserver = (refusal: Refusal, origin: RequestOrigin) => void | Promise<void>;
 
 /** How refusals are folded into rows. */
 export interface AuditOptions {
@@ -61,7 +64,8 @@ export class SecurityAudit {
 
   /** Records a refusal; never throws (a failing audit write is logged as an error). */
   async record(refusal: Refusal, origin: RequestOrigin): Promise<void> {
-    for (const observer of this.observers) observer(refusal, origin);
+    const observed = this.observers.map((observer) => observer(refusal, origin));
+    await Promise.all(observed);
     const now = Date.now();
     const key = keyOf(refusal, origin);
     const window = this.open.get(key);

@@ -1,16 +1,25 @@
-import { fileURLToPath } from 'node:url';
-import { Migrator, type Kysely, type MigrationProvider } from 'kysely';
-import { migrations } from './migrations/index.js';
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
-/** The one migrations folder: the server applies it at start, kysely-ctl reads it too. */
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
+/** A static migration provider: the same list works under tsx, vitest, a bundle and kysely-ctl. */
+export function migrationProvider(migrations: Record<string, Migration>): MigrationProvider {
+  return { getMigrations: async () => migrations };
+}
 
-/** The migrations of that folder, as its index lists them. */
-export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
-
-/** Applies every pending migration; throws with the failing migration's name. */
-export async function migrateToLatest(db: Kysely<any>): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+/**
+ * Applies every pending migration; throws with the failing migration's name. On PostgreSQL,
+ * `schema` is the schema in use: Kysely looks for its own tables across every schema unless
+ * told which one, and would take another schema's for ours.
+ */
+export async function migrateToLatest(
+  db: Kysely<any>,
+  migrations: Record<string, Migration>,
+  schema?: string,
+): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider(migrations),
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

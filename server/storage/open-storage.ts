@@ -1,10 +1,10 @@
-import { ConfigError } from '../config/config.js';
+import { PostgresStorage } from './postgres/postgres-storage.js';
 import type { CommitObserver } from './sqlite/group-commit.js';
 import type { SyncMode } from './sqlite/sqlite-connection.js';
 import { SqliteStorage } from './sqlite/sqlite-storage.js';
 import type { Storage } from './storage.js';
 
-/** Opens the storage that DATABASE_URL names and brings its schema up to date. */
+/** Opens the storage DATABASE_URL names (a SQLite file, or postgres://) and brings its schema up to date. */
 export async function openStorage(
   databaseUrl: string,
   options: {
@@ -14,9 +14,7 @@ export async function openStorage(
   },
 ): Promise<Storage> {
   if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
-    throw new ConfigError(
-      'Invalid configuration: DATABASE_URL postgres:// is not supported yet; use a SQLite file path',
-    );
+    return PostgresStorage.open({ url: databaseUrl, observe: options.observe, onError: options.onError });
   }
   return SqliteStorage.open({ file: databaseUrl, ...options });
 }

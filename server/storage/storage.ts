@@ -1,4 +1,4 @@
-import type { ScoreRecord, UpdateCommand, UpdateOutcome } from '../domain/score-record.js';
+import type { CommittedChanges, ScoreRecord, UpdateCommand, UpdateOutcome } from '../domain/score-record.js';
 import type { Judge } from '../domain/verdict.js';
 
 /** A refused request, as the audit trail keeps it: the first of its kind from its source in a window. */
@@ -72,8 +72,8 @@ export interface Erasure {
   readonly securityEvents: number;
   readonly flags: number;
   readonly pseudonym: string;
-  /** The ledger sequence of the erasure's own row. */
-  readonly seq: number;
+  /** The board change it committed (the user's removal), under its version. */
+  readonly committed: CommittedChanges;
 }
 
 /** Thrown when the database cannot commit; nothing of the request was applied. */
@@ -90,8 +90,10 @@ export interface ScoreStore {
   applyUpdate(command: UpdateCommand, judge: Judge): Promise<UpdateOutcome>;
   /** The best `limit` scores, in leaderboard order. */
   topScores(limit: number, offset?: number): Promise<ScoreRecord[]>;
-  /** The sequence of the latest ledger row (0 when empty). */
-  latestSeq(): Promise<number>;
+  /** The best `limit` scores and the version they are the state of, read consistently. */
+  board(limit: number): Promise<{ version: number; records: ScoreRecord[] }>;
+  /** The version of the latest committed change (0 when none). */
+  latestVersion(): Promise<number>;
   /** The database's identity, made when it was created (a restore keeps it, a new one has another). */
   epoch(): Promise<string>;
   /** The 1-based leaderboard position of a stored score. */
@@ -108,6 +110,17 @@ export interface AuditStore {
   listEvents(query: SecurityEventQuery): Promise<StoredSecurityEvent[]>;
   /** Deletes events whose latest occurrence is before `before` (epoch ms); resolves with how many. */
   prune(before: number): Promise<number>;
+}
+
+/**
+ * The committed changes in version order, for instances that must follow writes made by
+ * others (scale-out). Kept for a while, then pruned; a reader behind the horizon reloads.
+ */
+export interface ChangeFeed {
+  /** Changes with a version above `after`, in version order, at most `limit` versions. */
+  since(after: number, limit: number): Promise<CommittedChanges[]>;
+  /** The oldest version still kept (a reader behind it must reload the board). */
+  horizon(): Promise<number>;
 }
 
 /** Users flagged for anomalous refusals. */
@@ -128,6 +141,8 @@ export interface Storage {
   readonly scores: ScoreStore;
   readonly audit: AuditStore;
   readonly flags: FlagStore;
+  /** Set by storages that several instances share; undefined for the embedded one. */
+  readonly changes?: ChangeFeed;
   /**
    * Erases a user on request, in one transaction: the score is deleted, their ledger rows are
    * pseudonymised (the ledger keeps its sums; an `erase:` row records the erasure by `by`), and

@@ -237,5 +237,5 @@ describe('fuzzing POST /update-score and scores.update', () => {
     expect([...seen]).toEqual(expect.arrayContaining([200, 400, 401, 403, 409, 422]));
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
-  });
+  }, 180_000); // 400 requests, each followed by a read of the stored scores (psql on PostgreSQL)
 });

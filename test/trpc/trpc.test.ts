@@ -167,7 +167,7 @@ describe('tRPC refusals decided before a procedure runs', () => {
   it('answers 200 for a committed update even when refreshing the cached board fails', async () => {
     const flaky = await startTestServer();
     try {
-      flaky.app.services.leaderboard.record = () => Promise.reject(new Error('cache exploded'));
+      flaky.app.services.leaderboard.apply = () => Promise.reject(new Error('cache exploded'));
       const res = await flaky.setScore('xia', 'x1', 7);
       expect(res.status).toBe(200);
       expect(flaky.query('select user_id, score from scores')).toEqual([{ user_id: 'xia', score: 7 }]);

@@ -3,12 +3,13 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import { ensureDir } from '../../config/data-dir.js';
 import type { Database } from '../database.js';
 import { migrateToLatest } from '../migrate.js';
+import { migrations } from './migrations/index.js';
 import type { Erasure, Storage } from '../storage.js';
 import { Checkpointer } from './checkpointer.js';
 import { GroupCommit, type CommitObserver } from './group-commit.js';
-import { SqliteAuditStore } from './sqlite-audit-store.js';
+
 import { openConnection, synchronousPragma, type SyncMode } from './sqlite-connection.js';
-import { SqliteFlagStore } from './sqlite-flag-store.js';
+import { SqliteAuditStore, SqliteFlagStore } from './sqlite-stores.js';
 import { SqliteScoreStore } from './sqlite-score-store.js';
 import { SqliteWriter } from './sqlite-writer.js';
 
@@ -45,7 +46,7 @@ export class SqliteStorage implements Storage {
     const sqlite = openConnection(file, options.sync);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     try {
-      await migrateToLatest(db);
+      await migrateToLatest(db, migrations);
     } catch (error) {
       sqlite.close();
       throw error;

@@ -122,13 +122,20 @@ export class SqliteWriter {
       command.ip,
       now,
     );
+    const version = Number(lastInsertRowid);
     if (current && current.score === command.newScore) {
       // Same score again: the user keeps the moment they first reached it.
-      return { kind: 'applied', previousScore, record: current };
+      return { kind: 'applied', previousScore, record: current, committed: { version, changes: [] } };
     }
-    const record = { userId: command.userId, score: command.newScore, reachedSeq: Number(lastInsertRowid) };
+    const record = { userId: command.userId, score: command.newScore, reachedSeq: version };
     this.s.upsertScore.run(record.userId, record.score, record.reachedSeq, now);
-    return { kind: 'applied', previousScore, record };
+    // One writer commits in ledger order, so the ledger id is the version.
+    return {
+      kind: 'applied',
+      previousScore,
+      record,
+      committed: { version, changes: [{ userId: record.userId, record }] },
+    };
   }
 
   private erase(userId: string, by: string, now: number): Erasure {
@@ -155,7 +162,7 @@ export class SqliteWriter {
       securityEvents,
       flags,
       pseudonym,
-      seq: Number(lastInsertRowid),
+      committed: { version: Number(lastInsertRowid), changes: [{ userId, record: null }] },
     };
   }
 }

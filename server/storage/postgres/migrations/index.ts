@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as initialSchema from './2026_11_28_0001_initial_schema.js';
+
+/**
+ * Every PostgreSQL migration, by name, in order (a schema of its own, written for PostgreSQL:
+ * bigint scores, identity columns, a plpgsql append-only trigger). Add each new one here.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026_11_28_0001_initial_schema': initialSchema,
+};

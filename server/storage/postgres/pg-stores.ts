@@ -1,0 +1,186 @@
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import type { ScoreRecord, UpdateCommand, UpdateOutcome } from '../../domain/score-record.js';
+import type { Judge } from '../../domain/verdict.js';
+import type { Database } from '../database.js';
+import { listEvents } from '../queries/audit-queries.js';
+import { listFlaggedUsers } from '../queries/flag-queries.js';
+import * as queries from '../queries/score-queries.js';
+import type {
+  AuditStore,
+  ChangeFeed,
+  FlaggedUserQuery,
+  FlagStore,
+  NewSecurityEvent,
+  ScoreStore,
+  SecurityEventCount,
+  SecurityEventQuery,
+} from '../storage.js';
+import type { CommittedChanges } from '../../domain/score-record.js';
+import { StorageUnavailableError } from '../storage.js';
+import type { PgGroupCommit } from './pg-group-commit.js';
+import { isUnavailable } from './pg-pool.js';
+
+/** Rows deleted per pruning statement. */
+const PRUNE_CHUNK = 5000;
+
+/** Runs a write; a database that cannot be reached becomes StorageUnavailableError. */
+async function write<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw isUnavailable(error) ? new StorageUnavailableError(String(error)) : error;
+  }
+}
+
+/** Scores and the ledger in PostgreSQL. */
+export class PgScoreStore implements ScoreStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly pool: pg.Pool,
+    private readonly writer: PgGroupCommit,
+  ) {}
+
+  applyUpdate(command: UpdateCommand, judge: Judge): Promise<UpdateOutcome> {
+    return this.writer.submit({ command, judge });
+  }
+
+  topScores(limit: number, offset = 0): Promise<ScoreRecord[]> {
+    return queries.topScores(this.db, limit, offset);
+  }
+
+  async board(limit: number): Promise<{ version: number; records: ScoreRecord[] }> {
+    // One snapshot for both reads, so the records are exactly the state as of the version.
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const version = (await client.query<{ version: number }>('SELECT version FROM board_version')).rows[0]!
+        .version;
+      const rows = await client.query<{ user_id: string; score: number; reached_seq: number }>(
+        `SELECT user_id, score, reached_seq FROM scores ORDER BY score DESC, reached_seq, user_id LIMIT $1`,
+        [limit],
+      );
+      await client.query('COMMIT');
+      return {
+        version,
+        records: rows.rows.map((r) => ({ userId: r.user_id, score: r.score, reachedSeq: r.reached_seq })),
+      };
+    } finally {
+      client.release();
+    }
+  }
+
+  async latestVersion(): Promise<number> {
+    return (await this.pool.query<{ version: number }>('SELECT version FROM board_version')).rows[0]!.version;
+  }
+
+  epoch(): Promise<string> {
+    return queries.epoch(this.db);
+  }
+
+  rankOf(record: ScoreRecord): Promise<number> {
+    return queries.rankOf(this.db, record);
+  }
+}
+
+/** The audit trail in PostgreSQL. */
+export class PgAuditStore implements AuditStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly pool: pg.Pool,
+  ) {}
+
+  insertEvent(e: NewSecurityEvent): Promise<number> {
+    return write(async () => {
+      const result = await this.pool.query<{ id: number }>(
+        `INSERT INTO security_events (kind, subject, ip, user_id, reason, created_at, last_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
+        [e.kind, e.subject, e.ip, e.userId, e.reason, e.at],
+      );
+      return result.rows[0]!.id;
+    });
+  }
+
+  addCounts(counts: readonly SecurityEventCount[]): Promise<void> {
+    return write(async () => {
+      await this.pool.query(
+        `UPDATE security_events AS e SET count = e.count + d.add, last_at = GREATEST(e.last_at, d.last_at)
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS d(id, add, last_at) WHERE e.id = d.id`,
+        [counts.map((c) => c.id), counts.map((c) => c.add), counts.map((c) => c.lastAt)],
+      );
+    });
+  }
+
+  async prune(before: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const result = await write(() =>
+        this.pool.query(
+          `DELETE FROM security_events WHERE id IN
+             (SELECT id FROM security_events WHERE last_at < $1 LIMIT ${PRUNE_CHUNK})`,
+          [before],
+        ),
+      );
+      total += result.rowCount ?? 0;
+      if ((result.rowCount ?? 0) < PRUNE_CHUNK) return total;
+    }
+  }
+
+  listEvents(query: SecurityEventQuery) {
+    return listEvents(this.db, query);
+  }
+}
+
+/** Flagged users in PostgreSQL. */
+export class PgFlagStore implements FlagStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly pool: pg.Pool,
+  ) {}
+
+  flagUser(userId: string, reason: string): Promise<void> {
+    return write(async () => {
+      await this.pool.query(
+        `INSERT INTO flagged_users (user_id, reason, flag_count, flagged_at, cleared_at, cleared_by)
+         VALUES ($1, $2, 1, $3, NULL, NULL)
+         ON CONFLICT (user_id) DO UPDATE SET reason = $2, flag_count = flagged_users.flag_count + 1,
+           flagged_at = $3, cleared_at = NULL, cleared_by = NULL`,
+        [userId, reason, Date.now()],
+      );
+    });
+  }
+
+  clearFlag(userId: string, clearedBy: string): Promise<boolean> {
+    return write(async () => {
+      const result = await this.pool.query(
+        'UPDATE flagged_users SET cleared_at = $1, cleared_by = $2 WHERE user_id = $3 AND cleared_at IS NULL',
+        [Date.now(), clearedBy, userId],
+      );
+      return (result.rowCount ?? 0) > 0;
+    });
+  }
+
+  listFlaggedUsers(query: FlaggedUserQuery) {
+    return listFlaggedUsers(this.db, query);
+  }
+}
+
+/** The board's change log, for instances that follow each other's writes. */
+export class PgChangeFeed implements ChangeFeed {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async since(after: number, limit: number): Promise<CommittedChanges[]> {
+    const result = await this.pool.query<{ version: number; changes: CommittedChanges['changes'] }>(
+      'SELECT version, changes FROM board_changes WHERE version > $1 ORDER BY version LIMIT $2',
+      [after, limit],
+    );
+    return result.rows.map((r) => ({ version: r.version, changes: r.changes }));
+  }
+
+  async horizon(): Promise<number> {
+    const result = await this.pool.query<{ horizon: number }>(
+      `SELECT COALESCE((SELECT min(version) FROM board_changes), (SELECT version FROM board_version) + 1) AS horizon`,
+    );
+    return result.rows[0]!.horizon;
+  }
+}

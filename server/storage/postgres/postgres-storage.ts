@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { Kysely, PostgresDialect } from 'kysely';
+import type pg from 'pg';
+import type { Database } from '../database.js';
+import { migrateToLatest } from '../migrate.js';
+import type { CommitObserver } from '../sqlite/group-commit.js';
+import type { Erasure, Storage } from '../storage.js';
+import { migrations } from './migrations/index.js';
+import { PgGroupCommit } from './pg-group-commit.js';
+import { createPool } from './pg-pool.js';
+import { PgScoreWriter } from './pg-score-writer.js';
+import * as sql from './pg-statements.js';
+import { PgAuditStore, PgChangeFeed, PgFlagStore, PgScoreStore } from './pg-stores.js';
+
+/** Key of the session advisory lock held while migrating (any constant). */
+const MIGRATION_LOCK = 7_340_770;
+/** How long committed changes stay in the feed for instances that follow each other. */
+export const CHANGES_KEPT_MS = 3_600_000;
+const PRUNE_CHANGES_EVERY_MS = 600_000;
+
+/** How the PostgreSQL storage is opened. */
+export interface PostgresOptions {
+  readonly url: string;
+  readonly observe?: CommitObserver;
+  /** Told about background failures (pruning). */
+  readonly onError?: (message: string) => void;
+}
+
+/**
+ * Scale-out storage: PostgreSQL through a pg pool, shared by every instance. Reads through
+ * Kysely's PostgresDialect; updates through one group commit per instance (PgScoreWriter).
+ */
+export class PostgresStorage implements Storage {
+  readonly scores: PgScoreStore;
+  readonly audit: PgAuditStore;
+  readonly flags: PgFlagStore;
+  readonly changes: PgChangeFeed;
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+
+  private constructor(
+    readonly db: Kysely<Database>,
+    private readonly pool: pg.Pool,
+    private readonly writer: PgGroupCommit,
+    onError: (message: string) => void,
+  ) {
+    this.scores = new PgScoreStore(db, pool, writer);
+    this.audit = new PgAuditStore(db, pool);
+    this.flags = new PgFlagStore(db, pool);
+    this.changes = new PgChangeFeed(pool);
+    this.timer = setInterval(() => {
+      pool
+        .query('DELETE FROM board_changes WHERE created_at < $1', [Date.now() - CHANGES_KEPT_MS])
+        .catch((error: unknown) => onError(`could not prune board changes: ${String(error)}`));
+    }, PRUNE_CHANGES_EVERY_MS);
+    this.timer.unref();
+  }
+
+  /**
+   * Connects and brings the schema up to date. Several instances may start at once on an
+   * empty database: they take turns on a session advisory lock around the migrations.
+   */
+  static async open(options: PostgresOptions): Promise<PostgresStorage> {
+    const pool = createPool(options.url);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      const lock = await pool.connect();
+      try {
+        await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+        const schema = (await lock.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]!
+          .schema;
+        await migrateToLatest(db, migrations, schema);
+      } finally {
+        await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+        lock.release();
+      }
+    } catch (error) {
+      await db.destroy();
+      throw error;
+    }
+    const writer = new PgGroupCommit(new PgScoreWriter(pool), options.observe);
+    return new PostgresStorage(db, pool, writer, options.onError ?? (() => {}));
+  }
+
+  async eraseUser(userId: string, by: string): Promise<Erasure> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query({ ...sql.LOCK_USERS, values: [[userId]] });
+      const removed = await client.query<{ score: number }>(
+        'DELETE FROM scores WHERE user_id = $1 RETURNING score',
+        [userId],
+      );
+      const score = removed.rows[0]?.score ?? null;
+      const pseudonym = `erased:${randomUUID()}`;
+      const now = Date.now();
+      const ledger = await client.query(
+        `UPDATE score_ledger SET user_id = $1, subject = CASE WHEN subject = $2 THEN $1 ELSE subject END, ip = NULL
+         WHERE user_id = $2 AND action_id NOT LIKE 'erase:%'`,
+        [pseudonym, userId],
+      );
+      await client.query(
+        `INSERT INTO score_ledger (action_id, user_id, previous_score, new_score, subject, ip, created_at)
+         VALUES ($1, $2, $3, 0, $4, NULL, $5)`,
+        [`erase:${randomUUID()}`, pseudonym, score ?? 0, by, now],
+      );
+      const events = await client.query(
+        'DELETE FROM security_events WHERE user_id = $1 OR subject = $1 OR subject = $2',
+        [userId, `unverified:${userId}`],
+      );
+      const flags = await client.query('DELETE FROM flagged_users WHERE user_id = $1', [userId]);
+      const version = (await client.query<{ version: number }>(sql.NEXT_VERSION)).rows[0]!.version;
+      const changes = [{ userId, record: null }];
+      await client.query({ ...sql.RECORD_CHANGES, values: [version, JSON.stringify(changes), now] });
+      await client.query('COMMIT');
+      return {
+        score,
+        ledgerRows: ledger.rowCount ?? 0,
+        securityEvents: events.rowCount ?? 0,
+        flags: flags.rowCount ?? 0,
+        pseudonym,
+        committed: { version, changes },
+      };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    await this.writer.close();
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,123 @@
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ScoreRecord } from '../../server/domain/score-record.js';
+import { createJudge } from '../../server/scores/score.rules.js';
+import { PostgresStorage } from '../../server/storage/postgres/postgres-storage.js';
+import { freshSchema, type TestSchema } from '../helpers/postgres.js';
+
+const judge = createJudge({ max: 1_000_000_000, maxGain: 1_000_000, decrease: 'never' }, false);
+const command = (userId: string, actionId: string, newScore: number) => ({
+  userId,
+  actionId,
+  newScore,
+  subject: userId,
+  ip: null,
+});
+
+let schema: TestSchema;
+const opened: PostgresStorage[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+  await schema?.drop();
+});
+
+/** Several instances' storages on one database, opened at once (migrations race). */
+async function instances(count: number): Promise<PostgresStorage[]> {
+  schema = await freshSchema();
+  const storages = await Promise.all(
+    Array.from({ length: count }, () => PostgresStorage.open({ url: schema.url })),
+  );
+  opened.push(...storages);
+  return storages;
+}
+
+async function query<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: schema.url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('PostgreSQL shared by several instances', () => {
+  it('migrates once when several instances start at once on an empty database', async () => {
+    await instances(4);
+    const applied = await query<{ name: string }>('select name from kysely_migration order by name');
+    expect(applied.map((r) => r.name)).toEqual(['2026_11_28_0001_initial_schema']);
+  });
+
+  it('loses no update and applies no decrease when two instances race on one user', async () => {
+    const [a, b] = await instances(2);
+    // Each instance sends rising scores; interleaved, some arrive after a higher one.
+    const sends = Array.from({ length: 120 }, (_, i) => {
+      const storage = i % 2 === 0 ? a! : b!;
+      return storage.scores.applyUpdate(command('alice', `act-${i}`, 10 + ((i * 37) % 120)), judge);
+    });
+    const outcomes = await Promise.all(sends);
+    const ledger = await query<{ previous_score: number; new_score: number }>(
+      'select previous_score, new_score from score_ledger order by id',
+    );
+    expect(ledger.length).toBe(outcomes.filter((o) => o.kind === 'applied').length);
+    // Each accepted update starts from the score the one before it left, and never goes down.
+    let score = 0;
+    for (const row of ledger) {
+      expect(Number(row.previous_score)).toBe(score);
+      expect(Number(row.new_score)).toBeGreaterThanOrEqual(score);
+      score = Number(row.new_score);
+    }
+    const stored = await query<{ score: number }>("select score from scores where user_id = 'alice'");
+    expect(Number(stored[0]!.score)).toBe(score);
+    expect(
+      outcomes
+        .filter((o) => o.kind === 'refused')
+        .every((o) => o.kind === 'refused' && o.refusal.kind === 'score_rule'),
+    ).toBe(true);
+  });
+
+  it('applies an action id sent to two instances at once exactly once', async () => {
+    const [a, b] = await instances(2);
+    for (let round = 0; round < 20; round++) {
+      const [x, y] = await Promise.all([
+        a!.scores.applyUpdate(command('bob', `dup-${round}`, round + 1), judge),
+        b!.scores.applyUpdate(command('bob', `dup-${round}`, round + 1), judge),
+      ]);
+      expect([x.kind, y.kind].sort()).toEqual(['applied', 'replayed']);
+    }
+    // The same action id for two different users: one applies, the other is a conflict.
+    const [x, y] = await Promise.all([
+      a!.scores.applyUpdate(command('carol', 'shared', 5), judge),
+      b!.scores.applyUpdate(command('dave', 'shared', 5), judge),
+    ]);
+    expect([x.kind, y.kind].sort()).toEqual(['applied', 'refused']);
+    expect(await query('select count(*)::int as n from score_ledger')).toEqual([{ n: 21 }]);
+  });
+
+  it('hands out versions in commit order, with no gaps, and the feed replays to the stored state', async () => {
+    const storages = await instances(3);
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        storages[i % 3]!.scores.applyUpdate(command(`u${i % 25}`, `v-${i}`, i), judge),
+      ),
+    );
+    const latest = await storages[0]!.scores.latestVersion();
+    const feed = await storages[1]!.changes.since(0, 10_000);
+    expect(feed.map((c) => c.version)).toEqual(Array.from({ length: latest }, (_, i) => i + 1));
+    const replayed = new Map<string, ScoreRecord>();
+    for (const { changes } of feed)
+      for (const { userId, record } of changes) if (record) replayed.set(userId, record);
+    const stored = await query<{ user_id: string; score: number; reached_seq: number }>(
+      'select user_id, score, reached_seq from scores',
+    );
+    expect(
+      new Map(
+        stored.map((r) => [
+          r.user_id,
+          { userId: r.user_id, score: Number(r.score), reachedSeq: Number(r.reached_seq) },
+        ]),
+      ),
+    ).toEqual(replayed);
+    expect(await storages[2]!.changes.horizon()).toBe(1);
+  });
+});
