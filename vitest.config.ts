@@ -39,7 +39,8 @@ export default defineConfig({
         test: {
           name: 'postgres',
           include: [...INTEGRATION, 'test/storage/postgres-*.test.ts', 'test/scale-out/**/*.test.ts'],
-          exclude: [...CHILD_PROCESSES, 'node_modules/**'],
+          // Contract suites run every implementation already; once is enough.
+          exclude: [...CHILD_PROCESSES, '**/*.contract.test.ts', 'node_modules/**'],
           env: { TEST_STORAGE: 'postgres' },
         },
       },

@@ -65,6 +65,9 @@ export class RedisLiveBus implements LiveBus {
   }
 
   async close(): Promise<void> {
+    // Nothing more is delivered, even what is already on the wire.
+    this.subscriber.removeAllListeners('message');
+    this.subscriber.removeAllListeners('ready');
     this.subscriber.disconnect();
   }
 }

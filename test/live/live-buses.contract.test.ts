@@ -1,0 +1,23 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll } from 'vitest';
+import { createLogger } from '../../server/observability/logger.js';
+import { MemoryBusHub, MemoryLiveBus } from '../../server/live/bus/memory/memory-live-bus.js';
+import { RedisLiveBus } from '../../server/live/bus/redis/redis-live-bus.js';
+import { createRedis } from '../../server/live/redis-client.js';
+import { liveBusContract } from '../contracts/live-bus.contract.js';
+import { REDIS_URL } from '../helpers/test-server.js';
+
+liveBusContract('memory', async () => {
+  const hub = new MemoryBusHub();
+  return () => new MemoryLiveBus(hub);
+});
+
+const publisher = createRedis(REDIS_URL);
+afterAll(() => publisher.disconnect());
+liveBusContract('redis', async () => {
+  await new Promise<void>((resolve) =>
+    publisher.status === 'ready' ? resolve() : publisher.once('ready', () => resolve()),
+  );
+  const channel = `sbt:bus:${randomBytes(6).toString('hex')}`;
+  return () => new RedisLiveBus(publisher, REDIS_URL, channel, 'epoch1', createLogger('silent'));
+});
