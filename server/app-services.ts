@@ -5,6 +5,7 @@ import type { Config } from './config/config.js';
 import type { BoardFollower } from './leaderboard/board-follower.js';
 import type { LeaderboardService } from './leaderboard/leaderboard.service.js';
 import type { LiveLeaderboard } from './leaderboard/live-leaderboard.js';
+import type { UserWatch } from './leaderboard/user-watch.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import type { ScoreService } from './scores/score.service.js';
@@ -32,6 +33,7 @@ export interface AppServices {
   readonly leaderboard: LeaderboardService;
   readonly follower: BoardFollower;
   readonly live: LiveLeaderboard;
+  readonly watch: UserWatch;
   readonly admin: AdminService;
   /** The Redis connection when REDIS_URL is set (limiters, live bus). */
   readonly redis: Redis | undefined;

@@ -6,7 +6,9 @@ import type { Config } from './config/config.js';
 import { clientIpResolver } from './http/client-ip.js';
 import { healthRoute, readyRoute } from './http/health.route.js';
 import { createHttpApp, type Routes } from './http/http-app.js';
-import { leaderboardRoute } from './http/leaderboard.route.js';
+import { leaderboardRoutes } from './http/leaderboard.route.js';
+import { BAD_USER_ID, userPath } from './http/user-path.js';
+import { sendRefusal } from './http/respond.js';
 import { metricsRoute } from './http/metrics.route.js';
 import { updateScoreRoute } from './http/update-score.route.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -55,15 +57,25 @@ export async function createApp(
     scores,
     leaderboard,
     live,
+    watch: services.watch,
     admin: services.admin,
     maxBatch: config.trpcMaxBatch,
   };
   const update = updateScoreRoute(gate, scores);
-  const board = leaderboardRoute(gate, leaderboard);
+  const board = leaderboardRoutes(gate, leaderboard);
   const ready = readyRoute(() => storage.ping());
   const routes: Routes = {
     '/update-score': { POST: (req, res, { meta }) => update(req, res, meta) },
-    '/leaderboard': { GET: (_req, res, { url, meta }) => board(url, res, meta) },
+    '/leaderboard': { GET: (_req, res, { url, meta }) => board.page(url, res, meta) },
+    '/leaderboard/users/': {
+      GET: (_req, res, { url, meta, rest }) => {
+        const target = userPath(rest);
+        if (!target) return sendRefusal(res, BAD_USER_ID);
+        return target.around
+          ? board.around(target.userId, url, res, meta)
+          : board.user(target.userId, url, res, meta);
+      },
+    },
     '/healthz': { GET: (_req, res) => healthRoute(res) },
     '/readyz': { GET: (_req, res) => ready(res) },
     '/metrics': { GET: metricsRoute(metrics, config.metricsToken) },
@@ -93,6 +105,7 @@ export async function createApp(
     const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     live.close();
+    services.watch.close();
     await sockets.shutdown(config.shutdownGraceMs);
     logger.info('subscribers closed; waiting for in-flight requests');
     // In-flight requests finish (and their commits land) before the server reports closed;

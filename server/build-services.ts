@@ -8,6 +8,7 @@ import type { Config } from './config/config.js';
 import { BoardFollower } from './leaderboard/board-follower.js';
 import { LeaderboardService } from './leaderboard/leaderboard.service.js';
 import { LiveLeaderboard } from './leaderboard/live-leaderboard.js';
+import { UserWatch } from './leaderboard/user-watch.js';
 import { MemoryLiveBus } from './live/bus/memory/memory-live-bus.js';
 import { RedisLiveBus } from './live/bus/redis/redis-live-bus.js';
 import { createRedis } from './live/redis-client.js';
@@ -50,6 +51,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
   const follower = new BoardFollower(leaderboard, bus, storage.changes, logger);
   await follower.start();
   const live = new LiveLeaderboard(leaderboard);
+  const watch = new UserWatch(leaderboard);
   live.onPublish(() => metrics.snapshotsPublished.inc());
   metrics.countSubscribersWith(() => live.subscriberCount);
 
@@ -94,6 +96,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
     leaderboard,
     follower,
     live,
+    watch,
     admin,
     redis,
   };

@@ -44,11 +44,41 @@ export interface UpdateScoreResult {
   applied: boolean;
 }
 
-/** Input of `leaderboard.top` and the query of `GET /leaderboard`. */
+/** Longest page cursor a client may send back. */
+export const CURSOR_MAX_LENGTH = 400;
+/** Widest `radius` of `around`. */
+export const AROUND_RADIUS_MAX = 50;
+
+/** Input of `leaderboard.top` and the query of `GET /leaderboard`; `cursor` is a `next_cursor`. */
 export const leaderboardQuerySchema = z.strictObject({
   limit: z.int().min(1).max(LEADERBOARD_LIMIT_MAX).optional(),
+  cursor: z.string().min(1).max(CURSOR_MAX_LENGTH).optional(),
 });
 export type LeaderboardQuery = z.infer<typeof leaderboardQuerySchema>;
+
+/** Input of `leaderboard.rank` and `leaderboard.watchUser`. */
+export const userQuerySchema = z.strictObject({ user_id: identifierSchema });
+
+/** Input of `leaderboard.around`. */
+export const aroundQuerySchema = z.strictObject({
+  user_id: identifierSchema,
+  radius: z.int().min(0).max(AROUND_RADIUS_MAX).default(5),
+});
+
+/** A user's place on the board. */
+export interface UserRank {
+  user_id: string;
+  score: number;
+  /** 1 + the number of users ahead (score desc, then who reached it first, then user id). */
+  rank: number;
+}
+
+/** What `leaderboard.watchUser` pushes: the user's place, or nulls while they have no score. */
+export interface WatchedUser {
+  user_id: string;
+  score: number | null;
+  rank: number | null;
+}
 
 /** One row of the leaderboard. */
 export interface LeaderboardEntry {
@@ -57,8 +87,15 @@ export interface LeaderboardEntry {
   score: number;
 }
 
-/** The leaderboard as `GET /leaderboard` and `leaderboard.top` answer it. */
+/** A page of the leaderboard as `GET /leaderboard` and `leaderboard.top` answer it. */
 export interface Leaderboard {
+  entries: LeaderboardEntry[];
+  /** Pass it back as `cursor` for the next page; null after the last. */
+  next_cursor: string | null;
+}
+
+/** The users around one, as `leaderboard.around` answers. */
+export interface Neighbours {
   entries: LeaderboardEntry[];
 }
 

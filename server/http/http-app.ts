@@ -11,6 +11,8 @@ import { sendJson, sendRefusal } from './respond.js';
 export interface RouteContext {
   readonly url: URL;
   readonly meta: RequestMeta;
+  /** For a prefix route (a path ending in `/`): the rest of the path, still URL-encoded. */
+  readonly rest: string;
 }
 
 /** A handler of one method on one path. */
@@ -20,8 +22,19 @@ export type Route = (
   context: RouteContext,
 ) => void | Promise<void>;
 
-/** Routes by path, then by method. */
+/** Routes by path, then by method. A path ending in `/` also takes every path below it. */
 export type Routes = Record<string, Partial<Record<'GET' | 'POST', Route>>>;
+
+/** The route for a path: an exact one, else the longest prefix route (`/a/b/`) above it. */
+function routeFor(routes: Routes, path: string): { route: Routes[string]; rest: string } | undefined {
+  const exact = routes[path];
+  if (exact) return { route: exact, rest: '' };
+  for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
+    const route = routes[path.slice(0, cut + 1)];
+    if (route) return { route, rest: path.slice(cut + 1) };
+  }
+  return undefined;
+}
 
 /** The tRPC handler mounted under `/trpc/`. */
 export type TrpcMount = (req: IncomingMessage, res: ServerResponse, url: URL, meta: RequestMeta) => void;
@@ -51,8 +64,9 @@ export function createHttpApp({
     const meta = { ip: clientIp(req), requestId: requestIdOf(req) };
     res.setHeader('x-request-id', meta.requestId);
     if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) return trpc(req, res, url, meta);
-    const route = routes[url.pathname];
-    if (!route) return sendJson(res, 404, { status: 'error', message: 'Not found' });
+    const found = routeFor(routes, url.pathname);
+    if (!found) return sendJson(res, 404, { status: 'error', message: 'Not found' });
+    const { route, rest } = found;
     const handler = route[req.method as 'GET' | 'POST'];
     if (!handler) {
       const allow = Object.keys(route).join(', ');
@@ -63,7 +77,7 @@ export function createHttpApp({
         { allow },
       );
     }
-    Promise.resolve(handler(req, res, { url, meta })).catch((error: unknown) => {
+    Promise.resolve(handler(req, res, { url, meta, rest })).catch((error: unknown) => {
       logger.error({ err: error, path: url.pathname }, 'request failed');
       if (!res.headersSent) sendRefusal(res, refuse('unavailable', 'The request could not be completed'));
       else res.destroy();

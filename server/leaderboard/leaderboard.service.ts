@@ -1,32 +1,61 @@
 import type { LeaderboardEntry } from '../../shared/schemas.js';
 import type { CommittedChanges, ScoreRecord } from '../domain/score-record.js';
 import type { ScoreStore } from '../storage/storage.js';
-import { TopScores } from './top-scores.js';
+import { encodeCursor } from './page-cursor.js';
+import { RankIndex } from './rank-index.js';
 
-/** Called after the cached top N changed, with the new version. */
+/** Called after the top N changed, with the new version. */
 export type TopChangedListener = (version: number) => void;
 
+/** One page of the board, and the cursor of the next (null after the last). */
+export interface BoardPage {
+  readonly entries: LeaderboardEntry[];
+  readonly nextCursor: string | null;
+}
+
+/** A user's place on the board. */
+export interface Standing {
+  readonly user_id: string;
+  readonly score: number;
+  readonly rank: number;
+}
+
+const entriesFrom = (records: readonly ScoreRecord[], first: number): LeaderboardEntry[] =>
+  records.map((r, i) => ({ rank: first + i + 1, user_id: r.userId, score: r.score }));
+
 /**
- * The leaderboard: the cached top N plus, beyond it, the database. Every committed change
- * goes through `apply`, in version (commit) order; `appliedVersion` says how far it has got.
+ * The leaderboard, all of it in memory: a rank index of every user, loaded at start and kept
+ * in step with every committed change, in version (commit) order, so that the top N, any
+ * user's rank, the users around them and any page are answered without the database.
+ * `appliedVersion` says how far it has got; `version` is the version of the last change to
+ * the top N (what live subscribers are sent).
  */
 export class LeaderboardService {
-  private readonly top: TopScores;
+  private readonly index = new RankIndex();
   private readonly listeners = new Set<TopChangedListener>();
   private databaseEpoch = '';
   private applied = 0;
+  private topVersion = 0;
 
   constructor(
     private readonly scores: ScoreStore,
+    /** The top N kept live (LEADERBOARD_SIZE), and the default page size. */
     readonly size: number,
-  ) {
-    this.top = new TopScores(size);
-  }
+  ) {}
 
-  /** Loads the top N (and the database's epoch) from the database; call once before serving. */
+  /** Loads every score (and the database's epoch); call once before serving. */
   async load(): Promise<void> {
     this.databaseEpoch = await this.scores.epoch();
     await this.reload();
+  }
+
+  /** Reads the whole board afresh (consistently with its version) and tells the listeners. */
+  async reload(): Promise<void> {
+    const board = await this.scores.board();
+    this.index.load(board.records);
+    this.applied = Math.max(this.applied, board.version);
+    this.topVersion = Math.max(this.topVersion, board.version);
+    this.notify();
   }
 
   /**
@@ -36,29 +65,25 @@ export class LeaderboardService {
   async apply(committed: CommittedChanges): Promise<void> {
     if (committed.version <= this.applied) return;
     this.applied = committed.version;
-    let changed = false;
+    let topChanged = false;
     for (const { userId, record } of committed.changes) {
-      const result = record
-        ? this.top.apply(record, committed.version)
-        : this.top.remove(userId, committed.version);
-      if (result === 'reload') {
-        // Reloading reads everything committed so far, this version included.
-        await this.reload();
-        return;
-      }
-      changed ||= result === 'changed';
+      const { from, to } = record ? this.index.set(record) : { from: this.index.remove(userId), to: -1 };
+      topChanged ||= (from >= 0 && from < this.size) || (to >= 0 && to < this.size);
     }
-    if (changed) this.notify();
+    if (topChanged) {
+      this.topVersion = committed.version;
+      this.notify();
+    }
   }
 
-  /** The version of the latest change applied: the cache holds every commit up to it. */
+  /** The version of the latest change applied: the board holds every commit up to it. */
   get appliedVersion(): number {
     return this.applied;
   }
 
-  /** The current version of the cached top N. */
+  /** The version of the last change to the top N. */
   get version(): number {
-    return this.top.version;
+    return this.topVersion;
   }
 
   /** The identity of the database the versions count in (see ScoreStore.epoch). */
@@ -66,21 +91,50 @@ export class LeaderboardService {
     return this.databaseEpoch;
   }
 
-  /** The first `limit` entries: from memory when `limit` fits in the cache. */
-  async entries(limit: number): Promise<LeaderboardEntry[]> {
-    if (limit <= this.size || this.top.complete) return this.top.snapshot(limit);
-    const records = await this.scores.topScores(limit);
-    return records.map((r, i) => ({ rank: i + 1, user_id: r.userId, score: r.score }));
+  /** Users on the board. */
+  get users(): number {
+    return this.index.size;
   }
 
-  /** The cached entries, synchronously (for push). */
+  /** The top `limit` entries (at most N), for push. */
   snapshot(limit = this.size): LeaderboardEntry[] {
-    return this.top.snapshot(Math.min(limit, this.size));
+    return entriesFrom(this.index.slice(0, Math.min(limit, this.size)), 0);
   }
 
-  /** The rank of a stored score: from memory for the top N, else from the database. */
-  async rankOf(score: ScoreRecord): Promise<number> {
-    return this.top.rankOf(score) ?? (await this.scores.rankOf(score));
+  /** `limit` entries after the cursor's key (from the top without one). */
+  page(limit: number, after?: ScoreRecord): BoardPage {
+    const first = after ? this.index.positionAfter(after) : 0;
+    const records = this.index.slice(first, limit);
+    const last = records.at(-1);
+    const more = last !== undefined && first + records.length < this.index.size;
+    return { entries: entriesFrom(records, first), nextCursor: more ? encodeCursor(last) : null };
+  }
+
+  /** The first `limit` entries. */
+  entries(limit: number): LeaderboardEntry[] {
+    return this.page(limit).entries;
+  }
+
+  /** A user's score and rank, or undefined when they have no score. */
+  standing(userId: string): Standing | undefined {
+    const record = this.index.get(userId);
+    if (!record) return undefined;
+    return { user_id: userId, score: record.score, rank: this.index.positionOf(userId) + 1 };
+  }
+
+  /** Up to `radius` users above the user, the user, and up to `radius` below; undefined if no score. */
+  around(userId: string, radius: number): LeaderboardEntry[] | undefined {
+    const position = this.index.positionOf(userId);
+    if (position < 0) return undefined;
+    const first = Math.max(0, position - radius);
+    return entriesFrom(this.index.slice(first, position - first + radius + 1), first);
+  }
+
+  /** The rank of a stored score (the user's current one). */
+  rankOf(record: ScoreRecord): number {
+    const position = this.index.positionOf(record.userId);
+    if (position < 0) throw new Error(`no score on the board for ${record.userId}`);
+    return position + 1;
   }
 
   /** Subscribes to changes of the top N; returns the unsubscribe function. */
@@ -89,15 +143,7 @@ export class LeaderboardService {
     return () => this.listeners.delete(listener);
   }
 
-  /** Reads the top N afresh (consistently with its version) and tells the listeners. */
-  async reload(): Promise<void> {
-    const board = await this.scores.board(this.size);
-    this.top.load(board.records, board.version);
-    this.applied = Math.max(this.applied, board.version);
-    this.notify();
-  }
-
   private notify(): void {
-    for (const listener of this.listeners) listener(this.top.version);
+    for (const listener of this.listeners) listener(this.topVersion);
   }
 }

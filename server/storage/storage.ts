@@ -88,16 +88,15 @@ export interface ScoreStore {
    * Resolves once committed; rejects with StorageUnavailableError when nothing could be.
    */
   applyUpdate(command: UpdateCommand, judge: Judge): Promise<UpdateOutcome>;
-  /** The best `limit` scores, in leaderboard order. */
-  topScores(limit: number, offset?: number): Promise<ScoreRecord[]>;
-  /** The best `limit` scores and the version they are the state of, read consistently. */
-  board(limit: number): Promise<{ version: number; records: ScoreRecord[] }>;
+  /**
+   * Every stored score (in no particular order) and the version they are the state of, read
+   * consistently: what an instance loads into its rank index.
+   */
+  board(): Promise<{ version: number; records: ScoreRecord[] }>;
   /** The version of the latest committed change (0 when none). */
   latestVersion(): Promise<number>;
   /** The database's identity, made when it was created (a restore keeps it, a new one has another). */
   epoch(): Promise<string>;
-  /** The 1-based leaderboard position of a stored score. */
-  rankOf(record: ScoreRecord): Promise<number>;
 }
 
 /** The audit trail: aggregated security events. */

@@ -2,6 +2,7 @@ import type { AdminService } from '../admin/admin.service.js';
 import type { Principal } from '../auth/principal.js';
 import type { LeaderboardService } from '../leaderboard/leaderboard.service.js';
 import type { LiveLeaderboard } from '../leaderboard/live-leaderboard.js';
+import type { UserWatch } from '../leaderboard/user-watch.js';
 import type { ScoreService } from '../scores/score.service.js';
 import type { RequestGate } from '../security/request-gate.js';
 
@@ -11,6 +12,7 @@ export interface ProcedureDeps {
   readonly scores: ScoreService;
   readonly leaderboard: LeaderboardService;
   readonly live: LiveLeaderboard;
+  readonly watch: UserWatch;
   readonly admin: AdminService;
   /** Most calls in one batch (TRPC_MAX_BATCH), for the error that refuses a larger one. */
   readonly maxBatch: number;

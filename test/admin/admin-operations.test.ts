@@ -48,7 +48,9 @@ describe('admin.eraseUser', () => {
     expect(live.latest!.entries).toEqual([{ rank: 1, user_id: 'bob', score: 50 }]);
     expect(await (await fetch(`${server.url}/leaderboard`)).json()).toEqual({
       entries: [{ rank: 1, user_id: 'bob', score: 50 }],
+      next_cursor: null,
     });
+    expect((await fetch(`${server.url}/leaderboard/users/alice`)).status).toBe(404);
     expect(
       server.query(
         "select count(*) as n from score_ledger where user_id = 'alice' or subject = 'alice' or ip is not null and user_id like 'erased:%'",

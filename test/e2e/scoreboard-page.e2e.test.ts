@@ -257,7 +257,7 @@ describe('scoreboard page when the build fails', () => {
 
     const listener: Server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      void routes[url.pathname]?.GET?.(req, res, { url, meta: { ip: null } });
+      void routes[url.pathname]?.GET?.(req, res, { url, meta: { ip: null }, rest: '' });
     });
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     cleanup.push(() => new Promise((resolve) => listener.close(resolve)));

@@ -14,7 +14,7 @@ const leaderboard = async (query = '') => {
 describe('GET /leaderboard', () => {
   it('answers an empty board before any score', async () => {
     server = await startTestServer();
-    expect(await leaderboard()).toEqual({ status: 200, body: { entries: [] } });
+    expect(await leaderboard()).toEqual({ status: 200, body: { entries: [], next_cursor: null } });
   });
 
   it('orders by score and breaks ties by who reached the score first', async () => {
@@ -29,10 +29,11 @@ describe('GET /leaderboard', () => {
         { rank: 2, user_id: 'zed', score: 50 },
         { rank: 3, user_id: 'amy', score: 50 },
       ],
+      next_cursor: null,
     });
   });
 
-  it('keeps only the top N in the cache and reads beyond it from the database', async () => {
+  it('answers limits beyond LEADERBOARD_SIZE from the same in-memory board', async () => {
     server = await startTestServer({ LEADERBOARD_SIZE: '3' });
     for (let i = 1; i <= 6; i++) await set(`u${i}`, `a${i}`, i * 10);
     expect((await leaderboard()).body.entries.map((e: { user_id: string }) => e.user_id)).toEqual([
@@ -62,7 +63,7 @@ describe('GET /leaderboard', () => {
     ]);
   });
 
-  it('reloads the top N when an allowed decrease drops a leader below the cut', async () => {
+  it('moves a leader who drops below the cut out of the top N', async () => {
     server = await startTestServer({ LEADERBOARD_SIZE: '2', SCORE_ALLOW_DECREASE: 'true' });
     await set('a', 'a1', 30);
     await set('b', 'b1', 20);
@@ -80,20 +81,23 @@ describe('GET /leaderboard', () => {
     await server.app.services.storage.close();
     expect(await leaderboard('?limit=10')).toEqual({
       status: 200,
-      body: { entries: [{ rank: 1, user_id: 'alice', score: 40 }] },
+      body: { entries: [{ rank: 1, user_id: 'alice', score: 40 }], next_cursor: null },
     });
   });
 
-  it('loads the top N from the database at start', async () => {
+  it('loads the whole board from the database at start', async () => {
     server = await startTestServer();
     await set('alice', 'a1', 40);
     const dir = server.dir;
     await server.app.close();
     server = await startTestServer({}, dir);
-    expect((await leaderboard()).body).toEqual({ entries: [{ rank: 1, user_id: 'alice', score: 40 }] });
+    expect((await leaderboard()).body).toEqual({
+      entries: [{ rank: 1, user_id: 'alice', score: 40 }],
+      next_cursor: null,
+    });
   });
 
-  it.each(['?limit=0', '?limit=101', '?limit=abc', '?limit=1.5', '?limit=', '?other=1'])(
+  it.each(['?limit=0', '?limit=101', '?limit=abc', '?limit=1.5', '?limit='])(
     'refuses %s with 400',
     async (query) => {
       server = await startTestServer();
@@ -103,6 +107,15 @@ describe('GET /leaderboard', () => {
       });
     },
   );
+
+  it.each([
+    ['?other=1', 'unknown query parameter; this route takes limit and cursor'],
+    ['?cursor=bm90LWEtY3Vyc29y', 'cursor is not one this server gave out'],
+    [`?cursor=${'x'.repeat(401)}`, 'cursor is not one this server gave out'],
+  ])('refuses %s with 400 and a precise message', async (query, message) => {
+    server = await startTestServer();
+    expect(await leaderboard(query)).toEqual({ status: 400, body: JSON.parse(errorBody(message)) });
+  });
 
   it('accepts limits 1 and 100', async () => {
     server = await startTestServer();

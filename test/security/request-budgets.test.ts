@@ -144,7 +144,9 @@ describe('what never leaves the server', () => {
 
   it('answers 503 with the error shape when a REST handler fails unexpectedly', async () => {
     server = await startTestServer();
-    server.app.services.leaderboard.entries = () => Promise.reject(new Error('disk I/O error'));
+    server.app.services.leaderboard.page = () => {
+      throw new Error('disk I/O error');
+    };
     const res = await fetch(`${server.url}/leaderboard`);
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ status: 'error', message: 'The request could not be completed' });

@@ -45,11 +45,7 @@ export class PgScoreStore implements ScoreStore {
     return this.writer.submit({ command, judge });
   }
 
-  topScores(limit: number, offset = 0): Promise<ScoreRecord[]> {
-    return queries.topScores(this.db, limit, offset);
-  }
-
-  async board(limit: number): Promise<{ version: number; records: ScoreRecord[] }> {
+  async board(): Promise<{ version: number; records: ScoreRecord[] }> {
     // One snapshot for both reads, so the records are exactly the state as of the version.
     const client = await this.pool.connect();
     try {
@@ -57,8 +53,7 @@ export class PgScoreStore implements ScoreStore {
       const version = (await client.query<{ version: number }>('SELECT version FROM board_version')).rows[0]!
         .version;
       const rows = await client.query<{ user_id: string; score: number; reached_seq: number }>(
-        `SELECT user_id, score, reached_seq FROM scores ORDER BY score DESC, reached_seq, user_id LIMIT $1`,
-        [limit],
+        'SELECT user_id, score, reached_seq FROM scores',
       );
       await client.query('COMMIT');
       return {
@@ -76,10 +71,6 @@ export class PgScoreStore implements ScoreStore {
 
   epoch(): Promise<string> {
     return queries.epoch(this.db);
-  }
-
-  rankOf(record: ScoreRecord): Promise<number> {
-    return queries.rankOf(this.db, record);
   }
 }
 

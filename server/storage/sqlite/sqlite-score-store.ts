@@ -17,15 +17,11 @@ export class SqliteScoreStore implements ScoreStore {
     return this.writer.submit({ op: 'update', command, judge });
   }
 
-  topScores(limit: number, offset = 0): Promise<ScoreRecord[]> {
-    return queries.topScores(this.db, limit, offset);
-  }
-
-  async board(limit: number): Promise<{ version: number; records: ScoreRecord[] }> {
+  async board(): Promise<{ version: number; records: ScoreRecord[] }> {
     // One connection, and writes only between turns of the event loop: scores read after the
     // version can only be newer, and applying those again later is harmless.
     const version = await this.latestVersion();
-    return { version, records: await this.topScores(limit) };
+    return { version, records: await queries.allScores(this.db) };
   }
 
   async latestVersion(): Promise<number> {
@@ -39,9 +35,5 @@ export class SqliteScoreStore implements ScoreStore {
 
   epoch(): Promise<string> {
     return queries.epoch(this.db);
-  }
-
-  rankOf(record: ScoreRecord): Promise<number> {
-    return queries.rankOf(this.db, record);
   }
 }

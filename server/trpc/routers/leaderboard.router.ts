@@ -1,10 +1,16 @@
-import { tracked } from '@trpc/server';
+import { tracked, TRPCError } from '@trpc/server';
 import {
+  aroundQuerySchema,
   leaderboardQuerySchema,
   liveQuerySchema,
+  userQuerySchema,
   type Leaderboard,
   type LiveQuery,
+  type Neighbours,
+  type UserRank,
+  type WatchedUser,
 } from '../../../shared/schemas.js';
+import { decodeCursor } from '../../leaderboard/page-cursor.js';
 import type { LeaderboardSnapshot, LiveLeaderboard } from '../../leaderboard/live-leaderboard.js';
 import { readProcedure, router, withSubscriptionSlot } from '../trpc.js';
 
@@ -21,6 +27,9 @@ export interface LiveLeaderboardEvent {
  */
 export const RESUME_AHEAD_WAIT_MS = 2000;
 
+const noScore = (userId: string) =>
+  new TRPCError({ code: 'NOT_FOUND', message: `No score for user ${JSON.stringify(userId)}` });
+
 const eventId = (snapshot: LeaderboardSnapshot) => `${snapshot.epoch}:${snapshot.version}`;
 
 const sliceOf = (snapshot: LeaderboardSnapshot, limit: number): LiveLeaderboardEvent => ({
@@ -29,13 +38,45 @@ const sliceOf = (snapshot: LeaderboardSnapshot, limit: number): LiveLeaderboardE
 });
 
 export const leaderboardRouter = router({
-  /** The top `limit` (default: the configured size) entries. */
-  top: readProcedure
-    .input(leaderboardQuerySchema.optional())
-    .query(async ({ ctx, input }): Promise<Leaderboard> => {
-      const { leaderboard } = ctx.deps;
-      return { entries: await leaderboard.entries(input?.limit ?? leaderboard.size) };
-    }),
+  /**
+   * A page of the board: `limit` (default: the configured size) entries from the top, or after
+   * `cursor` (a previous page's `next_cursor`).
+   */
+  top: readProcedure.input(leaderboardQuerySchema.optional()).query(({ ctx, input }): Leaderboard => {
+    const { leaderboard } = ctx.deps;
+    const after = input?.cursor === undefined ? undefined : decodeCursor(input.cursor);
+    if (input?.cursor !== undefined && !after) {
+      throw new TRPCError({ code: 'BAD_REQUEST', message: 'cursor is not one this server gave out' });
+    }
+    const page = leaderboard.page(input?.limit ?? leaderboard.size, after);
+    return { entries: page.entries, next_cursor: page.nextCursor };
+  }),
+
+  /** A user's score and rank; NOT_FOUND when they have no score. */
+  rank: readProcedure.input(userQuerySchema).query(({ ctx, input }): UserRank => {
+    const standing = ctx.deps.leaderboard.standing(input.user_id);
+    if (!standing) throw noScore(input.user_id);
+    return standing;
+  }),
+
+  /** Up to `radius` (0..50, default 5) users above the user, the user, and up to `radius` below. */
+  around: readProcedure.input(aroundQuerySchema).query(({ ctx, input }): Neighbours => {
+    const entries = ctx.deps.leaderboard.around(input.user_id, input.radius);
+    if (!entries) throw noScore(input.user_id);
+    return { entries };
+  }),
+
+  /**
+   * A live personal rank: `{user_id, score, rank}` on subscribe (nulls while the user has no
+   * score), then whenever the user's score or rank changes, at most about once a second.
+   */
+  watchUser: readProcedure.input(userQuerySchema).subscription(async function* ({ ctx, input, signal }) {
+    const events: AsyncGenerator<WatchedUser> = ctx.deps.watch.watch(
+      input.user_id,
+      signal ?? new AbortController().signal,
+    );
+    yield* withSubscriptionSlot(ctx, events);
+  }),
 
   /**
    * The live top N: the current snapshot on subscribe, then one each time the top N
