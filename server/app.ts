@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppServices } from './app-services.js';
@@ -8,7 +9,9 @@ import { healthRoute, readyRoute } from './http/health.route.js';
 import { createHttpApp, type Routes } from './http/http-app.js';
 import { leaderboardRoutes } from './http/leaderboard.route.js';
 import { BAD_USER_ID, userPath } from './http/user-path.js';
-import { sendRefusal } from './http/respond.js';
+import { openApiDocument } from './http/openapi.js';
+import { sendJson, sendRefusal } from './http/respond.js';
+import { apiDocsRoutes } from './web/api-docs.js';
 import { metricsRoute } from './http/metrics.route.js';
 import { updateScoreRoute } from './http/update-score.route.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -16,6 +19,11 @@ import type { ProcedureDeps } from './trpc/context.js';
 import { trpcHttpHandler } from './trpc/http-handler.js';
 import { scoreboardPageRoutes } from './web/scoreboard-page.js';
 import { attachWebSockets, type LiveSockets } from './ws/ws-server.js';
+
+/** The service's version, as package.json says. */
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** A built Scoreboard server. */
 export interface App {
@@ -62,6 +70,7 @@ export async function createApp(
     maxBatch: config.trpcMaxBatch,
   };
   const update = updateScoreRoute(gate, scores);
+  const openapi = JSON.stringify(openApiDocument(PACKAGE_VERSION));
   const board = leaderboardRoutes(gate, leaderboard);
   const ready = readyRoute(() => storage.ping());
   const routes: Routes = {
@@ -79,6 +88,12 @@ export async function createApp(
     '/healthz': { GET: (_req, res) => healthRoute(res) },
     '/readyz': { GET: (_req, res) => ready(res) },
     '/metrics': { GET: metricsRoute(metrics, config.metricsToken) },
+    '/openapi.json': { GET: (_req, res) => sendJson(res, 200, openapi) },
+    // Browsers ask for it on every page; there is none, and saying so is not an error.
+    '/favicon.ico': {
+      GET: (_req, res) => void res.writeHead(204, { 'cache-control': 'public, max-age=86400' }).end(),
+    },
+    ...apiDocsRoutes(),
     ...(await scoreboardPageRoutes(logger)),
   };
   server.on(

@@ -11,7 +11,13 @@ import {
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { observable } from '@trpc/server/observable';
 import type { AppRouter as ServerRouter } from '../../server/trpc/routers/_app.js';
-import type { Leaderboard, LeaderboardEntry, UpdateScoreResult } from '../../shared/schemas.js';
+import type {
+  Leaderboard,
+  LeaderboardEntry,
+  UpdateScoreResult,
+  UserRank,
+  WatchedUser,
+} from '../../shared/schemas.js';
 import { compactErrorsLink } from './compact-errors.js';
 import { LiveConnectionError } from './connection-health.js';
 import { createLiveConnection, safely, type ConnectionState } from './live-connection.js';
@@ -20,7 +26,7 @@ import { createLiveConnection, safely, type ConnectionState } from './live-conne
 export { TRPCClientError };
 /** The `cause` of the errors `onError` gets for live-connection problems. */
 export { LiveConnectionError };
-export type { Leaderboard, LeaderboardEntry, UpdateScoreResult, ConnectionState };
+export type { Leaderboard, LeaderboardEntry, UpdateScoreResult, UserRank, WatchedUser, ConnectionState };
 
 /** The server's tRPC router type, for tRPC's own helpers (`createTRPCClient<AppRouter>`, ...). */
 export type AppRouter = ServerRouter;
@@ -73,9 +79,36 @@ export type ScoreboardClient = TRPCClient<AppRouter> & {
     onChange: (snapshot: LeaderboardSnapshot) => void,
     onError?: (error: TRPCClientError<AppRouter>) => void,
   ): () => void;
+  /** A user's score and rank, or null when they have no score. */
+  rankOf(userId: string): Promise<UserRank | null>;
+  /** The user and up to `radius` (default 5) users above and below them, or null when they have no score. */
+  around(userId: string, radius?: number): Promise<LeaderboardEntry[] | null>;
+  /** Every entry of the board from the top, in order, fetched `limit` (default 100) at a time. */
+  allEntries(options?: { limit?: number }): AsyncIterable<LeaderboardEntry>;
+  /**
+   * A live personal rank: calls `onChange` with the user's place now (nulls while they have no
+   * score), then whenever their score or rank changes, at most about once a second. Returns the
+   * unsubscribe function; `onError` as for `watchLeaderboard`.
+   */
+  watchUser(
+    userId: string,
+    onChange: (place: WatchedUser) => void,
+    onError?: (error: TRPCClientError<AppRouter>) => void,
+  ): () => void;
   /** Ends every subscription and closes the live connection. */
   close(): Promise<void>;
 };
+
+/** Null for a NOT_FOUND refusal (the user has no score); other errors are thrown. */
+async function orNull<T>(call: Promise<T>): Promise<T | null> {
+  try {
+    return await call;
+  } catch (error) {
+    if (isTRPCClientError(error) && (error.data as { code?: string } | undefined)?.code === 'NOT_FOUND')
+      return null;
+    throw error;
+  }
+}
 
 /** Whether `error` is an error of a Scoreboard call; its `data.code` says why (e.g. `UNAUTHORIZED`). */
 export function isScoreboardError(error: unknown): error is TRPCClientError<AppRouter> {
@@ -169,7 +202,45 @@ export function createScoreboardClient(options: ScoreboardClientOptions): Scoreb
     };
   };
 
-  const extras = { watchLeaderboard, close: async () => live?.wsClient.close() };
+  const rankOf: ScoreboardClient['rankOf'] = (userId) =>
+    orNull(client.leaderboard.rank.query({ user_id: userId }));
+
+  const around: ScoreboardClient['around'] = async (userId, radius) => {
+    const input = radius === undefined ? { user_id: userId } : { user_id: userId, radius };
+    return (await orNull(client.leaderboard.around.query(input)))?.entries ?? null;
+  };
+
+  const allEntries: ScoreboardClient['allEntries'] = ({ limit = 100 } = {}) => ({
+    async *[Symbol.asyncIterator]() {
+      let cursor: string | undefined;
+      do {
+        const page = await client.leaderboard.top.query(cursor === undefined ? { limit } : { limit, cursor });
+        yield* page.entries;
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor !== undefined);
+    },
+  });
+
+  const watchUser: ScoreboardClient['watchUser'] = (
+    userId,
+    onChange,
+    onError = (error) => console.error('[scoreboard] live rank:', error),
+  ) => {
+    const subscription = client.leaderboard.watchUser.subscribe(
+      { user_id: userId },
+      { onData: (place) => onChange(place), onError },
+    );
+    return () => subscription.unsubscribe();
+  };
+
+  const extras = {
+    watchLeaderboard,
+    watchUser,
+    rankOf,
+    around,
+    allEntries,
+    close: async () => live?.wsClient.close(),
+  };
   // The tRPC client is a proxy that answers every property with a procedure path, so the
   // extras are laid over it by another proxy rather than assigned onto it.
   return new Proxy(client, {

@@ -76,6 +76,7 @@ describe('createScoreboardClient: queries and mutations', () => {
     expect(getToken).toHaveBeenCalledTimes(2);
     expect(await client.leaderboard.top.query({ limit: 5 })).toEqual({
       entries: [{ rank: 1, user_id: 'alice', score: 55 }],
+      next_cursor: null,
     });
   });
 
@@ -137,7 +138,7 @@ describe('createScoreboardClient: queries and mutations', () => {
     vi.stubGlobal('WebSocket', undefined);
     const client = createScoreboardClient({ url: server.url });
     clients.push(client);
-    expect(await client.leaderboard.top.query()).toEqual({ entries: [] });
+    expect(await client.leaderboard.top.query()).toEqual({ entries: [], next_cursor: null });
     const error = await new Promise<unknown>((resolve) => {
       client.watchLeaderboard({}, () => resolve(new Error('unexpected snapshot')), resolve);
     });
@@ -226,5 +227,35 @@ describe('watchLeaderboard', () => {
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
     // At most "the server is unreachable" while it was down: the subscription itself never failed.
     expect(errors.filter((error) => !isLiveConnectionError(error))).toEqual([]);
+  });
+});
+
+describe('depth helpers', () => {
+  it('answers rankOf, around and every entry page by page, with null for a user with no score', async () => {
+    server = await startTestServer();
+    for (let i = 0; i < 12; i++) await set(`d${i}`, `d${i}`, (i % 4) * 10);
+    const client = connect();
+    const all = [];
+    for await (const entry of client.allEntries({ limit: 5 })) all.push(entry);
+    expect(all.map((e) => e.rank)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(all.slice(0, 3).map((e) => e.user_id)).toEqual(['d3', 'd7', 'd11']);
+    expect(await client.rankOf('d7')).toEqual({ user_id: 'd7', score: 30, rank: 2 });
+    expect(await client.rankOf('nobody')).toBeNull();
+    expect((await client.around('d7', 1))?.map((e) => e.user_id)).toEqual(['d3', 'd7', 'd11']);
+    expect(await client.around('nobody')).toBeNull();
+  });
+
+  it("watchUser delivers the user's place now, then when it changes", async () => {
+    server = await startTestServer();
+    await set('leader', 'l1', 100);
+    const client = connect();
+    const places: Array<{ score: number | null; rank: number | null }> = [];
+    const stop = client.watchUser('me', (place) => places.push(place));
+    await until(() => places.length === 1, 'the first place');
+    expect(places[0]).toEqual({ user_id: 'me', score: null, rank: null });
+    await set('me', 'm1', 50);
+    await until(() => places.length === 2, 'the change');
+    expect(places[1]).toEqual({ user_id: 'me', score: 50, rank: 2 });
+    stop();
   });
 });

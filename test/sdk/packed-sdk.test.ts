@@ -304,6 +304,7 @@ describe('the packed @scoreboard/client in a fresh project', () => {
               { rank: 1, user_id: 'alice', score: 42 },
               { rank: 2, user_id: 'bob', score: 30 },
             ],
+            next_cursor: null,
           },
           best: 42,
         },

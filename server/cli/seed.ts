@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { seedPostgres } from '../storage/postgres/pg-seed.js';
+import { seedSqlite } from '../storage/sqlite/sqlite-seed.js';
+
+const USAGE = `Usage: npm run seed -- --users N
+Fills the database DATABASE_URL names with N users seed-0 ... seed-(N-1), each with one
+ledger row and a score (deterministic, with many ties), for demos and benchmarks. Users that
+are there already are left as they are, so a second run with a larger N adds the rest.
+On SQLite, run it while no server uses the file; on PostgreSQL, running instances reload.`;
+
+/** Most users one run adds. */
+const MAX_USERS = 10_000_000;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+let users: number;
+try {
+  const { values } = parseArgs({
+    options: { users: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  users = Number(values.users);
+  if (!/^\d+$/.test(values.users ?? '') || users < 1 || users > MAX_USERS) {
+    fail(`--users expects a whole number from 1 to ${MAX_USERS}\n\n${USAGE}`);
+  }
+} catch (error) {
+  fail(`${(error as Error).message}\n\n${USAGE}`);
+}
+
+let databaseUrl: string;
+try {
+  ({ databaseUrl } = loadConfig());
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message, 1);
+  throw error;
+}
+
+const started = performance.now();
+const progress = (done: number) =>
+  process.stderr.write(`\rseed: ${done.toLocaleString('en')} / ${users.toLocaleString('en')}`);
+try {
+  const added = /^postgres(ql)?:\/\//i.test(databaseUrl)
+    ? await seedPostgres(databaseUrl, users, progress)
+    : await seedSqlite(databaseUrl, users, progress);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  process.stderr.write('\n');
+  process.stdout.write(
+    `Seeded ${added.toLocaleString('en')} users (seed-0 ... seed-${users - 1}) in ${seconds} s.\n`,
+  );
+} catch (error) {
+  process.stderr.write('\n');
+  fail(`Seeding failed: ${(error as Error).message}`, 1);
+}
