@@ -1,0 +1,81 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { compareRecords } from '../../server/domain/score-record.js';
+import { seedScore } from '../../server/storage/seed-scores.js';
+import { childEnv, killChildServers, REPO_ROOT, startChildServer } from '../helpers/child-server.js';
+import { freshSchema, type TestSchema } from '../helpers/postgres.js';
+
+const dirs: string[] = [];
+let schema: TestSchema | undefined;
+afterEach(async () => {
+  await killChildServers();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  await schema?.drop();
+  schema = undefined;
+});
+
+const seed = (dir: string, args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/seed.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: childEnv(dir, env),
+    encoding: 'utf8',
+  });
+
+/** The ranks the seed's scores must give: ties broken by who was inserted first. */
+function expectedRanks(count: number): Map<string, number> {
+  const records = Array.from({ length: count }, (_, i) => ({
+    userId: `seed-${i}`,
+    score: seedScore(i),
+    reachedSeq: i + 1,
+  }));
+  return new Map(records.sort(compareRecords).map((r, i) => [r.userId, i + 1]));
+}
+
+async function checkBoard(url: string, count: number): Promise<void> {
+  const ranks = expectedRanks(count);
+  for (const i of [0, 1, 17, Math.floor(count / 2), count - 1]) {
+    const body = await (await fetch(`${url}/leaderboard/users/seed-${i}`)).json();
+    expect(body).toEqual({ user_id: `seed-${i}`, score: seedScore(i), rank: ranks.get(`seed-${i}`) });
+  }
+}
+
+describe('npm run seed', () => {
+  it('fills a SQLite database with N users that rank as their deterministic scores say, and adds only what is missing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scoreboard-seed-'));
+    dirs.push(dir);
+    const first = seed(dir, ['--users', '3000']);
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/^Seeded 3,000 users \(seed-0 \.\.\. seed-2999\) in [\d.]+ s\.\n$/);
+    expect(seed(dir, ['--users', '4000']).stdout).toMatch(/^Seeded 1,000 users/);
+    const server = await startChildServer(dir, { RATE_LIMIT_READS_PER_MIN: '100000' });
+    await checkBoard(server.url, 4000);
+    const scores = new Set(Array.from({ length: 4000 }, (_, i) => seedScore(i)));
+    expect(scores.size).toBeLessThan(4000); // ties
+  });
+
+  it('fills PostgreSQL the same way', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scoreboard-seed-'));
+    dirs.push(dir);
+    schema = await freshSchema();
+    expect(seed(dir, ['--users', '3000'], { DATABASE_URL: schema.url }).status).toBe(0);
+    const server = await startChildServer(dir, {
+      DATABASE_URL: schema.url,
+      RATE_LIMIT_READS_PER_MIN: '100000',
+    });
+    await checkBoard(server.url, 3000);
+  });
+
+  it.each([[[]], [['--users', '0']], [['--users', 'many']], [['--users', '10000001']]])(
+    'refuses %j with exit code 2 and the usage',
+    (args) => {
+      const dir = mkdtempSync(join(tmpdir(), 'scoreboard-seed-'));
+      dirs.push(dir);
+      const result = seed(dir, args);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain('Usage: npm run seed -- --users N');
+    },
+  );
+});
