@@ -51,11 +51,13 @@ export function createHttpServer(): Server {
  * Wires config → storage → services → HTTP and WebSocket; the only place that hands each
  * adapter the few services it uses. Nothing here reads the environment. `server` may be one
  * that already listens (the process binds its port before it writes anything).
+ * `trpcAdapterOnly` serves tRPC through tRPC's own adapter only (tests compare the two).
  */
 export async function createApp(
   config: Config,
   logger: Logger = createLogger(config.logLevel),
   server: Server = createHttpServer(),
+  options: { trpcAdapterOnly?: boolean } = {},
 ): Promise<App> {
   const services = await buildServices(config, logger);
   const { storage, live, gate, scores, leaderboard, metrics } = services;
@@ -100,7 +102,7 @@ export async function createApp(
     'request',
     createHttpApp({
       routes,
-      trpc: trpcHttpHandler(procedures, logger),
+      trpc: trpcHttpHandler(procedures, logger, options.trpcAdapterOnly),
       clientIp,
       allowedOrigins: config.allowedOrigins,
       logger,

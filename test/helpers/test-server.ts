@@ -76,12 +76,13 @@ async function testDatabase(dir: string): Promise<{ env: Record<string, string>;
 export async function startTestServer(
   overrides: Record<string, string> = {},
   dir?: string,
+  appOptions: { trpcAdapterOnly?: boolean } = {},
 ): Promise<TestServer> {
   const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'scoreboard-test-'));
   const database = await testDatabase(dataDir);
   const env = testEnv(dataDir, { ...database.env, ...overrides });
   const config = loadConfig(env);
-  const app = await createApp(config, createLogger('silent'));
+  const app = await createApp(config, createLogger('silent'), undefined, appOptions);
   const port = await app.listen();
   const url = `http://127.0.0.1:${port}`;
   const state: StoredState = ON_POSTGRES
