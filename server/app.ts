@@ -18,6 +18,7 @@ import { createLogger, type Logger } from './observability/logger.js';
 import type { ProcedureDeps } from './trpc/context.js';
 import { trpcHttpHandler } from './trpc/http-handler.js';
 import { scoreboardPageRoutes } from './web/scoreboard-page.js';
+import { LiveFanout } from './ws/live-fanout.js';
 import { attachWebSockets, type LiveSockets } from './ws/ws-server.js';
 
 /** The service's version, as package.json says. */
@@ -51,13 +52,14 @@ export function createHttpServer(): Server {
  * Wires config → storage → services → HTTP and WebSocket; the only place that hands each
  * adapter the few services it uses. Nothing here reads the environment. `server` may be one
  * that already listens (the process binds its port before it writes anything).
- * `trpcAdapterOnly` serves tRPC through tRPC's own adapter only (tests compare the two).
+ * `trpcAdapterOnly` serves tRPC over HTTP through tRPC's own adapter only, `liveThroughTrpc`
+ * serves `leaderboard.live` through tRPC's WebSocket handler (tests compare them with ours).
  */
 export async function createApp(
   config: Config,
   logger: Logger = createLogger(config.logLevel),
   server: Server = createHttpServer(),
-  options: { trpcAdapterOnly?: boolean } = {},
+  options: { trpcAdapterOnly?: boolean; liveThroughTrpc?: boolean } = {},
 ): Promise<App> {
   const services = await buildServices(config, logger);
   const { storage, live, gate, scores, leaderboard, metrics } = services;
@@ -110,6 +112,7 @@ export async function createApp(
   );
   const sockets = attachWebSockets(server, {
     procedures,
+    fanout: options.liveThroughTrpc ? undefined : new LiveFanout(live, gate, leaderboard.size),
     clientIp,
     allowedOrigins: config.allowedOrigins,
     limits: config.ws,

@@ -3,7 +3,7 @@ import { hasRole, ROLE_ADMIN } from '../auth/principal.js';
 import { refuse, type Refusal, type RefusalKind } from '../domain/refusal.js';
 import type { GatePurpose } from '../security/request-gate.js';
 import type { RequestMeta } from '../domain/request-origin.js';
-import type { Context, RequestInfo } from './context.js';
+import type { ConnectionState, Context, RequestInfo } from './context.js';
 
 /** What a client sees of a failure that is not an expected refusal. */
 export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
@@ -87,27 +87,34 @@ function requireToken(purpose: GatePurpose) {
   });
 }
 
+/** The error for a connection whose subscription slots are all taken, or undefined. */
+export function subscriptionSlotsFull(connection: ConnectionState): TRPCError | undefined {
+  if (connection.subscriptions < connection.maxSubscriptions) return undefined;
+  return new TRPCError({
+    code: 'TOO_MANY_REQUESTS',
+    message: `A connection may hold at most ${connection.maxSubscriptions} subscriptions (WS_MAX_SUBSCRIPTIONS)`,
+  });
+}
+
 /**
- * Holds one of the connection's subscription slots for the life of `events`; past
- * WS_MAX_SUBSCRIPTIONS the subscription fails with TOO_MANY_REQUESTS (the others go on).
+ * Takes one of the connection's subscription slots for the life of `events`, or throws
+ * TOO_MANY_REQUESTS past WS_MAX_SUBSCRIPTIONS (the other subscriptions go on). Called by the
+ * resolver itself, not inside the generator, so that a refusal is an error answer, before
+ * tRPC says the subscription started.
  */
-export async function* withSubscriptionSlot<T>(ctx: Context, events: AsyncGenerator<T>): AsyncGenerator<T> {
+export function holdingSubscriptionSlot<T>(ctx: Context, events: AsyncGenerator<T>): AsyncGenerator<T> {
   const connection = ctx.connection;
-  if (connection) {
-    if (connection.subscriptions >= connection.maxSubscriptions) {
-      await events.return(undefined);
-      throw new TRPCError({
-        code: 'TOO_MANY_REQUESTS',
-        message: `A connection may hold at most ${connection.maxSubscriptions} subscriptions (WS_MAX_SUBSCRIPTIONS)`,
-      });
+  if (!connection) return events;
+  const full = subscriptionSlotsFull(connection);
+  if (full) throw full;
+  connection.subscriptions += 1;
+  return (async function* () {
+    try {
+      yield* events;
+    } finally {
+      connection.subscriptions -= 1;
     }
-    connection.subscriptions += 1;
-  }
-  try {
-    yield* events;
-  } finally {
-    if (connection) connection.subscriptions -= 1;
-  }
+  })();
 }
 
 /** A public read: spends one point of the IP's read budget. */

@@ -1,4 +1,6 @@
-import { WebSocket } from 'ws';
+import { WebSocket, type RawData } from 'ws';
+import type { RequestMeta } from '../domain/request-origin.js';
+import type { ConnectionState } from '../trpc/context.js';
 
 /** The per-connection limits a socket enforces on itself. */
 export interface SocketLimits {
@@ -16,17 +18,34 @@ export interface SocketEvents {
   flooding(): void;
 }
 
+/** Answers true when it took the message itself (it does not go on to tRPC). */
+export type MessageTaker = (socket: GuardedSocket, data: RawData, isBinary: boolean) => boolean;
+
 /** Close code for a client that broke a limit (RFC 6455: policy violation). */
 export const POLICY_VIOLATION = 1008;
+
+/** A server-side socket with its connection's state and where it came from. */
+export interface GuardedSocket extends WebSocket {
+  /** Subscription slots, shared by every call made over this socket. */
+  connection: ConnectionState;
+  /** The client's address and the upgrade's request id. */
+  meta: RequestMeta;
+}
 
 /**
  * The WebSocket class the server builds its connections with (ws' `WebSocket` option): every
  * send checks the client's unsent bytes, so a reader that stops cannot make us buffer without
  * bound whether the bytes are snapshots or replies; every received message spends from a
- * per-second budget before tRPC sees it.
+ * per-second budget, then may be taken by `take` (the live fan-out) before tRPC sees it.
  */
-export function guardedSocketClass(limits: SocketLimits, events: SocketEvents): typeof WebSocket {
-  return class GuardedSocket extends WebSocket {
+export function guardedSocketClass(
+  limits: SocketLimits,
+  events: SocketEvents,
+  take?: MessageTaker,
+): typeof WebSocket {
+  return class Guarded extends WebSocket implements GuardedSocket {
+    connection: ConnectionState = { subscriptions: 0, maxSubscriptions: 0 };
+    meta: RequestMeta = { ip: null };
     private windowStart = 0;
     private messagesInWindow = 0;
     private dropped = false;
@@ -42,7 +61,10 @@ export function guardedSocketClass(limits: SocketLimits, events: SocketEvents): 
     }
 
     override emit(event: string | symbol, ...args: unknown[]): boolean {
-      if (event === 'message' && !this.admit()) return false;
+      if (event === 'message') {
+        if (!this.admit()) return false;
+        if (take?.(this, args[0] as RawData, args[1] as boolean)) return false;
+      }
       return super.emit(event, ...args);
     }
 

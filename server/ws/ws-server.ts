@@ -10,7 +10,9 @@ import { originAllowed } from '../security/origin-policy.js';
 import { createContextInner, type ProcedureDeps } from '../trpc/context.js';
 import { appRouter } from '../trpc/routers/_app.js';
 import { ConnectionCounter } from './connection-counter.js';
-import { guardedSocketClass } from './guarded-socket.js';
+import { guardedSocketClass, type GuardedSocket } from './guarded-socket.js';
+import type { LiveFanout } from './live-fanout.js';
+import { takeLiveMessages } from './live-messages.js';
 
 /** Largest WebSocket message a client may send (ws's default is 100 MiB). */
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -32,6 +34,8 @@ export interface WsDeps {
   readonly limits: WsLimits;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Serves `leaderboard.live` by hand (serialised once per limit); without it, tRPC does. */
+  readonly fanout?: LiveFanout;
 }
 
 /** Live connections: counts for metrics, and the shutdown sequence. */
@@ -63,17 +67,24 @@ export function attachWebSockets(server: Server, deps: WsDeps): LiveSockets {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: WS_MAX_PAYLOAD_BYTES,
-    WebSocket: guardedSocketClass(limits, {
-      slowConsumer: (buffered) => {
-        dropped += 1;
-        metrics.slowConsumersDropped.inc();
-        logger.warn({ event: 'slow_consumer_dropped', buffered }, 'dropped a slow subscriber');
+    WebSocket: guardedSocketClass(
+      limits,
+      {
+        slowConsumer: (buffered) => {
+          dropped += 1;
+          metrics.slowConsumersDropped.inc();
+          logger.warn({ event: 'slow_consumer_dropped', buffered }, 'dropped a slow subscriber');
+        },
+        flooding: () => {
+          metrics.wsRefused.inc({ reason: 'messages' });
+          logger.warn({ event: 'ws_flooding' }, 'closed a WebSocket that sent too many messages');
+        },
       },
-      flooding: () => {
-        metrics.wsRefused.inc({ reason: 'messages' });
-        logger.warn({ event: 'ws_flooding' }, 'closed a WebSocket that sent too many messages');
-      },
-    }),
+      deps.fanout
+        ? (socket, data, isBinary) =>
+            takeLiveMessages(deps.fanout!, socket, data, isBinary, procedures.maxBatch)
+        : undefined,
+    ),
   });
   const connections = new ConnectionCounter(limits.maxConnections, limits.maxConnectionsPerIp);
 
@@ -98,7 +109,13 @@ export function attachWebSockets(server: Server, deps: WsDeps): LiveSockets {
     };
     socket.once('close', release);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.once('close', release);
+      const guarded = ws as GuardedSocket;
+      guarded.meta = { ip, requestId: requestIdOf(req) };
+      guarded.connection = { subscriptions: 0, maxSubscriptions: limits.maxSubscriptions };
+      ws.once('close', () => {
+        release();
+        deps.fanout?.closed(guarded);
+      });
       wss.emit('connection', ws, req);
     });
   });
@@ -108,9 +125,8 @@ export function attachWebSockets(server: Server, deps: WsDeps): LiveSockets {
     router: appRouter,
     maxBatchSize: procedures.maxBatch,
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
-    createContext: async ({ req, info }) => {
-      const meta = { ip: deps.clientIp(req), requestId: requestIdOf(req) };
-      const connection = { subscriptions: 0, maxSubscriptions: limits.maxSubscriptions };
+    createContext: async ({ res, info }) => {
+      const { meta, connection } = res as GuardedSocket;
       const token = info.connectionParams?.token;
       if (token === undefined) return createContextInner(procedures, meta, connection);
       const authorization = typeof token === 'string' ? `Bearer ${token}` : '';

@@ -11,21 +11,15 @@ import {
   type WatchedUser,
 } from '../../../shared/schemas.js';
 import { decodeCursor } from '../../leaderboard/page-cursor.js';
+import { resumeFrom } from '../../leaderboard/resume.js';
 import type { LeaderboardSnapshot, LiveLeaderboard } from '../../leaderboard/live-leaderboard.js';
-import { readProcedure, router, withSubscriptionSlot } from '../trpc.js';
+import { readProcedure, router, holdingSubscriptionSlot } from '../trpc.js';
 
 /** What each `leaderboard.live` event carries; its tracked id is `<epoch>:<version>`. */
 export interface LiveLeaderboardEvent {
   version: number;
   entries: LeaderboardSnapshot['entries'][number][];
 }
-
-/**
- * How long a subscriber that resumes from a version this process has not reached yet waits
- * for it (another instance may be a moment ahead) before it is sent the current board: a
- * version from the future otherwise means the database went back (a restore).
- */
-export const RESUME_AHEAD_WAIT_MS = 2000;
 
 const noScore = (userId: string) =>
   new TRPCError({ code: 'NOT_FOUND', message: `No score for user ${JSON.stringify(userId)}` });
@@ -70,50 +64,24 @@ export const leaderboardRouter = router({
    * A live personal rank: `{user_id, score, rank}` on subscribe (nulls while the user has no
    * score), then whenever the user's score or rank changes, at most about once a second.
    */
-  watchUser: readProcedure.input(userQuerySchema).subscription(async function* ({ ctx, input, signal }) {
-    const events: AsyncGenerator<WatchedUser> = ctx.deps.watch.watch(
-      input.user_id,
-      signal ?? new AbortController().signal,
-    );
-    yield* withSubscriptionSlot(ctx, events);
-  }),
+  watchUser: readProcedure
+    .input(userQuerySchema)
+    .subscription(({ ctx, input, signal }): AsyncGenerator<WatchedUser> => {
+      const events = ctx.deps.watch.watch(input.user_id, signal ?? new AbortController().signal);
+      return holdingSubscriptionSlot(ctx, events);
+    }),
 
   /**
    * The live top N: the current snapshot on subscribe, then one each time the top N
    * changes (bursts coalesced). Resuming with `lastEventId` never yields an older snapshot
    * of the same database.
    */
-  live: readProcedure.input(liveQuerySchema.optional()).subscription(async function* ({
-    ctx,
-    input,
-    signal,
-  }) {
+  live: readProcedure.input(liveQuerySchema.optional()).subscription(({ ctx, input, signal }) => {
     const { live, leaderboard } = ctx.deps;
-    yield* withSubscriptionSlot(
-      ctx,
-      liveEvents(live, leaderboard.size, input, signal ?? new AbortController().signal),
-    );
+    const events = liveEvents(live, leaderboard.size, input, signal ?? new AbortController().signal);
+    return holdingSubscriptionSlot(ctx, events);
   }),
 });
-
-/**
- * The version a resuming subscriber already has, or -1 when it must be sent the current
- * board: no id, an id of another database (a fresh one), or one this process does not reach
- * in time (a restored one).
- */
-async function resumeFrom(
-  live: LiveLeaderboard,
-  lastEventId: string | null | undefined,
-  signal: AbortSignal,
-) {
-  if (!lastEventId) return -1;
-  const [epoch, version] = lastEventId.includes(':') ? lastEventId.split(':') : [undefined, lastEventId];
-  const seen = Number(version);
-  const now = live.current();
-  if (epoch !== now.epoch) return -1;
-  if (seen <= now.version) return seen;
-  return (await live.reaches(seen, RESUME_AHEAD_WAIT_MS, signal)) ? seen : -1;
-}
 
 /** The events of one subscription: never older than what the client has, never a repeat. */
 async function* liveEvents(
