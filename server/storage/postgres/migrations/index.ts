@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initialSchema from './2026_11_28_0001_initial_schema.js';
+import * as dropRankIndex from './2026_11_28_0002_drop_rank_index.js';
 
 /**
  * Every PostgreSQL migration, by name, in order (a schema of its own, written for PostgreSQL:
@@ -7,4 +8,5 @@ import * as initialSchema from './2026_11_28_0001_initial_schema.js';
  */
 export const migrations: Record<string, Migration> = {
   '2026_11_28_0001_initial_schema': initialSchema,
+  '2026_11_28_0002_drop_rank_index': dropRankIndex,
 };
