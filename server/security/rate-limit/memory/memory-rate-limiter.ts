@@ -1,11 +1,17 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { LimitDecision, LimitSpec, RateLimiter, RateLimiterFactory } from '../rate-limiter.js';
 
 const ALLOWED: LimitDecision = { allowed: true };
 
-/** A rejection of rate-limiter-flexible as a decision, with the wait in whole seconds. */
-export function refusalOf(res: RateLimiterRes): LimitDecision {
-  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
+/** Spends one of `key`'s points in a rate-limiter-flexible limiter, as a decision. */
+export async function consumeOne(limiter: RateLimiterAbstract, key: string): Promise<LimitDecision> {
+  try {
+    await limiter.consume(key);
+    return ALLOWED;
+  } catch (rejection) {
+    if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
+  }
 }
 
 /**
@@ -25,14 +31,8 @@ export class MemoryRateLimiter implements RateLimiter {
     });
   }
 
-  async consume(key: string): Promise<LimitDecision> {
-    try {
-      await this.limiter.consume(key);
-      return ALLOWED;
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return refusalOf(rejection);
-      throw rejection;
-    }
+  consume(key: string): Promise<LimitDecision> {
+    return consumeOne(this.limiter, key);
   }
 }
 

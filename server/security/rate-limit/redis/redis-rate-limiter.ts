@@ -1,9 +1,7 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { refusalOf } from '../memory/memory-rate-limiter.js';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { consumeOne } from '../memory/memory-rate-limiter.js';
 import type { LimitDecision, LimitSpec, RateLimiter, RateLimiterFactory } from '../rate-limiter.js';
-
-const ALLOWED: LimitDecision = { allowed: true };
 
 /**
  * A limiter every instance shares, in Redis (rate-limiter-flexible's atomic Lua consume),
@@ -30,14 +28,8 @@ export class RedisRateLimiter implements RateLimiter {
     });
   }
 
-  async consume(key: string): Promise<LimitDecision> {
-    try {
-      await this.limiter.consume(key);
-      return ALLOWED;
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return refusalOf(rejection);
-      throw rejection;
-    }
+  consume(key: string): Promise<LimitDecision> {
+    return consumeOne(this.limiter, key);
   }
 }
 
