@@ -259,3 +259,22 @@ describe('depth helpers', () => {
     stop();
   });
 });
+
+describe('many calls at once over the live connection', () => {
+  it('splits what tRPC packs into one message so that no message passes the server batch cap', async () => {
+    server = await startTestServer({ TRPC_MAX_BATCH: '10', WS_MAX_SUBSCRIPTIONS: '16' });
+    await set('alice', 'a1', 5);
+    const client = connect();
+    const firsts = Array.from(
+      { length: 14 },
+      () =>
+        new Promise<LeaderboardSnapshot>((resolve, reject) => {
+          client.watchLeaderboard({ limit: 3 }, resolve, reject);
+        }),
+    );
+    const snapshots = await Promise.all(firsts);
+    expect(snapshots.map((s) => s.entries)).toEqual(
+      Array.from({ length: 14 }, () => [{ rank: 1, user_id: 'alice', score: 5 }]),
+    );
+  });
+});
