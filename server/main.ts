@@ -36,6 +36,12 @@ function cause(error: unknown, config?: Config): string {
  * While the services load, the bound port answers 503.
  */
 async function start(): Promise<void> {
+  // A signal while starting ends the start with a line, not silently (the app's graceful
+  // shutdown takes over once the app is built).
+  const stopWhileStarting = (signal: NodeJS.Signals) =>
+    fail(`Scoreboard stopped by ${signal} while starting`);
+  process.on('SIGTERM', stopWhileStarting);
+  process.on('SIGINT', stopWhileStarting);
   let config: Config;
   try {
     config = loadConfig();
@@ -65,18 +71,6 @@ async function start(): Promise<void> {
     fail(describe(error, config));
   }
   const logger = app.services.logger;
-  logger.info({ port, host: config.host, database: config.databaseUrl }, 'Scoreboard is listening');
-  if (secret.fromDataDir) {
-    // For people, on stderr: stdout carries only JSON log lines.
-    const where = secret.created
-      ? 'generated a development JWT secret in'
-      : 'using the development JWT secret in';
-    process.stderr.write(
-      `\nScoreboard: http://${config.host}:${port}  (${where} ${config.dataDir})\n` +
-        `Mint a token:  npm run token -- alice            (or: npm run token -- game-server --role service)\n\n`,
-    );
-  }
-
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -90,8 +84,23 @@ async function start(): Promise<void> {
       },
     );
   };
+  process.off('SIGTERM', stopWhileStarting);
+  process.off('SIGINT', stopWhileStarting);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  // Said only once a signal is sure to stop it gracefully.
+  logger.info({ port, host: config.host, database: config.databaseUrl }, 'Scoreboard is listening');
+  if (secret.fromDataDir) {
+    // For people, on stderr: stdout carries only JSON log lines.
+    const where = secret.created
+      ? 'generated a development JWT secret in'
+      : 'using the development JWT secret in';
+    process.stderr.write(
+      `\nScoreboard: http://${config.host}:${port}  (${where} ${config.dataDir})\n` +
+        `Mint a token:  npm run token -- alice            (or: npm run token -- game-server --role service)\n\n`,
+    );
+  }
 }
 
 await start();

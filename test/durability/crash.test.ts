@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SUCCESS_BODY } from '../helpers/bodies.js';
-import { killChildServers, startChildServer, type ChildServer } from '../helpers/child-server.js';
+import {
+  killChildServers,
+  startChildServer,
+  STARTUP_TIMEOUT_MS,
+  type ChildServer,
+} from '../helpers/child-server.js';
 import { serviceToken } from '../helpers/tokens.js';
 
 // Many requests from one address: keep a (future) rate limiter out of the way.
@@ -21,14 +26,35 @@ interface Entry {
   score: number;
 }
 
+/**
+ * Each test starts a server twice, so its limit follows the helper's start-up limit rather than
+ * vitest's default: a slow start then fails with how the server ended, and a test never runs on
+ * past its own teardown (which deletes the data folder it uses).
+ */
+const TEST_TIMEOUT_MS = 2 * STARTUP_TIMEOUT_MS + 30_000;
+
 let dir: string;
+/** The servers the current test started. */
+let servers: ChildServer[] = [];
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'scoreboard-crash-'));
+  servers = [];
 });
 afterEach(async () => {
   await killChildServers();
   rmSync(dir, { recursive: true, force: true });
+  // A server that ended without the test asking (a crash, or a signal from another process)
+  // fails the test with how it ended, even if its requests happened to be answered first.
+  const ended = servers.map((server) => server.endedOnItsOwn()).filter((why) => why !== undefined);
+  if (ended.length > 0) throw new Error(ended.join('\n\n'));
 });
+
+/** Starts a server on this test's data folder. */
+async function start(overrides: Record<string, string>): Promise<ChildServer> {
+  const server = await startChildServer(dir, overrides);
+  servers.push(server);
+  return server;
+}
 
 const dbFile = () => join(dir, 'scoreboard.db');
 
@@ -65,10 +91,10 @@ async function leaderboard(server: ChildServer): Promise<Entry[]> {
 const ranked = (finals: Map<string, number>): Entry[] =>
   [...finals].sort((a, b) => b[1] - a[1]).map(([user_id, score], i) => ({ rank: i + 1, user_id, score }));
 
-describe('durability of acknowledged score updates', () => {
+describe('durability of acknowledged score updates', { timeout: TEST_TIMEOUT_MS }, () => {
   it('keeps every score across a graceful restart', async () => {
     const token = serviceToken();
-    const first = await startChildServer(dir, NO_RATE_LIMIT);
+    const first = await start(NO_RATE_LIMIT);
     const users = Array.from({ length: 60 }, (_, i) => `player-${String(i).padStart(2, '0')}`);
     // Each user climbs three times, in order; users run concurrently. Final scores are distinct.
     const finals = new Map(users.map((user, i) => [user, i * 7 + 5]));
@@ -91,6 +117,7 @@ describe('durability of acknowledged score updates', () => {
     );
     expect(statuses.flat()).toEqual(Array(180).fill(200));
 
+    expect(first.endedOnItsOwn()).toBeUndefined();
     expect(await first.stop('SIGTERM')).toBe(0);
 
     const stored = readDatabase((db) => ({
@@ -108,7 +135,7 @@ describe('durability of acknowledged score updates', () => {
       ),
     );
 
-    const second = await startChildServer(dir, NO_RATE_LIMIT);
+    const second = await start(NO_RATE_LIMIT);
     expect(await leaderboard(second)).toEqual(ranked(finals));
     expect(await second.stop('SIGTERM')).toBe(0);
   });
@@ -117,7 +144,7 @@ describe('durability of acknowledged score updates', () => {
     'loses no acknowledged update when killed with SIGKILL right after a burst (DB_SYNCHRONOUS=%s)',
     async (sync) => {
       const token = serviceToken();
-      const server = await startChildServer(dir, { ...NO_RATE_LIMIT, DB_SYNCHRONOUS: sync });
+      const server = await start({ ...NO_RATE_LIMIT, DB_SYNCHRONOUS: sync });
       // 100 users, three climbs each, all 300 fired at once: the order they commit in is up to
       // the server, so a lower score that arrives after a higher one is refused (never decrease).
       const updates: Update[] = Array.from(
@@ -127,6 +154,8 @@ describe('durability of acknowledged score updates', () => {
         [1, 2, 3].map((step) => ({ user_id: user, action_id: `${user}-${step}`, new_score: i * 10 + step })),
       );
       const answers = await Promise.all(updates.map((update) => postUpdate(server, update, token)));
+      // The SIGKILL below is what ends this server, nothing before it.
+      expect(server.endedOnItsOwn()).toBeUndefined();
       await server.kill9();
 
       const acknowledged = updates.filter((_, i) => answers[i]!.status === 200);
@@ -153,7 +182,7 @@ describe('durability of acknowledged score updates', () => {
         [...finals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([user_id, score]) => ({ user_id, score })),
       );
 
-      const restarted = await startChildServer(dir, { ...NO_RATE_LIMIT, DB_SYNCHRONOUS: sync });
+      const restarted = await start({ ...NO_RATE_LIMIT, DB_SYNCHRONOUS: sync });
       expect(await leaderboard(restarted)).toEqual(ranked(finals));
     },
   );

@@ -7,7 +7,8 @@ import { testEnv } from './test-server.js';
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** `npm start`, without npm. */
 export const SERVER_ARGS = ['--import', 'tsx', 'server/main.ts'];
-const STARTUP_TIMEOUT_MS = 20_000;
+/** How long a child may take to log that it listens (a loaded machine takes seconds). */
+export const STARTUP_TIMEOUT_MS = 20_000;
 
 /** A real server running in its own process. */
 export interface ChildServer {
@@ -18,6 +19,33 @@ export interface ChildServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** SIGKILL: no shutdown code runs. Resolves once the process is gone. */
   kill9(): Promise<void>;
+  /**
+   * Undefined unless the process ended, or began its graceful shutdown, without this helper
+   * signalling it; then how (exit code or signal, stderr, last log lines). A server that dies
+   * under a test shows up here instead of as an unexplained `fetch failed`.
+   */
+  endedOnItsOwn(): string | undefined;
+}
+
+/** How a child process ended, and whether this helper had signalled it by then. */
+interface Ending {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly requested: boolean;
+}
+
+/** Signals a process gets from its own fault (they dump core). */
+const CRASH_SIGNALS: readonly string[] = ['SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGILL', 'SIGFPE', 'SIGTRAP'];
+/** Log lines kept per child, for failure messages. */
+const TAIL_LINES = 10;
+
+function describeEnding({ code, signal }: Ending, sent: readonly NodeJS.Signals[]): string {
+  if (signal === null) return `exited with code ${code}`;
+  if (sent.includes(signal)) return `was killed by ${signal} (sent by the test)`;
+  if (CRASH_SIGNALS.includes(signal)) return `was killed by ${signal} (it crashed)`;
+  // SIGTERM or SIGINT before the server registers its handlers ends it at once and silently
+  // (exit code null, empty stderr); after that, they shut it down gracefully (exit code 0).
+  return `was killed by ${signal}, which the test did not send (another process signalled it)`;
 }
 
 const running = new Set<ChildServer>();
@@ -40,19 +68,43 @@ export function childEnv(
   );
 }
 
-/** Starts `server/main.ts` on the data folder `dir`; resolves once it logs that it listens. */
+/**
+ * Starts `server/main.ts` on the data folder `dir`; resolves once it logs that it listens.
+ * Should it end before that, the error says how (exit code, or which signal and whether the
+ * test sent it), with its whole stderr and its last log lines.
+ */
 export async function startChildServer(
   dir: string,
   overrides: Record<string, string | undefined> = {},
 ): Promise<ChildServer> {
+  const startedAt = Date.now();
   const child = spawn(process.execPath, SERVER_ARGS, {
     cwd: REPO_ROOT,
     env: childEnv(dir, overrides),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  /** Every signal this helper sent the child. */
+  const sent: NodeJS.Signals[] = [];
+  const signal = (name: NodeJS.Signals) => {
+    sent.push(name);
+    child.kill(name);
+  };
+  let ending: Ending | undefined;
+  /** The first sign that the server ended, or began to, without this helper asking. */
+  let onItsOwn: string | undefined;
+  const exited = new Promise<Ending>((resolve) =>
+    child.once('exit', (code, signalName) => {
+      ending = { code, signal: signalName, requested: sent.length > 0 };
+      if (!ending.requested) onItsOwn ??= describeEnding(ending, sent);
+      resolve(ending);
+    }),
+  );
+  // 'exit' may come before the last output is read; 'close' comes once both pipes are drained.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const tail: string[] = [];
+  const output = () => `stderr:\n${stderr || '(empty)\n'}last log lines:\n${tail.join('\n') || '(none)'}`;
 
   const port = await new Promise<number>((resolve, reject) => {
     let settled = false;
@@ -62,19 +114,30 @@ export async function startChildServer(
       clearTimeout(timer);
       outcome();
     };
-    const fail = (why: string) =>
-      settle(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`${why}; stderr:\n${stderr}`));
-      });
     const timer = setTimeout(
-      () => fail(`server did not listen within ${STARTUP_TIMEOUT_MS} ms`),
+      () =>
+        settle(() => {
+          signal('SIGKILL');
+          reject(new Error(`server did not listen within ${STARTUP_TIMEOUT_MS} ms; ${output()}`));
+        }),
       STARTUP_TIMEOUT_MS,
     );
-    void exited.then((code) => fail(`server exited with code ${code} before listening`));
+    void exited.then(async (end) => {
+      await closed;
+      settle(() =>
+        reject(
+          new Error(
+            `server ${describeEnding(end, sent)} ${Date.now() - startedAt} ms after its start, ` +
+              `before it logged that it listens; ${output()}`,
+          ),
+        ),
+      );
+    });
     // Keep reading stdout to the end, so a full pipe never blocks the child's logger.
     createInterface({ input: child.stdout }).on('line', (line) => {
-      let entry: { msg?: unknown; port?: unknown };
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      let entry: { msg?: unknown; port?: unknown; signal?: unknown };
       try {
         entry = JSON.parse(line) as typeof entry;
       } catch {
@@ -82,24 +145,31 @@ export async function startChildServer(
       }
       const { msg, port } = entry;
       if (msg === 'Scoreboard is listening' && typeof port === 'number') settle(() => resolve(port));
+      if (msg === 'shutting down' && sent.length === 0) {
+        const by = String(entry.signal);
+        onItsOwn ??= `began shutting down on ${by}, which the test did not send (another process signalled it)`;
+      }
     });
   });
 
-  const gone = () => child.exitCode !== null || child.signalCode !== null;
   const server: ChildServer = {
     url: `http://127.0.0.1:${port}`,
     port,
     child,
-    async stop(signal = 'SIGTERM') {
-      if (!gone()) child.kill(signal);
-      const code = await exited;
+    async stop(name = 'SIGTERM') {
+      if (!ending) signal(name);
+      const { code } = await exited;
       running.delete(server);
       return code;
     },
     async kill9() {
-      if (!gone()) child.kill('SIGKILL');
+      if (!ending) signal('SIGKILL');
       await exited;
       running.delete(server);
+    },
+    endedOnItsOwn() {
+      if (onItsOwn === undefined) return undefined;
+      return `the server ${onItsOwn} while the test still used it; ${output()}`;
     },
   };
   running.add(server);
