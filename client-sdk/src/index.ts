@@ -64,6 +64,14 @@ export interface ScoreboardClientOptions {
    * client keeps retrying with backoff. Without it, `getToken` failures go to `console.warn`.
    */
   onError?: (error: TRPCClientError<AppRouter>) => void;
+  /**
+   * Where queries and mutations travel: `http` (the default: one request each, with the token
+   * from getToken) or `websocket` (the live connection, opened for them if need be: no HTTP
+   * round trip per call, several times the calls per second). Over the WebSocket the token
+   * is the one the socket was opened with; a call it no longer authenticates (it expired) is
+   * sent again over HTTP with a fresh token, and the socket is reopened with it.
+   */
+  calls?: 'http' | 'websocket';
 }
 
 /** The typed client: every procedure of the server, plus conveniences. */
@@ -133,6 +141,36 @@ const noWebSocketLink: TRPCLink<AppRouter> = () => () =>
   });
 
 /**
+ * Queries and mutations over the live WebSocket; one the socket's token no longer authenticates
+ * goes again over HTTP (with a fresh token), and the socket is reopened with a fresh token.
+ * Sending a mutation twice is safe: the same action_id is a replay.
+ */
+function socketCallsLink(
+  overSocket: TRPCLink<AppRouter>,
+  overHttp: TRPCLink<AppRouter>,
+  refreshToken: () => void,
+): TRPCLink<AppRouter> {
+  return (runtime) => {
+    const socket = overSocket(runtime);
+    const http = overHttp(runtime);
+    return ({ op, next }) =>
+      observable((observer) => {
+        let inner = socket({ op, next }).subscribe({
+          next: (value) => observer.next(value),
+          error: (error) => {
+            if ((error.data as { code?: string } | undefined)?.code !== 'UNAUTHORIZED')
+              return observer.error(error);
+            refreshToken();
+            inner = http({ op, next }).subscribe(observer);
+          },
+          complete: () => observer.complete(),
+        });
+        return () => inner.unsubscribe();
+      });
+  };
+}
+
+/**
  * Creates a client for a Scoreboard server. Subscriptions travel over one WebSocket (opened
  * when the first one starts, closed a few seconds after the last one ends, reconnecting with
  * backoff, the token sent as connection params and asked again on every reconnect); queries
@@ -153,20 +191,22 @@ export function createScoreboardClient(options: ScoreboardClientOptions): Scoreb
       })
     : null;
 
+  const overHttp = httpLink<AppRouter>({
+    url: `${base}/trpc`,
+    headers: async (): Promise<Record<string, string>> => {
+      const value = await token();
+      return value ? { authorization: `Bearer ${value}` } : {};
+    },
+  });
+  const overSocket = live ? wsLink<AppRouter>({ client: live.wsClient }) : noWebSocketLink;
+  const calls =
+    live && options.calls === 'websocket'
+      ? socketCallsLink(overSocket, overHttp, () => live.refreshToken())
+      : overHttp;
   const client = createTRPCClient<AppRouter>({
     links: [
       compactErrorsLink<AppRouter>(),
-      splitLink({
-        condition: (op) => op.type === 'subscription',
-        true: live ? wsLink({ client: live.wsClient }) : noWebSocketLink,
-        false: httpLink({
-          url: `${base}/trpc`,
-          headers: async (): Promise<Record<string, string>> => {
-            const value = await token();
-            return value ? { authorization: `Bearer ${value}` } : {};
-          },
-        }),
-      }),
+      splitLink({ condition: (op) => op.type === 'subscription', true: overSocket, false: calls }),
     ],
   });
 

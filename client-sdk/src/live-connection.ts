@@ -23,6 +23,11 @@ export interface LiveConnectionOptions<TRouter extends AnyTRPCRouter> {
 /** The WebSocket client, and the failures that leave no socket serving the board. */
 export interface LiveConnection<TRouter extends AnyTRPCRouter> {
   readonly wsClient: TRPCWebSocketClient;
+  /**
+   * Opens a fresh socket (asking getToken again) while the current one goes on serving, and
+   * moves the requests over once it is open: for a token that expired on the socket.
+   */
+  refreshToken(): void;
   /** Calls `listener` when an attempt fails while no socket is open; returns the removal. */
   onBoardDown(listener: (error: TRPCClientError<TRouter>) => void): () => void;
 }
@@ -112,8 +117,12 @@ export function createLiveConnection<TRouter extends AnyTRPCRouter>(
     },
   });
 
+  // tRPC's client replaces its socket this way on a server's reconnect notification; the method
+  // is not part of its typed surface, so it is looked up, and missing it the socket stays.
+  const reconnect = (wsClient as unknown as { reconnect?: (closedError: null) => void }).reconnect;
   return {
     wsClient,
+    refreshToken: () => reconnect?.call(wsClient, null),
     onBoardDown(listener) {
       boardWatchers.add(listener);
       return () => boardWatchers.delete(listener);

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
+import { hasRole, ROLE_SERVICE } from '../auth/principal.js';
 import type { ClientIpResolver } from '../http/client-ip.js';
 import { requestIdOf, requestUrl } from '../http/request-meta.js';
 import type { Logger } from '../observability/logger.js';
@@ -126,12 +127,14 @@ export function attachWebSockets(server: Server, deps: WsDeps): LiveSockets {
     maxBatchSize: procedures.maxBatch,
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     createContext: async ({ res, info }) => {
-      const { meta, connection } = res as GuardedSocket;
+      const socket = res as GuardedSocket;
+      const { meta, connection } = socket;
       const token = info.connectionParams?.token;
       if (token === undefined) return createContextInner(procedures, meta, connection);
       const authorization = typeof token === 'string' ? `Bearer ${token}` : '';
       const auth = await procedures.gate.authenticate({ authorization }, meta, 'access');
       const principal = auth.ok ? auth.value : undefined;
+      if (principal && hasRole(principal, ROLE_SERVICE)) socket.trusted = true;
       // A bad token stays with the socket, so its authenticated calls fail (and count) too.
       return createContextInner(procedures, { ...meta, authorization, principal }, connection);
     },

@@ -278,3 +278,49 @@ describe('many calls at once over the live connection', () => {
     );
   });
 });
+
+describe("calls: 'websocket'", () => {
+  it('sends queries and mutations over the live connection, not over HTTP', async () => {
+    server = await startTestServer();
+    const fetches = vi.fn(globalThis.fetch);
+    vi.stubGlobal('fetch', fetches);
+    const client = connect({ calls: 'websocket', getToken: () => serviceToken() });
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        client.scores.update.mutate({ user_id: `w${i}`, action_id: `w${i}`, new_score: i + 1 }),
+      ),
+    );
+    expect(answers.every((a) => a.applied)).toBe(true);
+    expect((await client.leaderboard.top.query({ limit: 1 })).entries).toEqual([
+      { rank: 1, user_id: 'w39', score: 40 },
+    ]);
+    expect(fetches).not.toHaveBeenCalled();
+    expect(server.query('select count(*) as n from score_ledger')).toEqual([{ n: 40 }]);
+  });
+
+  it('sends a call again over HTTP with a fresh token when the socket token has expired, and reopens the socket', async () => {
+    server = await startTestServer();
+    let token = tokenFor('alice', { expiresIn: 2 });
+    const client = connect({ calls: 'websocket', getToken: () => token });
+    expect(
+      (await client.scores.update.mutate({ user_id: 'alice', action_id: 'x1', new_score: 1 })).applied,
+    ).toBe(true);
+    const opened = server.app.sockets.wss.clients.size;
+    // The socket's token expires; the next token is fresh.
+    const expiry = Number(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp) * 1000;
+    await new Promise((resolve) => setTimeout(resolve, expiry - Date.now() + 50));
+    token = tokenFor('alice');
+    expect(
+      (await client.scores.update.mutate({ user_id: 'alice', action_id: 'x2', new_score: 2 })).applied,
+    ).toBe(true);
+    await until(() => server!.app.sockets.wss.clients.size === opened, 'the socket to be replaced');
+    expect(
+      (await client.scores.update.mutate({ user_id: 'alice', action_id: 'x3', new_score: 3 })).applied,
+    ).toBe(true);
+    expect(server.query('select action_id from score_ledger order by id')).toEqual([
+      { action_id: 'x1' },
+      { action_id: 'x2' },
+      { action_id: 'x3' },
+    ]);
+  });
+});
