@@ -6,6 +6,12 @@ import type { PgScoreWriter, UpdateJob } from './pg-score-writer.js';
 
 /** Most updates in one transaction. */
 export const MAX_BATCH = 256;
+/**
+ * Batches in flight at once. A batch's statements run while the one before it waits for its
+ * commit's WAL flush (they only meet on the version row, taken last), so a second batch
+ * hides most of each commit's round trips; more would only queue on that row.
+ */
+export const MAX_IN_FLIGHT = 2;
 
 interface Waiting {
   readonly job: UpdateJob;
@@ -14,13 +20,14 @@ interface Waiting {
 }
 
 /**
- * Group commit for PostgreSQL: one batch in flight at a time; updates that arrive meanwhile
- * form the next batch, so under load each commit (and its WAL flush) serves many requests,
- * and each request is answered only after its own batch commits.
+ * Group commit for PostgreSQL: up to MAX_IN_FLIGHT batches in flight; updates that arrive
+ * meanwhile form the next batch, so under load each commit (and its WAL flush) serves many
+ * requests, and each request is answered only after its own batch commits.
  */
 export class PgGroupCommit {
   private queue: Waiting[] = [];
-  private running = false;
+  private inFlight = 0;
+  private scheduled = false;
   private closed = false;
 
   constructor(
@@ -32,33 +39,41 @@ export class PgGroupCommit {
     if (this.closed) return Promise.reject(new StorageUnavailableError('the database is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ job, resolve, reject });
-      if (!this.running) {
-        this.running = true;
-        // Let the rest of this turn's requests join the first batch.
-        setImmediate(() => void this.run());
-      }
+      this.schedule();
     });
   }
 
   /** Lets queued updates commit; refuses new ones. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.running) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (this.inFlight > 0 || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= MAX_IN_FLIGHT || this.queue.length === 0) return;
+    this.scheduled = true;
+    // Let the rest of this turn's requests join the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.run();
+    });
   }
 
   private async run(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      const started = process.hrtime.bigint();
-      try {
-        const outcomes = await this.writer.commit(batch.map((w) => w.job));
-        this.observe(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
-        batch.forEach((w, i) => w.resolve(outcomes[i]!));
-      } catch (error) {
-        const failure = isUnavailable(error) ? new StorageUnavailableError(String(error)) : error;
-        for (const w of batch) w.reject(failure);
-      }
+    if (this.inFlight >= MAX_IN_FLIGHT || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, MAX_BATCH);
+    this.inFlight += 1;
+    const started = process.hrtime.bigint();
+    try {
+      const outcomes = await this.writer.commit(batch.map((w) => w.job));
+      this.observe(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
+      batch.forEach((w, i) => w.resolve(outcomes[i]!));
+    } catch (error) {
+      const failure = isUnavailable(error) ? new StorageUnavailableError(String(error)) : error;
+      for (const w of batch) w.reject(failure);
+    } finally {
+      this.inFlight -= 1;
+      this.schedule();
     }
-    this.running = false;
   }
 }

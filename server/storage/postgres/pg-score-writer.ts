@@ -146,8 +146,12 @@ export class PgScoreWriter {
       });
     }
     const changes: BoardChange[] = rows.map((record) => ({ userId: record.userId, record }));
-    const version = (await client.query<{ version: number }>(sql.NEXT_VERSION)).rows[0]!.version;
-    await client.query({ ...sql.RECORD_CHANGES, values: [version, JSON.stringify(changes), now] });
+    const version = (
+      await client.query<{ version: number }>({
+        ...sql.NEXT_VERSION_WITH_CHANGES,
+        values: [JSON.stringify(changes), now],
+      })
+    ).rows[0]!.version;
     const committed: CommittedChanges = { version, changes };
     return outcomes.map((o) => {
       if (typeof o !== 'number') return o;

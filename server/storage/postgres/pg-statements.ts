@@ -40,13 +40,14 @@ export const UPSERT_SCORES = {
            SET score = excluded.score, reached_seq = excluded.reached_seq, updated_at = excluded.updated_at`,
 };
 
-/** The next board version; its row lock is held to the commit (see the migration). */
-export const NEXT_VERSION = {
-  name: 'sb_next_version',
-  text: 'UPDATE board_version SET version = version + 1 WHERE id = 1 RETURNING version',
-};
-
-export const RECORD_CHANGES = {
-  name: 'sb_record_changes',
-  text: 'INSERT INTO board_changes (version, changes, created_at) VALUES ($1, $2::jsonb, $3)',
+/**
+ * Takes the next board version and records what it changed, in one round trip: the version
+ * row's lock is held from here to the commit (see the migration), so this comes last and
+ * short. ($1: the changes as JSON, $2: now)
+ */
+export const NEXT_VERSION_WITH_CHANGES = {
+  name: 'sb_next_version_with_changes',
+  text: `WITH next AS (UPDATE board_version SET version = version + 1 WHERE id = 1 RETURNING version)
+         INSERT INTO board_changes (version, changes, created_at) SELECT version, $1::jsonb, $2 FROM next
+         RETURNING version`,
 };

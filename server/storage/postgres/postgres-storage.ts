@@ -109,9 +109,13 @@ export class PostgresStorage implements Storage {
         [userId, `unverified:${userId}`],
       );
       const flags = await client.query('DELETE FROM flagged_users WHERE user_id = $1', [userId]);
-      const version = (await client.query<{ version: number }>(sql.NEXT_VERSION)).rows[0]!.version;
       const changes = [{ userId, record: null }];
-      await client.query({ ...sql.RECORD_CHANGES, values: [version, JSON.stringify(changes), now] });
+      const version = (
+        await client.query<{ version: number }>({
+          ...sql.NEXT_VERSION_WITH_CHANGES,
+          values: [JSON.stringify(changes), now],
+        })
+      ).rows[0]!.version;
       await client.query('COMMIT');
       return {
         score,
