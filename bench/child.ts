@@ -180,14 +180,20 @@ const RATE_LIMIT_WANTED = '100000000';
 const RATE_LIMIT_FALLBACK = '1000000';
 
 /**
- * Starts `server/main.ts` in production mode on `databaseUrl`. LOG_LEVEL=warn hides the
+ * Starts `server/main.ts` in production mode on `databaseUrl` (a SQLite file, or a
+ * postgres:// URL with REDIS_URL and the like in `env`). LOG_LEVEL=warn hides the
  * "listening" line, so the port is chosen here and readiness is `GET /healthz`.
  */
 export async function startScoreboard(options: {
   databaseUrl: string;
   secret: string;
   cpuProfDir?: string;
-  dbSync: 'full' | 'normal';
+  /** DB_SYNCHRONOUS (SQLite only). */
+  dbSync?: 'full' | 'normal';
+  /** Names the server in progress lines and errors (default `Scoreboard`). */
+  name?: string;
+  /** More environment: REDIS_URL, REDIS_PREFIX, TRUST_PROXY. */
+  env?: Record<string, string>;
 }): Promise<{ server: ChildServer; rateLimitPerMin: number }> {
   let rateLimit = RATE_LIMIT_WANTED;
   for (;;) {
@@ -197,17 +203,18 @@ export async function startScoreboard(options: {
       HOST: '127.0.0.1',
       PORT: String(port),
       DATABASE_URL: options.databaseUrl,
-      DB_SYNCHRONOUS: options.dbSync,
+      ...(options.dbSync ? { DB_SYNCHRONOUS: options.dbSync } : {}),
       JWT_SECRET: options.secret,
       LOG_LEVEL: 'warn',
       SCORE_MAX: '1000000000',
       SCORE_MAX_GAIN: '1000000000',
       RATE_LIMIT_USER_PER_MIN: rateLimit,
       RATE_LIMIT_IP_PER_MIN: rateLimit,
+      ...options.env,
     };
     try {
       const server = await spawnServer({
-        name: 'Scoreboard',
+        name: options.name ?? 'Scoreboard',
         script: 'server/main.ts',
         env,
         healthPort: port,

@@ -1,17 +1,22 @@
 import autocannon from 'autocannon';
+import type { CommitStats } from './commit-stats.js';
 import type { UpdateBody, Workload } from './workload.js';
 import { round } from './stats.js';
 
 export const SUCCESS_BODY = JSON.stringify({ status: 'success', message: 'Score updated successfully' });
 
-/** One autocannon run against `POST /update-score`. */
+/** The program that generated the load: wrk (C, a process of its own) or autocannon (in this process). */
+export type LoadDriver = 'wrk' | 'autocannon';
+
+/** One load run against `POST /update-score` (same shape for both drivers). */
 export interface HttpLoadResult {
   target: string;
+  driver: LoadDriver;
   seconds: number;
   connections: number;
   /** Responses received. */
   responses: number;
-  /** Mean of autocannon's per-second request counts. */
+  /** wrk: responses / run time; autocannon: the mean of its per-second request counts. */
   requestsPerSec: number;
   latencyMs: { mean: number; p50: number; p90: number; p99: number; max: number };
   statusCodes: Record<string, number>;
@@ -21,13 +26,34 @@ export interface HttpLoadResult {
   /** 200 responses whose body was not the literal success body. */
   mismatches: number;
   /**
-   * Requests still in flight when the run stopped (autocannon drops their responses): each
-   * was sent again with the same body, which the server answers 200 whether the original
-   * committed (an idempotent replay) or never arrived.
+   * Requests still in flight when the run stopped (wrk and autocannon drop their responses):
+   * each was sent again with the same body, which the server answers 200 whether the
+   * original committed (an idempotent replay) or never arrived.
    */
-  settled: { inFlight: number; replayed200: number; replayedOther: Record<string, number> };
+  settled: Settled;
   /** Distinct action_ids answered 200 (run plus settled in-flight ones). */
   accepted: number;
+  /** wrk's own counters, from its report (wrk runs only). */
+  wrk?: WrkCounters;
+  /** The servers' group commit during the run, from their /metrics (measured runs only). */
+  commits?: CommitStats;
+}
+
+export interface Settled {
+  inFlight: number;
+  replayed200: number;
+  replayedOther: Record<string, number>;
+}
+
+/** What wrk's text report says, beside the script's own counts. */
+export interface WrkCounters {
+  /** Responses wrk counted ("N requests in ..."): must equal the script's count. */
+  requests: number;
+  socketErrors: { connect: number; read: number; write: number; timeout: number };
+  /** wrk's "Non-2xx or 3xx responses" (status 400 and above). */
+  non2xxOr3xx: number;
+  /** Answers that named no update in flight (an unechoed x-request-id): must be 0. */
+  untracked: number;
 }
 
 interface Context {
@@ -44,12 +70,26 @@ async function postUpdate(url: string, token: string, body: UpdateBody): Promise
   return res.status;
 }
 
-/**
- * Drives `POST /update-score` with autocannon for `seconds`: every request carries a fresh
- * body from `workload` (setupRequest), and every answer is matched to its body (onResponse,
- * one request in flight per connection), so in-flight requests at the cut-off are known.
- */
-export async function runHttpLoad(options: {
+/** Sends each update left in flight again, one after another, and counts the answers. */
+export async function settleInFlight(
+  url: string,
+  token: string,
+  bodies: Iterable<UpdateBody>,
+  answered: (body: UpdateBody) => void = () => {},
+): Promise<Settled> {
+  const settled: Settled = { inFlight: 0, replayed200: 0, replayedOther: {} };
+  for (const body of bodies) {
+    settled.inFlight++;
+    const status = await postUpdate(url, token, body).catch(() => 0);
+    answered(body);
+    if (status === 200) settled.replayed200++;
+    else settled.replayedOther[String(status)] = (settled.replayedOther[String(status)] ?? 0) + 1;
+  }
+  return settled;
+}
+
+/** What a load run needs, whichever driver runs it. */
+export interface LoadOptions {
   url: string;
   token: string;
   workload: Workload;
@@ -58,7 +98,14 @@ export async function runHttpLoad(options: {
   title: string;
   /** Re-send requests left in flight (for a server with a ledger; not for the bare one). */
   settleInFlight: boolean;
-}): Promise<HttpLoadResult> {
+}
+
+/**
+ * Drives `POST /update-score` with autocannon for `seconds`: every request carries a fresh
+ * body from `workload` (setupRequest), and every answer is matched to its body (onResponse,
+ * one request in flight per connection), so in-flight requests at the cut-off are known.
+ */
+export async function runHttpLoad(options: LoadOptions): Promise<HttpLoadResult> {
   const inFlight = new Map<string, UpdateBody>();
   let ok200 = 0;
   let mismatches = 0;
@@ -96,15 +143,11 @@ export async function runHttpLoad(options: {
     ],
   });
 
-  const settled = { inFlight: inFlight.size, replayed200: 0, replayedOther: {} as Record<string, number> };
-  if (options.settleInFlight) {
-    for (const body of inFlight.values()) {
-      const status = await postUpdate(options.url, options.token, body).catch(() => 0);
-      options.workload.done(body);
-      if (status === 200) settled.replayed200++;
-      else settled.replayedOther[String(status)] = (settled.replayedOther[String(status)] ?? 0) + 1;
-    }
-  }
+  const settled = options.settleInFlight
+    ? await settleInFlight(options.url, options.token, [...inFlight.values()], (body) =>
+        options.workload.done(body),
+      )
+    : { inFlight: inFlight.size, replayed200: 0, replayedOther: {} };
 
   const statusCodes = Object.fromEntries(
     Object.entries(result.statusCodeStats as Record<string, { count: number }>).map(([code, s]) => [
@@ -114,6 +157,7 @@ export async function runHttpLoad(options: {
   );
   return {
     target: options.title,
+    driver: 'autocannon',
     seconds: options.seconds,
     connections: options.connections,
     responses: result['1xx'] + result['2xx'] + result['3xx'] + result['4xx'] + result['5xx'],

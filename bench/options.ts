@@ -4,11 +4,15 @@ import { fileURLToPath } from 'node:url';
 
 /** Every knob of the benchmark; each has a CLI flag and a BENCH_* environment variable. */
 export interface BenchOptions {
-  /** Seconds of measured load per autocannon target (bare node:http, then Scoreboard). */
+  /** Seconds of measured load per target (bare node:http, then Scoreboard). */
   duration: number;
   /** Seconds of unmeasured load before each measured run (JIT, caches, SQLite pages). */
   warmup: number;
   connections: number;
+  /** The load generator: wrk when it is on PATH (`auto`), or the one named. */
+  driver: 'auto' | 'wrk' | 'autocannon';
+  /** wrk threads (`-t`). */
+  threads: number;
   /** Distinct user_ids the load spreads over. */
   users: number;
   /** Seconds of `scores.update` calls through the client SDK (0 skips the phase). */
@@ -33,14 +37,26 @@ export interface BenchOptions {
   cpuProf: boolean;
   /** The server's DB_SYNCHRONOUS: `full` (its default) or `normal`. */
   dbSync: 'full' | 'normal';
+  /**
+   * A postgres:// URL: run the update phases on PostgreSQL + Redis (one instance, two behind
+   * nginx) and pgbench, in a fresh schema of this database; unset: SQLite.
+   */
+  database: string | undefined;
+  /** Redis for PostgreSQL mode (limiters and live bus). */
+  redis: string;
+  /** pgbench threads (`-j`). */
+  pgbenchJobs: number;
 }
 
 const DEFAULT_OUT = fileURLToPath(new URL('./results.json', import.meta.url));
+const DEFAULT_OUT_POSTGRES = fileURLToPath(new URL('./results-postgres.json', import.meta.url));
+const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
 
 const NUMERIC = {
   duration: 10,
   warmup: 2,
   connections: 32,
+  threads: 1,
   users: 1000,
   'sdk-seconds': 5,
   'sdk-concurrency': 32,
@@ -50,6 +66,7 @@ const NUMERIC = {
   'fanout-seconds': 10,
   soak: 0,
   'soak-warmup': 10,
+  'pgbench-jobs': 2,
 } as const;
 type NumericFlag = keyof typeof NUMERIC;
 
@@ -57,9 +74,12 @@ const USAGE = `Usage: npm run bench -- [flags]   (each flag also reads BENCH_<FL
 ${Object.entries(NUMERIC)
   .map(([flag, value]) => `  --${flag.padEnd(18)} default ${value}`)
   .join('\n')}
-  --out <path>           default bench/results.json
-  --db-dir <dir>         where the temporary database is created; default the OS temp folder
+  --driver auto|wrk|autocannon  load generator (default auto: wrk when on PATH, else autocannon)
+  --out <path>           default bench/results.json (bench/results-postgres.json with --database)
+  --db-dir <dir>         where the temporary SQLite database is created; default the OS temp folder
   --db-sync full|normal  the server's DB_SYNCHRONOUS (default full, the server's default)
+  --database <url>       postgres://...: PostgreSQL + Redis mode (one instance, two behind nginx, pgbench)
+  --redis <url>          Redis for --database (default ${DEFAULT_REDIS})
   --cpu-prof             profile the server (node --cpu-prof) and print its top self-time functions
   --help`;
 
@@ -89,6 +109,9 @@ export function parseOptions(
       'db-dir': { type: 'string' },
       'cpu-prof': { type: 'boolean' },
       'db-sync': { type: 'string' },
+      driver: { type: 'string' },
+      database: { type: 'string' },
+      redis: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -96,10 +119,15 @@ export function parseOptions(
   const given = values as Record<string, string | boolean | undefined>;
   const read = (flag: NumericFlag) =>
     numberOf(flag, (given[flag] as string | undefined) ?? env[envName(flag)]);
+  const text = (flag: string) =>
+    ((given[flag] as string | undefined) ?? env[envName(flag)])?.trim() || undefined;
+  const database = text('database');
   const options: BenchOptions = {
     duration: read('duration'),
     warmup: read('warmup'),
     connections: read('connections'),
+    driver: (text('driver') ?? 'auto') as BenchOptions['driver'],
+    threads: read('threads'),
     users: read('users'),
     sdkSeconds: read('sdk-seconds'),
     sdkConcurrency: read('sdk-concurrency'),
@@ -109,11 +137,21 @@ export function parseOptions(
     fanoutSeconds: read('fanout-seconds'),
     soak: read('soak'),
     soakWarmup: read('soak-warmup'),
-    out: (values.out as string | undefined) ?? env.BENCH_OUT ?? DEFAULT_OUT,
+    out: text('out') ?? (database ? DEFAULT_OUT_POSTGRES : DEFAULT_OUT),
     dbDir: (given['db-dir'] as string | undefined) ?? env.BENCH_DB_DIR ?? tmpdir(),
     cpuProf: Boolean(values['cpu-prof']) || env.BENCH_CPU_PROF === '1',
     dbSync: ((given['db-sync'] as string | undefined) ?? env.BENCH_DB_SYNC ?? 'full') as 'full' | 'normal',
+    database,
+    redis: text('redis') ?? DEFAULT_REDIS,
+    pgbenchJobs: read('pgbench-jobs'),
   };
+  if (!['auto', 'wrk', 'autocannon'].includes(options.driver))
+    throw new Error('--driver must be auto, wrk or autocannon');
+  if (database !== undefined && !/^postgres(ql)?:\/\//.test(database))
+    throw new Error('--database expects a postgres:// URL');
+  if (options.threads < 1 || options.threads > options.connections)
+    throw new Error('--threads must be from 1 to --connections');
+  if (options.pgbenchJobs < 1) throw new Error('--pgbench-jobs must be at least 1');
   if (options.dbSync !== 'full' && options.dbSync !== 'normal')
     throw new Error('--db-sync must be full or normal');
   if (options.duration <= 0) throw new Error('--duration must be above 0');

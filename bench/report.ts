@@ -1,8 +1,12 @@
-import { cpus, platform, release, arch, totalmem } from 'node:os';
+import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import type { ProfileSummary } from './cpu-profile.js';
+import type { PhaseCpu } from './cpu.js';
 import type { FanoutResult } from './fanout.js';
-import type { HttpLoadResult } from './http-load.js';
+import type { HttpLoadResult, LoadDriver } from './http-load.js';
 import type { BenchOptions } from './options.js';
+import { errorCounts, ms, rate } from './format.js';
+import type { PostgresResults, ServerExit } from './outcome.js';
+import { postgresRows } from './postgres-report.js';
 import type { SdkLoadResult } from './sdk-load.js';
 import type { SoakResult } from './soak.js';
 import { round } from './stats.js';
@@ -27,6 +31,10 @@ export interface BenchResults {
   schema: 1;
   startedAt: string;
   finishedAt: string;
+  /** `sqlite` (the default), or `postgres` (--database: PostgreSQL + Redis, nginx, pgbench). */
+  mode: 'sqlite' | 'postgres';
+  /** The load generator of every `POST /update-score` run (the baseline's too). */
+  driver: { name: LoadDriver; description: string };
   options: BenchOptions;
   machine: {
     cpuModel: string;
@@ -36,9 +44,17 @@ export interface BenchResults {
     platform: string;
     release: string;
     arch: string;
+    /** 1, 5 and 15 minute load averages when the run started and ended (others' work shows here). */
+    loadAverage: { start: number[]; end: number[] };
   };
-  server: { rateLimitPerMin: number; exit: { code: number | null; signal: string | null } };
+  /** `exit` is the first server's; `exits` lists every server process of the run. */
+  server: {
+    rateLimitPerMin: number;
+    exit: { code: number | null; signal: string | null };
+    exits: ServerExit[];
+  };
   bare: HttpLoadResult;
+  /** POST /update-score on Scoreboard: SQLite, or one instance on PostgreSQL + Redis. */
   updateScore: HttpLoadResult;
   /** POST /update-score requests/s divided by the bare node:http server's (the headline). */
   throughputRatio: number;
@@ -46,8 +62,10 @@ export interface BenchResults {
   fanout: FanoutResult | null;
   soak: SoakResult | { unavailable: string } | null;
   ledger: { before: number; after: number; newRows: number; accepted200: number };
-  /** CPU per phase, in % of one core: the server under test (or the bare one) and this process. */
-  cpu: Record<string, { seconds: number; serverPct: number | null; benchPct: number }>;
+  /** PostgreSQL mode: two instances behind nginx, pgbench, the settings; null on SQLite. */
+  postgres: PostgresResults | null;
+  /** CPU per phase, in % of one core: the server(s) under test, this process, wrk or pgbench, and the rest. */
+  cpu: Record<string, PhaseCpu>;
   verification: { passed: boolean; checks: Check[] };
   targets: TargetRow[];
   profile: ProfileSummary | null;
@@ -55,7 +73,8 @@ export interface BenchResults {
   failure: string | null;
 }
 
-export function machineInfo(): BenchResults['machine'] {
+/** The machine, with the load average at the start of the run (`startLoad`) and now. */
+export function machineInfo(startLoad: number[]): BenchResults['machine'] {
   const list = cpus();
   return {
     cpuModel: list[0]?.model ?? 'unknown',
@@ -65,16 +84,14 @@ export function machineInfo(): BenchResults['machine'] {
     platform: platform(),
     release: release(),
     arch: arch(),
+    loadAverage: { start: startLoad.map((v) => round(v)), end: loadavg().map((v) => round(v)) },
   };
 }
 
-const ms = (value: number) => `${value} ms`;
-const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')} req/s`;
 const yes = (met: boolean | null) => (met === null ? '' : met ? 'yes' : '**no**');
 
 /** The rows of the summary table, from the measured results. */
 export function targetRows(r: Omit<BenchResults, 'targets' | 'verification'>): TargetRow[] {
-  const u = r.updateScore;
   const rows: TargetRow[] = [
     { metric: 'bare node:http throughput', value: rate(r.bare.requestsPerSec), target: '', met: null },
     {
@@ -83,26 +100,7 @@ export function targetRows(r: Omit<BenchResults, 'targets' | 'verification'>): T
       target: '',
       met: null,
     },
-    { metric: 'POST /update-score throughput', value: rate(u.requestsPerSec), target: '', met: null },
-    {
-      metric: '**POST /update-score vs bare node:http**',
-      value: `**${r.throughputRatio.toFixed(3)}×**`,
-      target: '≥ 0.5×',
-      met: r.throughputRatio >= 0.5,
-    },
-    { metric: 'POST /update-score latency p50', value: ms(u.latencyMs.p50), target: '', met: null },
-    {
-      metric: `POST /update-score latency p99 (${u.connections} connections)`,
-      value: ms(u.latencyMs.p99),
-      target: u.connections >= 32 ? '≤ 10 ms' : '≤ 10 ms at 32 connections (not judged)',
-      met: u.connections >= 32 ? u.latencyMs.p99 <= 10 : null,
-    },
-    {
-      metric: 'POST /update-score non-2xx / errors / timeouts / body mismatches',
-      value: `${u.non2xx} / ${u.errors} / ${u.timeouts} / ${u.mismatches}`,
-      target: '0',
-      met: u.non2xx + u.errors + u.timeouts + u.mismatches === 0,
-    },
+    ...(r.postgres ? postgresRows(r, r.postgres) : sqliteRows(r)),
   ];
   if (r.sdk) {
     rows.push(
@@ -195,7 +193,42 @@ export function targetRows(r: Omit<BenchResults, 'targets' | 'verification'>): T
     target: 'equal',
     met: r.ledger.newRows === r.ledger.accepted200,
   });
+  if (r.postgres) {
+    const { ledgerRows, warmup, measured } = r.postgres.pgbench;
+    const transactions = (warmup?.transactions ?? 0) + (measured?.transactions ?? 0);
+    rows.push({
+      metric: 'pgbench ledger rows vs transactions (warm-up included)',
+      value: `${ledgerRows ?? '?'} vs ${transactions}`,
+      target: 'equal',
+      met: ledgerRows === transactions,
+    });
+  }
   return rows;
+}
+
+function sqliteRows(r: Omit<BenchResults, 'targets' | 'verification'>): TargetRow[] {
+  const u = r.updateScore;
+  return [
+    { metric: 'POST /update-score throughput', value: rate(u.requestsPerSec), target: '', met: null },
+    {
+      metric: '**POST /update-score vs bare node:http**',
+      value: `**${r.throughputRatio.toFixed(3)}×**`,
+      target: '≥ 0.5×',
+      met: r.throughputRatio >= 0.5,
+    },
+    { metric: 'POST /update-score latency p50', value: ms(u.latencyMs.p50), target: '', met: null },
+    {
+      metric: `POST /update-score latency p99 (${u.connections} connections)`,
+      value: ms(u.latencyMs.p99),
+      target: u.connections >= 32 ? '≤ 10 ms' : '≤ 10 ms at 32 connections (not judged)',
+      met: u.connections >= 32 ? u.latencyMs.p99 <= 10 : null,
+    },
+    {
+      metric: 'POST /update-score non-2xx / errors / timeouts / body mismatches',
+      ...errorCounts(u),
+      target: '0',
+    },
+  ];
 }
 
 export function markdownTable(rows: TargetRow[]): string {

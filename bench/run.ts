@@ -1,91 +1,18 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { startBareServer, startScoreboard, type ChildServer } from './child.js';
-import { summarizeCpuProfile, type ProfileSummary } from './cpu-profile.js';
-import { runFanout, type FanoutResult } from './fanout.js';
-import { runHttpLoad, type HttpLoadResult } from './http-load.js';
-import { ledgerRows } from './ledger.js';
-import { parseOptions, USAGE, type BenchOptions } from './options.js';
-import {
-  machineInfo,
-  markdownTable,
-  profileText,
-  targetRows,
-  type BenchResults,
-  type Check,
-} from './report.js';
-import { runSdkLoad, type SdkLoadResult } from './sdk-load.js';
-import { runSoak, type SoakResult } from './soak.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import { startBareServer } from './child.js';
+import { accepted200, buildChecks } from './checks.js';
+import { CpuMeter } from './cpu.js';
+import type { HttpLoadResult } from './http-load.js';
+import { loadWithWarmup, pickDriver } from './load.js';
+import { parseOptions, USAGE } from './options.js';
+import { redactUrl } from './pg-schema.js';
+import { runPostgresMode } from './postgres-phase.js';
+import { machineInfo, markdownTable, profileText, targetRows, type BenchResults } from './report.js';
+import { runSqliteMode } from './sqlite-phase.js';
 import { round } from './stats.js';
 import { newSecret, serviceToken, Workload } from './workload.js';
-
-const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
-
-/** CPU used during a phase, in % of one core: by the server under test and by this process. */
-export interface PhaseCpu {
-  seconds: number;
-  serverPct: number | null;
-  benchPct: number;
-}
-const cpuByPhase: Record<string, PhaseCpu> = {};
-
-async function withCpu<T>(phase: string, server: ChildServer, run: () => Promise<T>): Promise<T> {
-  const serverBefore = server.cpuSeconds();
-  const benchBefore = process.cpuUsage();
-  const started = performance.now();
-  const result = await run();
-  const seconds = (performance.now() - started) / 1000;
-  const serverAfter = server.cpuSeconds();
-  const bench = process.cpuUsage(benchBefore);
-  cpuByPhase[phase] = {
-    seconds: round(seconds),
-    serverPct:
-      serverBefore === undefined || serverAfter === undefined
-        ? null
-        : round(((serverAfter - serverBefore) / seconds) * 100, 0),
-    benchPct: round(((bench.user + bench.system) / 1e6 / seconds) * 100, 0),
-  };
-  return result;
-}
-
-async function loadWithWarmup(
-  server: ChildServer,
-  token: string,
-  workload: Workload,
-  options: BenchOptions,
-  settleInFlight: boolean,
-): Promise<{ warmup: HttpLoadResult | null; measured: HttpLoadResult }> {
-  const run = (seconds: number, title: string) =>
-    runHttpLoad({
-      url: server.url,
-      token,
-      workload,
-      seconds,
-      connections: options.connections,
-      title,
-      settleInFlight,
-    });
-  let warmup: HttpLoadResult | null = null;
-  if (options.warmup > 0) {
-    progress(`${server.name}: ${options.warmup} s warm-up`);
-    warmup = await run(options.warmup, `${server.name} warm-up`);
-  }
-  progress(`${server.name}: ${options.duration} s at ${options.connections} connections`);
-  const measured = await withCpu(server.name, server, () => run(options.duration, server.name));
-  return { warmup, measured };
-}
-
-const httpClean = (r: HttpLoadResult) =>
-  r.non2xx === 0 &&
-  r.errors === 0 &&
-  r.timeouts === 0 &&
-  r.mismatches === 0 &&
-  Object.keys(r.settled.replayedOther).length === 0;
-const httpDetail = (r: HttpLoadResult) =>
-  `${r.responses} responses, status ${JSON.stringify(r.statusCodes)}, errors ${r.errors}, timeouts ${r.timeouts}, ` +
-  `mismatches ${r.mismatches}, in flight at cut-off ${r.settled.inFlight} (replays: ${r.settled.replayed200} × 200` +
-  `${Object.keys(r.settled.replayedOther).length ? `, others ${JSON.stringify(r.settled.replayedOther)}` : ''})`;
 
 async function main(): Promise<number> {
   const parsed = parseOptions();
@@ -95,209 +22,171 @@ async function main(): Promise<number> {
   }
   const options = parsed;
   const startedAt = new Date().toISOString();
+  const startLoad = loadavg();
   const secret = newSecret();
   const token = serviceToken(secret);
-  const workDir = mkdtempSync(join(options.dbDir, 'scoreboard-bench-'));
-  const databaseUrl = join(workDir, 'scoreboard.db');
-  const cpuProfDir = options.cpuProf ? mkdtempSync(join(tmpdir(), 'scoreboard-cpuprof-')) : undefined;
+  const driver = pickDriver(options.driver, options.threads);
+  const cpu = new CpuMeter();
 
-  // 1. The baseline: a bare node:http server, same autocannon settings.
+  // 1. The baseline: a bare node:http server under the same load generator and settings.
   const bareServer = await startBareServer();
   let bare: HttpLoadResult;
   try {
-    bare = (await loadWithWarmup(bareServer, token, new Workload(options.users), options, false)).measured;
+    bare = (
+      await loadWithWarmup({
+        driver,
+        cpu,
+        name: bareServer.name,
+        url: bareServer.url,
+        token,
+        workload: new Workload(options.users),
+        seconds: options.duration,
+        warmup: options.warmup,
+        connections: options.connections,
+        settleInFlight: false,
+        servers: [() => bareServer.cpuSeconds()],
+      })
+    ).measured;
   } finally {
     await bareServer.stop();
   }
 
-  // 2. Scoreboard in production mode on a fresh database.
-  const workload = new Workload(options.users);
-  const { server, rateLimitPerMin } = await startScoreboard({
-    databaseUrl,
-    secret,
-    cpuProfDir,
-    dbSync: options.dbSync,
-  });
-  const before = ledgerRows(databaseUrl);
-  let warmup: HttpLoadResult | null = null;
-  let updateScore: HttpLoadResult | undefined;
-  let sdk: SdkLoadResult | null = null;
-  let fanout: FanoutResult | null = null;
-  let soak: SoakResult | { unavailable: string } | null = null;
-  let failure: string | null = null;
-  let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
-  try {
-    ({ warmup, measured: updateScore } = await loadWithWarmup(server, token, workload, options, true));
-    if (options.sdkSeconds > 0) {
-      progress(`client SDK: scores.update, ${options.sdkConcurrency} callers for ${options.sdkSeconds} s`);
-      sdk = await withCpu('client SDK', server, () =>
-        runSdkLoad({
-          url: server.url,
-          token,
-          workload,
-          seconds: options.sdkSeconds,
-          concurrency: options.sdkConcurrency,
-        }),
-      );
-    }
-    if (options.subscribers > 0 && options.fanoutSeconds > 0 && options.fanoutRate > 0) {
-      progress(
-        `fan-out: ${options.subscribers} subscribers, ${options.fanoutRate} updates/s for ${options.fanoutSeconds} s`,
-      );
-      fanout = await withCpu('fan-out', server, () =>
-        runFanout({
-          url: server.url,
-          token,
-          subscribers: options.subscribers,
-          batch: options.subscriberBatch,
-          rate: options.fanoutRate,
-          seconds: options.fanoutSeconds,
-        }),
-      );
-    }
-    if (options.soak > 0) {
-      progress(`soak: ${options.soak} s at full load, sampling the server's RSS every second`);
-      soak = await withCpu('soak', server, () =>
-        runSoak({
-          server,
-          token,
-          workload,
-          seconds: options.soak,
-          warmupSeconds: options.soakWarmup,
-          connections: options.connections,
-        }),
-      );
-    }
-  } catch (error) {
-    failure = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    progress(`run failed: ${failure}\n--- server output ---\n${server.output()}`);
-  } finally {
-    const stopped = await server.stop();
-    exit = { code: stopped.code, signal: stopped.signal };
-  }
-  const after = ledgerRows(databaseUrl);
-  const profile: ProfileSummary | null = cpuProfDir ? (summarizeCpuProfile(cpuProfDir) ?? null) : null;
-  rmSync(workDir, { recursive: true, force: true });
+  // 2. Scoreboard in production mode: SQLite, or PostgreSQL + Redis (--database).
+  const mode = options.database ? 'postgres' : 'sqlite';
+  const args = { options, driver, cpu, secret, token, workload: new Workload(options.users) };
+  const outcome = mode === 'postgres' ? await runPostgresMode(args) : await runSqliteMode(args);
 
   // 3. Self-verification.
-  const measured = updateScore ?? emptyHttp('Scoreboard');
-  const soakLoad = soak && 'load' in soak ? soak.load : null;
-  const accepted200 =
-    (warmup?.accepted ?? 0) +
-    measured.accepted +
-    (sdk?.accepted ?? 0) +
-    (fanout?.accepted ?? 0) +
-    (soakLoad?.accepted ?? 0);
-  const ledger = { before, after, newRows: after - before, accepted200 };
-  const checks: Check[] = [
-    { name: 'the run completed', passed: failure === null, detail: failure ?? 'every phase ran' },
-    {
-      name: 'new ledger rows equal accepted updates (200s)',
-      passed: ledger.newRows === accepted200,
-      detail: `${ledger.newRows} new rows (${before} → ${after}); ${accepted200} distinct action_ids answered 200`,
-    },
-    { name: 'bare server: no errors', passed: httpClean(bare), detail: httpDetail(bare) },
-    ...(warmup
-      ? [
-          {
-            name: 'POST /update-score warm-up: no errors',
-            passed: httpClean(warmup),
-            detail: httpDetail(warmup),
-          },
-        ]
-      : []),
-    { name: 'POST /update-score: no errors', passed: httpClean(measured), detail: httpDetail(measured) },
-  ];
-  if (sdk) {
-    checks.push({
-      name: 'client SDK: no errors, every call applied',
-      passed: sdk.errors === 0 && sdk.notApplied === 0,
-      detail: `${sdk.calls} calls, ${sdk.accepted} applied, ${sdk.notApplied} not applied, ${sdk.errors} errors ${sdk.firstErrors.join(' | ')}`,
-    });
-  }
-  if (fanout) {
-    checks.push({
-      name: 'fan-out: every write 200 and delivered to every subscriber',
-      passed:
-        fanout.updateErrors === 0 &&
-        fanout.missed === 0 &&
-        fanout.subscriberErrors === 0 &&
-        fanout.subscribersClosedEarly === 0,
-      detail:
-        `${fanout.accepted}/${fanout.updatesSent} writes 200, ${fanout.delivered}/${fanout.expectedDeliveries} deliveries, ` +
-        `${fanout.subscriberErrors} socket errors, ${fanout.subscribersClosedEarly} closed early` +
-        (fanout.updateErrors
-          ? `; failed writes ${JSON.stringify(fanout.updateErrorStatuses)}: ${fanout.updateErrorSamples.join(' | ')}`
-          : ''),
-    });
-  }
-  if (soakLoad)
-    checks.push({ name: 'soak: no errors', passed: httpClean(soakLoad), detail: httpDetail(soakLoad) });
-  checks.push({
-    name: 'server shut down cleanly on SIGTERM',
-    passed: exit.code === 0,
-    detail: `exit code ${exit.code}, signal ${exit.signal}`,
-  });
+  const checks = buildChecks(outcome, bare);
   const passed = checks.every((check) => check.passed);
-
+  const measured = outcome.updateScore ?? emptyHttp('Scoreboard', driver.name);
+  const firstExit = outcome.exits[0] ?? { code: null, signal: null };
   const partial = {
     schema: 1 as const,
     startedAt,
     finishedAt: new Date().toISOString(),
-    options,
-    machine: machineInfo(),
-    server: { rateLimitPerMin, exit },
+    mode,
+    driver: { name: driver.name, description: driver.description },
+    options: {
+      ...options,
+      database: options.database && redactUrl(options.database),
+      redis: redactUrl(options.redis),
+    },
+    machine: machineInfo(startLoad),
+    server: {
+      rateLimitPerMin: outcome.rateLimitPerMin,
+      exit: { code: firstExit.code, signal: firstExit.signal },
+      exits: outcome.exits,
+    },
     bare,
     updateScore: measured,
     throughputRatio: bare.requestsPerSec ? round(measured.requestsPerSec / bare.requestsPerSec, 3) : 0,
-    sdk,
-    fanout,
-    soak,
-    ledger,
-    cpu: cpuByPhase,
-    profile,
-    failure,
-  };
+    sdk: outcome.sdk,
+    fanout: outcome.fanout,
+    soak: outcome.soak,
+    ledger: {
+      before: outcome.ledger.before,
+      after: outcome.ledger.after,
+      newRows: outcome.ledger.after - outcome.ledger.before,
+      accepted200: accepted200(outcome),
+    },
+    postgres: outcome.postgres,
+    cpu: cpu.phases,
+    profile: outcome.profile,
+    failure: outcome.failure,
+  } satisfies Omit<BenchResults, 'targets' | 'verification'>;
   const results: BenchResults = {
     ...partial,
     verification: { passed, checks },
     targets: targetRows(partial),
   };
   mkdirSync(dirname(options.out), { recursive: true });
-  writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(options.out, await formatJson(results, options.out));
 
   // 4. The report.
-  const m = results.machine;
+  process.stdout.write(`${reportText(results)}\n`);
+  return passed ? 0 : 1;
+}
+
+function reportText(results: BenchResults): string {
+  const { options, machine: m, postgres: pg } = results;
+  const where =
+    pg && pg.settings
+      ? `PostgreSQL ${pg.settings.serverVersion} (synchronous_commit=${pg.settings.synchronousCommit}, ` +
+        `fsync=${pg.settings.fsync}, wal_sync_method=${pg.settings.walSyncMethod}, shared_buffers=${pg.settings.sharedBuffers}) ` +
+        `in schema ${pg.schema} of ${pg.database} (dropped afterwards), Redis ${pg.redis.version ?? '?'} ` +
+        `at ${pg.redis.url} under ${pg.redis.prefix}; nginx with deploy/nginx/scoreboard.conf (one worker); ` +
+        `SDK, fan-out and soak phases on ${pg.otherPhasesOn}`
+      : pg
+        ? `PostgreSQL at ${pg.database}`
+        : `database in ${options.dbDir} (DB_SYNCHRONOUS=${options.dbSync})`;
   const out: string[] = [
-    `## Scoreboard benchmark (${startedAt})`,
+    `## Scoreboard benchmark, ${results.mode === 'postgres' ? 'PostgreSQL + Redis' : 'SQLite'} (${results.startedAt})`,
     '',
     `Machine: ${m.cpuCount} × ${m.cpuModel}, ${round(m.totalMemoryBytes / 1024 ** 3, 1)} GiB, Node ${m.node}, ${m.platform} ${m.release}. ` +
-      `Load: autocannon, ${options.connections} connections, ${options.duration} s after ${options.warmup} s warm-up, ` +
+      `Load: ${results.driver.description}, ${options.connections} connections, ${results.updateScore.seconds} s after ${options.warmup} s warm-up, ` +
       `${options.users} users, one fresh action_id per request; server NODE_ENV=production LOG_LEVEL=warn, ` +
-      `rate limits ${rateLimitPerMin}/min, database in ${options.dbDir} (DB_SYNCHRONOUS=${options.dbSync}). Load generator, server and baseline share this machine.`,
+      `rate limits ${results.server.rateLimitPerMin}/min, ${where}. Load generator, server(s), databases and baseline share this machine.`,
+    '',
+    `Load average (1/5/15 min) at the start ${m.loadAverage.start.join(' / ')}, at the end ${m.loadAverage.end.join(' / ')}` +
+      ((m.loadAverage.start[0] ?? 0) > m.cpuCount / 2
+        ? ': **other work was running on this machine when the run started; the figures are not clean.**'
+        : ' (the run itself raises the one at the end).'),
     '',
     markdownTable(results.targets),
     '',
   ];
-  if (fanout) out.push(`Fan-out method: ${fanout.method}`, '');
+  if (results.fanout) out.push(`Fan-out method: ${results.fanout.method}`, '');
   out.push(
-    `CPU during each phase (% of one core; ${m.cpuCount} cores in all): ` +
-      Object.entries(cpuByPhase)
-        .map(([phase, c]) => `${phase}: server ${c.serverPct ?? '?'}%, benchmark process ${c.benchPct}%`)
-        .join('; '),
+    `CPU during each phase (% of one core; ${m.cpuCount} cores in all): ${Object.entries(results.cpu)
+      .map(([phase, c]) => {
+        const parts = [`server ${c.serverPct ?? '?'}%`, `benchmark process ${c.benchPct}%`];
+        if (c.loadGeneratorPct !== null) parts.push(`load generator ${c.loadGeneratorPct}%`);
+        for (const [name, pct] of Object.entries(c.others)) parts.push(`${name} ${pct ?? '?'}%`);
+        return `${phase}: ${parts.join(', ')}`;
+      })
+      .join('; ')}`,
     '',
-    'Self-verification:',
   );
-  for (const check of checks) out.push(`- [${check.passed ? 'x' : ' '}] ${check.name}: ${check.detail}`);
-  out.push('', `Verification ${passed ? 'PASSED' : 'FAILED'}; results written to ${options.out}`);
-  if (profile) out.push('', profileText(profile));
-  process.stdout.write(`${out.join('\n')}\n`);
-  return passed ? 0 : 1;
+  const commits = [
+    ['Scoreboard', results.updateScore],
+    ['(b) two instances', pg?.nginx.measured],
+  ] as const;
+  const batches = commits
+    .filter(([, r]) => r?.commits)
+    .map(
+      ([name, r]) =>
+        `${results.mode === 'postgres' && name === 'Scoreboard' ? '(a) one instance' : name}: ` +
+        `${r!.commits!.batches} batches, ${r!.commits!.meanBatchSize} updates each, ${r!.commits!.meanCommitMs} ms per commit`,
+    );
+  if (batches.length)
+    out.push(`Group commit during the measured runs (from /metrics): ${batches.join('; ')}`, '');
+  out.push('Self-verification:');
+  for (const check of results.verification.checks)
+    out.push(`- [${check.passed ? 'x' : ' '}] ${check.name}: ${check.detail}`);
+  out.push(
+    '',
+    `Verification ${results.verification.passed ? 'PASSED' : 'FAILED'}; results written to ${options.out}`,
+  );
+  if (results.profile) out.push('', profileText(results.profile));
+  return out.join('\n');
 }
 
-function emptyHttp(target: string): HttpLoadResult {
+/** The results as the repository's Prettier writes JSON (so `npm run lint` passes), or plain JSON. */
+async function formatJson(value: unknown, file: string): Promise<string> {
+  const json = `${JSON.stringify(value, null, 2)}\n`;
+  try {
+    const prettier = await import('prettier');
+    return await prettier.format(json, { ...(await prettier.resolveConfig(file)), parser: 'json' });
+  } catch {
+    return json; // prettier is a devDependency: without it the file is plain JSON
+  }
+}
+
+function emptyHttp(target: string, driver: HttpLoadResult['driver']): HttpLoadResult {
   return {
     target,
+    driver,
     seconds: 0,
     connections: 0,
     responses: 0,

@@ -1,5 +1,6 @@
 import type { ChildServer } from './child.js';
-import { runHttpLoad, type HttpLoadResult } from './http-load.js';
+import type { HttpLoadResult } from './http-load.js';
+import type { Driver } from './load.js';
 import { round } from './stats.js';
 import type { Workload } from './workload.js';
 
@@ -27,8 +28,9 @@ export interface SoakResult {
 
 const MiB = 1024 * 1024;
 
-/** Runs the autocannon load for `seconds` while sampling the server's RSS every second. */
+/** Runs the update load for `seconds` while sampling the server's RSS every second. */
 export async function runSoak(options: {
+  driver: Driver;
   server: ChildServer;
   token: string;
   workload: Workload;
@@ -50,7 +52,7 @@ export async function runSoak(options: {
   };
   sample();
   const timer = setInterval(sample, 1000);
-  const load = await runHttpLoad({
+  const load = await options.driver.run({
     url: options.server.url,
     token: options.token,
     workload: options.workload,

@@ -30,13 +30,14 @@ export class Workload {
   private counter = 0;
   private cursor = 0;
   private readonly busy: Uint8Array;
-  private readonly runId = randomBytes(4).toString('hex');
+  /** Names this run's action_ids (`bench-<runId>-...`). */
+  readonly runId = randomBytes(4).toString('hex');
 
-  constructor(private readonly users: number) {
+  constructor(readonly users: number) {
     this.busy = new Uint8Array(users);
   }
 
-  /** Updates issued so far (every phase shares the counter). */
+  /** The score of the last update handed out (every phase and generator shares the counter). */
   get issued(): number {
     return this.counter;
   }
@@ -55,6 +56,14 @@ export class Workload {
       };
     }
     throw new Error('every user has an update in flight: use more --users than connections');
+  }
+
+  /**
+   * Moves the score counter up to `score` after another generator (wrk) issued updates from
+   * `issued` upwards: later updates carry higher scores than any it sent.
+   */
+  advanceTo(score: number): void {
+    if (score > this.counter) this.counter = score;
   }
 
   /** Marks an update as answered (whatever the answer), freeing its user. */

@@ -3,9 +3,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findWrk } from '../../bench/wrk-load.js';
+import { PG_URL } from '../helpers/postgres.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** wrk drives the load when it is on PATH; autocannon otherwise. */
+const DRIVER = findWrk() ? 'wrk' : 'autocannon';
 
 // Runs `npm run bench` at a tiny size: it must finish, pass its own verification and write
 // a results file of the documented shape. Speed is deliberately not asserted.
@@ -36,6 +42,9 @@ const TINY = [
   '1',
 ];
 
+/** PostgreSQL mode at a tiny size: one instance, two behind nginx, pgbench, 1 s each. */
+const TINY_POSTGRES = ['--database', PG_URL, '--redis', REDIS_URL, ...TINY.slice(0, TINY.indexOf('--soak'))];
+
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], {
@@ -57,6 +66,33 @@ const latency = expect.objectContaining({
   p99: expect.any(Number),
 });
 
+const load = (driver: string) => ({
+  driver,
+  requestsPerSec: expect.any(Number),
+  latencyMs: latency,
+  errors: 0,
+  non2xx: 0,
+  timeouts: 0,
+  mismatches: 0,
+});
+
+/** Every check passed, and every summary row has the documented shape. */
+function expectVerified(results: any): void {
+  expect(results.verification.passed).toBe(true);
+  for (const check of results.verification.checks) expect(check, check.name).toMatchObject({ passed: true });
+  for (const row of results.targets) {
+    expect(row).toEqual({
+      metric: expect.any(String),
+      value: expect.any(String),
+      target: expect.any(String),
+      met: expect.toBeOneOf([true, false, null]),
+    });
+  }
+  expect(results.ledger.newRows).toBe(results.ledger.accepted200);
+  expect(results.ledger.accepted200).toBeGreaterThan(0);
+  expect(results.updateScore.responses).toBeGreaterThan(0);
+}
+
 describe('npm run bench (smoke, tiny size)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'scoreboard-bench-smoke-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,6 +107,8 @@ describe('npm run bench (smoke, tiny size)', () => {
     const results = JSON.parse(readFileSync(out, 'utf8'));
     expect(results).toMatchObject({
       schema: 1,
+      mode: 'sqlite',
+      driver: { name: DRIVER, description: expect.any(String) },
       machine: {
         cpuModel: expect.any(String),
         cpuCount: expect.any(Number),
@@ -78,8 +116,8 @@ describe('npm run bench (smoke, tiny size)', () => {
         node: process.version,
       },
       options: { duration: 1, connections: 4, users: 50, subscribers: 20, out },
-      bare: { requestsPerSec: expect.any(Number), latencyMs: latency, errors: 0, non2xx: 0 },
-      updateScore: { requestsPerSec: expect.any(Number), latencyMs: latency, errors: 0, non2xx: 0 },
+      bare: load(DRIVER),
+      updateScore: load(DRIVER),
       throughputRatio: expect.any(Number),
       sdk: { callsPerSec: expect.any(Number), latencyMs: latency, errors: 0 },
       fanout: {
@@ -95,23 +133,104 @@ describe('npm run bench (smoke, tiny size)', () => {
         firstMiB: expect.any(Number),
         lastMiB: expect.any(Number),
         growthPct: expect.any(Number),
+        load: load(DRIVER),
       },
+      postgres: null,
+      cpu: expect.objectContaining({
+        Scoreboard: expect.objectContaining({ serverPct: expect.any(Number) }),
+      }),
       verification: { passed: true },
       failure: null,
     });
-    expect(results.ledger.newRows).toBe(results.ledger.accepted200);
-    expect(results.ledger.accepted200).toBeGreaterThan(0);
-    expect(results.updateScore.responses).toBeGreaterThan(0);
     expect(results.fanout.delivered).toBe(results.fanout.expectedDeliveries);
-    for (const check of results.verification.checks)
-      expect(check, check.name).toMatchObject({ passed: true });
-    for (const row of results.targets) {
-      expect(row).toEqual({
-        metric: expect.any(String),
-        value: expect.any(String),
-        target: expect.any(String),
-        met: expect.toBeOneOf([true, false, null]),
-      });
+    if (DRIVER === 'wrk') {
+      // wrk's own count of responses agrees with the script's status counts.
+      expect(results.updateScore.wrk.requests).toBe(results.updateScore.responses);
+      expect(run.stdout).toContain('Load: wrk ');
     }
+    expectVerified(results);
   }, 90_000);
+
+  it('falls back to autocannon (--driver autocannon) with the same results shape', async () => {
+    const out = join(dir, 'results-autocannon.json');
+    const small = [
+      ...TINY.slice(0, TINY.indexOf('--sdk-seconds')),
+      '--sdk-seconds',
+      '0',
+      '--subscribers',
+      '0',
+    ];
+    const run = await runBench([...small, '--driver', 'autocannon', '--out', out]);
+    expect(run.code, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toContain('Load: autocannon');
+    const results = JSON.parse(readFileSync(out, 'utf8'));
+    expect(results).toMatchObject({
+      mode: 'sqlite',
+      driver: { name: 'autocannon' },
+      bare: load('autocannon'),
+      updateScore: load('autocannon'),
+      sdk: null,
+      fanout: null,
+      soak: null,
+    });
+    expectVerified(results);
+  }, 60_000);
+
+  it('--database: one instance on PostgreSQL + Redis, two behind nginx and pgbench, in a schema it drops', async () => {
+    const out = join(dir, 'results-postgres.json');
+    const run = await runBench([...TINY_POSTGRES, '--out', out]);
+    expect(run.code, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toContain('Verification PASSED');
+    expect(run.stdout).toContain('vs pgbench');
+
+    const results = JSON.parse(readFileSync(out, 'utf8'));
+    const pgbenchRun = {
+      clients: 4,
+      tps: expect.any(Number),
+      transactions: expect.any(Number),
+      failed: 0,
+      aborted: false,
+      latencyMs: latency,
+    };
+    expect(results).toMatchObject({
+      schema: 1,
+      mode: 'postgres',
+      driver: { name: DRIVER },
+      options: { duration: 1, connections: 4, users: 50 },
+      bare: load(DRIVER),
+      updateScore: load(DRIVER),
+      sdk: { errors: 0, notApplied: 0 },
+      fanout: { subscribers: 20, missed: 0, updateErrors: 0 },
+      postgres: {
+        schema: expect.stringMatching(/^sb_bench_[0-9a-f]+$/),
+        schemaDropped: true,
+        settings: { synchronousCommit: expect.any(String), fsync: expect.any(String) },
+        redis: { keysLeft: 0 },
+        nginx: { instances: 2, measured: load(DRIVER) },
+        pgbench: { script: expect.stringContaining('INSERT INTO score_ledger'), measured: pgbenchRun },
+        ratioToPgbench: expect.any(Number),
+        nginxRatioToPgbench: expect.any(Number),
+      },
+      server: { exits: [{ code: 0 }, { code: 0 }, { code: 0 }] },
+      failure: null,
+    });
+    expect(results.postgres.pgbench.measured.transactions).toBeGreaterThan(0);
+    expect(results.postgres.pgbench.ledgerRows).toBe(results.postgres.pgbench.measured.transactions);
+    expect(results.targets).toContainEqual(
+      expect.objectContaining({ metric: '**(a) one instance vs pgbench**', target: '≥ 0.6×' }),
+    );
+    expectVerified(results);
+
+    // The run's schema is gone from the shared database.
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      const left = await client.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [
+        results.postgres.schema,
+      ]);
+      expect(left.rowCount).toBe(0);
+    } finally {
+      await client.end();
+    }
+  }, 120_000);
 });

@@ -1,0 +1,103 @@
+import type { HttpLoadResult } from './http-load.js';
+import { httpClean, httpDetail } from './load.js';
+import type { ModeOutcome } from './outcome.js';
+import type { Check } from './report.js';
+
+/** Distinct action_ids answered 200 over every phase that wrote through the server(s). */
+export function accepted200(o: ModeOutcome): number {
+  const soakLoad = o.soak && 'load' in o.soak ? o.soak.load : null;
+  return [
+    o.updateWarmup?.accepted,
+    o.updateScore?.accepted,
+    o.sdk?.accepted,
+    o.fanout?.accepted,
+    soakLoad?.accepted,
+    o.postgres?.nginx.warmup?.accepted,
+    o.postgres?.nginx.measured?.accepted,
+  ].reduce<number>((sum, n) => sum + (n ?? 0), 0);
+}
+
+const loadCheck = (name: string, r: HttpLoadResult): Check => ({
+  name: `${name}: no errors`,
+  passed: httpClean(r),
+  detail: httpDetail(r),
+});
+
+/** The self-verification: any failed check makes the run exit non-zero. */
+export function buildChecks(o: ModeOutcome, bare: HttpLoadResult): Check[] {
+  const pg = o.postgres;
+  const newRows = o.ledger.after - o.ledger.before;
+  const accepted = accepted200(o);
+  const where = pg ? `score_ledger of schema ${pg.schema} (pgbench's rows apart)` : 'score_ledger';
+  const checks: Check[] = [
+    { name: 'the run completed', passed: o.failure === null, detail: o.failure ?? 'every phase ran' },
+    {
+      name: 'new ledger rows equal accepted updates (200s)',
+      passed: newRows === accepted && o.updateScore !== null,
+      detail: `${newRows} new rows in ${where} (${o.ledger.before} → ${o.ledger.after}); ${accepted} distinct action_ids answered 200`,
+    },
+    loadCheck('bare server', bare),
+  ];
+  const label = pg ? '(a) one instance, POST /update-score' : 'POST /update-score';
+  if (o.updateWarmup) checks.push(loadCheck(`${label} warm-up`, o.updateWarmup));
+  if (o.updateScore) checks.push(loadCheck(label, o.updateScore));
+  if (pg?.nginx.warmup) checks.push(loadCheck('(b) two instances behind nginx, warm-up', pg.nginx.warmup));
+  if (pg?.nginx.measured) checks.push(loadCheck('(b) two instances behind nginx', pg.nginx.measured));
+  if (o.sdk) {
+    checks.push({
+      name: 'client SDK: no errors, every call applied',
+      passed: o.sdk.errors === 0 && o.sdk.notApplied === 0,
+      detail: `${o.sdk.calls} calls, ${o.sdk.accepted} applied, ${o.sdk.notApplied} not applied, ${o.sdk.errors} errors ${o.sdk.firstErrors.join(' | ')}`,
+    });
+  }
+  const f = o.fanout;
+  if (f) {
+    checks.push({
+      name: 'fan-out: every write 200 and delivered to every subscriber',
+      passed:
+        f.updateErrors === 0 && f.missed === 0 && f.subscriberErrors === 0 && f.subscribersClosedEarly === 0,
+      detail:
+        `${f.accepted}/${f.updatesSent} writes 200, ${f.delivered}/${f.expectedDeliveries} deliveries, ` +
+        `${f.subscriberErrors} socket errors, ${f.subscribersClosedEarly} closed early` +
+        (f.updateErrors
+          ? `; failed writes ${JSON.stringify(f.updateErrorStatuses)}: ${f.updateErrorSamples.join(' | ')}`
+          : ''),
+    });
+  }
+  if (o.soak && 'load' in o.soak) checks.push(loadCheck('soak', o.soak.load));
+  if (pg) {
+    const runs = [pg.pgbench.warmup, pg.pgbench.measured].filter((r) => r !== null);
+    const transactions = runs.reduce((sum, r) => sum + r.transactions, 0);
+    checks.push(
+      {
+        name: 'pgbench: no failed transactions or aborted clients',
+        passed: pg.pgbench.measured !== null && runs.every((r) => r.failed === 0 && !r.aborted),
+        detail: runs.length
+          ? runs
+              .map(
+                (r) =>
+                  `${r.transactions} transactions, ${r.failed} failed${r.aborted ? ', aborted' : ''} ${r.errors.join(' | ')}`,
+              )
+              .join('; ')
+          : 'not run',
+      },
+      {
+        name: "pgbench's ledger rows equal its transactions",
+        passed: pg.pgbench.ledgerRows === transactions && transactions > 0,
+        detail: `${pg.pgbench.ledgerRows ?? '?'} rows, ${transactions} transactions (warm-up included)`,
+      },
+      {
+        name: 'the schema and the Redis keys of the run are gone',
+        passed: pg.schemaDropped && pg.redis.keysLeft === 0,
+        detail: `schema ${pg.schema} ${pg.schemaDropped ? 'dropped' : 'still there'}; ${pg.redis.keysLeft ?? '?'} keys left under ${pg.redis.prefix}`,
+      },
+    );
+  }
+  checks.push({
+    name: `server${o.exits.length === 1 ? '' : 's'} shut down cleanly on SIGTERM`,
+    passed: o.exits.length > 0 && o.exits.every((e) => e.code === 0),
+    detail:
+      o.exits.map((e) => `${e.name}: exit code ${e.code}, signal ${e.signal}`).join('; ') || 'none started',
+  });
+  return checks;
+}

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startScoreboard } from './child.js';
+import { summarizeCpuProfile } from './cpu-profile.js';
+import type { CpuMeter } from './cpu.js';
+import { ledgerRows } from './ledger.js';
+import { loadWithWarmup, type Driver } from './load.js';
+import type { BenchOptions } from './options.js';
+import { describeFailure, emptyOutcome, type ModeOutcome } from './outcome.js';
+import { runServerPhases } from './server-phases.js';
+import type { Workload } from './workload.js';
+
+const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+/** Scoreboard in production mode on a fresh SQLite database: every phase against one process. */
+export async function runSqliteMode(args: {
+  options: BenchOptions;
+  driver: Driver;
+  cpu: CpuMeter;
+  secret: string;
+  token: string;
+  workload: Workload;
+}): Promise<ModeOutcome> {
+  const { options, driver, cpu, token, workload } = args;
+  const out = emptyOutcome();
+  const workDir = mkdtempSync(join(options.dbDir, 'scoreboard-bench-'));
+  const databaseUrl = join(workDir, 'scoreboard.db');
+  const cpuProfDir = options.cpuProf ? mkdtempSync(join(tmpdir(), 'scoreboard-cpuprof-')) : undefined;
+  try {
+    const { server, rateLimitPerMin } = await startScoreboard({
+      databaseUrl,
+      secret: args.secret,
+      cpuProfDir,
+      dbSync: options.dbSync,
+    });
+    out.rateLimitPerMin = rateLimitPerMin;
+    out.ledger.before = ledgerRows(databaseUrl);
+    try {
+      const update = await loadWithWarmup({
+        driver,
+        cpu,
+        name: server.name,
+        url: server.url,
+        token,
+        workload,
+        seconds: options.duration,
+        warmup: options.warmup,
+        connections: options.connections,
+        settleInFlight: true,
+        servers: [() => server.cpuSeconds()],
+        metricsUrls: [server.url],
+      });
+      out.updateWarmup = update.warmup;
+      out.updateScore = update.measured;
+      await runServerPhases({ server, token, workload, options, driver, cpu, into: out });
+    } catch (error) {
+      out.failure = describeFailure(error);
+      progress(`run failed: ${out.failure}\n--- server output ---\n${server.output()}`);
+    } finally {
+      const stopped = await server.stop();
+      out.exits.push({ name: server.name, code: stopped.code, signal: stopped.signal });
+    }
+    out.ledger.after = ledgerRows(databaseUrl);
+    out.profile = cpuProfDir ? (summarizeCpuProfile(cpuProfDir) ?? null) : null;
+  } catch (error) {
+    out.failure ??= describeFailure(error);
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  return out;
+}
