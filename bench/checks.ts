@@ -2,6 +2,7 @@ import type { HttpLoadResult } from './http-load.js';
 import { httpClean, httpDetail } from './load.js';
 import type { ModeOutcome } from './outcome.js';
 import type { Check } from './report.js';
+import type { WrkGetResult } from './wrk-load.js';
 
 /** Distinct action_ids answered 200 over every phase that wrote through the server(s). */
 export function accepted200(o: ModeOutcome): number {
@@ -10,6 +11,11 @@ export function accepted200(o: ModeOutcome): number {
     o.updateWarmup?.accepted,
     o.updateScore?.accepted,
     o.sdk?.accepted,
+    o.sdkWebSocket?.accepted,
+    o.typed?.trpcUpdateWarmup?.accepted,
+    o.typed?.trpcUpdate?.accepted,
+    o.depth?.updateWarmup?.accepted,
+    o.depth?.update?.accepted,
     o.fanout?.accepted,
     soakLoad?.accepted,
     o.postgres?.nginx.warmup?.accepted,
@@ -21,6 +27,12 @@ const loadCheck = (name: string, r: HttpLoadResult): Check => ({
   name: `${name}: no errors`,
   passed: httpClean(r),
   detail: httpDetail(r),
+});
+
+const getCheck = (name: string, r: WrkGetResult): Check => ({
+  name: `${name}: every answer 200 and right`,
+  passed: r.responses > 0 && r.non2xx + r.errors + r.timeouts + r.mismatches === 0,
+  detail: `wrk: ${r.responses} responses, status ${JSON.stringify(r.statusCodes)}, errors ${r.errors}, timeouts ${r.timeouts}, wrong user ${r.mismatches}`,
 });
 
 /** The self-verification: any failed check makes the run exit non-zero. */
@@ -43,13 +55,25 @@ export function buildChecks(o: ModeOutcome, bare: HttpLoadResult): Check[] {
   if (o.updateScore) checks.push(loadCheck(label, o.updateScore));
   if (pg?.nginx.warmup) checks.push(loadCheck('(b) two instances behind nginx, warm-up', pg.nginx.warmup));
   if (pg?.nginx.measured) checks.push(loadCheck('(b) two instances behind nginx', pg.nginx.measured));
-  if (o.sdk) {
+  for (const sdk of [o.sdk, o.sdkWebSocket]) {
+    if (!sdk) continue;
     checks.push({
-      name: 'client SDK: no errors, every call applied',
-      passed: o.sdk.errors === 0 && o.sdk.notApplied === 0,
-      detail: `${o.sdk.calls} calls, ${o.sdk.accepted} applied, ${o.sdk.notApplied} not applied, ${o.sdk.errors} errors ${o.sdk.firstErrors.join(' | ')}`,
+      name: `client SDK over ${sdk.transport === 'http' ? 'HTTP' : 'WebSocket'}: no errors, every call applied`,
+      passed: sdk.errors === 0 && sdk.notApplied === 0,
+      detail: `${sdk.calls} calls, ${sdk.accepted} applied, ${sdk.notApplied} not applied, ${sdk.errors} errors ${sdk.firstErrors.join(' | ')}`,
     });
   }
+  const t = o.typed;
+  if (t?.trpcUpdateWarmup) checks.push(loadCheck('tRPC scores.update warm-up', t.trpcUpdateWarmup));
+  if (t?.trpcUpdate) checks.push(loadCheck('tRPC scores.update', t.trpcUpdate));
+  if (t?.plainTop) checks.push(getCheck('GET /leaderboard?limit=10', t.plainTop));
+  if (t?.trpcTop) checks.push(getCheck('tRPC leaderboard.top', t.trpcTop));
+  const d = o.depth;
+  if (d?.healthz) checks.push(getCheck(`depth (${d.users} users): GET /healthz`, d.healthz));
+  if (d?.rank) checks.push(getCheck(`depth (${d.users} users): GET /leaderboard/users/{random}`, d.rank));
+  if (d?.updateWarmup)
+    checks.push(loadCheck(`depth (${d.users} users): random-user updates, warm-up`, d.updateWarmup));
+  if (d?.update) checks.push(loadCheck(`depth (${d.users} users): random-user updates`, d.update));
   const f = o.fanout;
   if (f) {
     checks.push({

@@ -210,6 +210,7 @@ export async function startScoreboard(options: {
       SCORE_MAX_GAIN: '1000000000',
       RATE_LIMIT_USER_PER_MIN: rateLimit,
       RATE_LIMIT_IP_PER_MIN: rateLimit,
+      RATE_LIMIT_READS_PER_MIN: rateLimit,
       ...options.env,
     };
     try {

@@ -98,6 +98,10 @@ export interface LoadOptions {
   title: string;
   /** Re-send requests left in flight (for a server with a ledger; not for the bare one). */
   settleInFlight: boolean;
+  /** Which users the updates go to (wrk only for `random-seed`; see bench/wrk-script.ts). */
+  pick?: 'round-robin' | 'random-seed';
+  /** tRPC's `scores.update` instead of `POST /update-score` (wrk only). */
+  trpc?: boolean;
 }
 
 /**
@@ -106,6 +110,7 @@ export interface LoadOptions {
  * one request in flight per connection), so in-flight requests at the cut-off are known.
  */
 export async function runHttpLoad(options: LoadOptions): Promise<HttpLoadResult> {
+  if (options.pick === 'random-seed' || options.trpc) throw new Error('this run needs wrk');
   const inFlight = new Map<string, UpdateBody>();
   let ok200 = 0;
   let mismatches = 0;

@@ -1,7 +1,7 @@
 import { commitStats, readCommitTotals } from './commit-stats.js';
 import type { CpuMeter, CpuProbe } from './cpu.js';
 import { runHttpLoad, type HttpLoadResult, type LoadDriver, type LoadOptions } from './http-load.js';
-import { findWrk, runWrkLoad, wrkVersion } from './wrk-load.js';
+import { findWrk, runWrkGet, runWrkLoad, wrkVersion, type WrkGetResult } from './wrk-load.js';
 
 /** The chosen load generator: wrk when installed (or asked for), else autocannon. */
 export interface Driver {
@@ -11,6 +11,8 @@ export interface Driver {
   /** wrk threads (`-t`). */
   threads: number;
   run(options: LoadOptions): Promise<HttpLoadResult>;
+  /** GETs with wrk (wrk only: the phases that need it are skipped under autocannon). */
+  get?: (options: Omit<Parameters<typeof runWrkGet>[1], 'threads'>) => Promise<WrkGetResult>;
 }
 
 export function pickDriver(requested: 'auto' | LoadDriver, threads: number): Driver {
@@ -22,6 +24,7 @@ export function pickDriver(requested: 'auto' | LoadDriver, threads: number): Dri
       description: `${wrkVersion(wrk)}, ${threads} thread${threads === 1 ? '' : 's'}, a process of its own`,
       threads,
       run: (options) => runWrkLoad(wrk, { ...options, threads }),
+      get: (options) => runWrkGet(wrk, { ...options, threads }),
     };
   }
   return {
@@ -49,6 +52,9 @@ export async function loadWithWarmup(args: {
   settleInFlight: boolean;
   servers: CpuProbe[];
   others?: Record<string, CpuProbe>;
+  /** Which users the updates go to (default round-robin over the workload's). */
+  pick?: LoadOptions['pick'];
+  trpc?: boolean;
   /** Scoreboard instances whose /metrics tell the group commit's batches (none for the bare server). */
   metricsUrls?: string[];
 }): Promise<{ warmup: HttpLoadResult | null; measured: HttpLoadResult }> {
@@ -61,6 +67,8 @@ export async function loadWithWarmup(args: {
       connections: args.connections,
       title,
       settleInFlight: args.settleInFlight,
+      pick: args.pick,
+      trpc: args.trpc,
     });
   let warmup: HttpLoadResult | null = null;
   if (args.warmup > 0) {

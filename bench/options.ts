@@ -46,11 +46,18 @@ export interface BenchOptions {
   redis: string;
   /** pgbench threads (`-j`). */
   pgbenchJobs: number;
+  /**
+   * SQLite: seed the board with `users` users first and measure seeding, start-up, RSS, rank
+   * lookups and updates to random seeded users (on with --depth, or when --users ≥ 100,000).
+   */
+  depth: boolean;
 }
 
 const DEFAULT_OUT = fileURLToPath(new URL('./results.json', import.meta.url));
 const DEFAULT_OUT_POSTGRES = fileURLToPath(new URL('./results-postgres.json', import.meta.url));
 const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
+/** --users from which the depth phase runs without --depth. */
+const DEPTH_FROM_USERS = 100_000;
 
 const NUMERIC = {
   duration: 10,
@@ -80,6 +87,8 @@ ${Object.entries(NUMERIC)
   --db-sync full|normal  the server's DB_SYNCHRONOUS (default full, the server's default)
   --database <url>       postgres://...: PostgreSQL + Redis mode (one instance, two behind nginx, pgbench)
   --redis <url>          Redis for --database (default ${DEFAULT_REDIS})
+  --depth                seed --users users first; measure seed, start-up, RSS, rank GETs, random-user
+                         updates (on by itself from --users 100000; e.g. --users 1000000)
   --cpu-prof             profile the server (node --cpu-prof) and print its top self-time functions
   --help`;
 
@@ -108,6 +117,7 @@ export function parseOptions(
       out: { type: 'string' },
       'db-dir': { type: 'string' },
       'cpu-prof': { type: 'boolean' },
+      depth: { type: 'boolean' },
       'db-sync': { type: 'string' },
       driver: { type: 'string' },
       database: { type: 'string' },
@@ -144,7 +154,9 @@ export function parseOptions(
     database,
     redis: text('redis') ?? DEFAULT_REDIS,
     pgbenchJobs: read('pgbench-jobs'),
+    depth: false,
   };
+  options.depth = Boolean(values.depth) || env.BENCH_DEPTH === '1' || options.users >= DEPTH_FROM_USERS;
   if (!['auto', 'wrk', 'autocannon'].includes(options.driver))
     throw new Error('--driver must be auto, wrk or autocannon');
   if (database !== undefined && !/^postgres(ql)?:\/\//.test(database))

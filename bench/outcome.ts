@@ -1,8 +1,10 @@
 import type { ProfileSummary } from './cpu-profile.js';
+import type { DepthResults } from './depth-phase.js';
 import type { HttpLoadResult } from './http-load.js';
 import type { PgbenchResult } from './pgbench.js';
 import type { PgSettings } from './pg-schema.js';
 import type { ServerPhases } from './server-phases.js';
+import type { TypedResults } from './typed-phase.js';
 
 /** How a server process ended. */
 export interface ServerExit {
@@ -48,6 +50,10 @@ export interface ModeOutcome extends ServerPhases {
   failure: string | null;
   profile: ProfileSummary | null;
   postgres: PostgresResults | null;
+  /** SQLite mode with wrk: tRPC over HTTP against the plain routes. */
+  typed: TypedResults | null;
+  /** SQLite mode with --depth (or --users ≥ 100,000): a seeded board. */
+  depth: DepthResults | null;
 }
 
 export const describeFailure = (error: unknown): string =>
@@ -58,6 +64,7 @@ export function emptyOutcome(): ModeOutcome {
     updateWarmup: null,
     updateScore: null,
     sdk: null,
+    sdkWebSocket: null,
     fanout: null,
     soak: null,
     rateLimitPerMin: 0,
@@ -66,5 +73,7 @@ export function emptyOutcome(): ModeOutcome {
     failure: null,
     profile: null,
     postgres: null,
+    typed: null,
+    depth: null,
   };
 }

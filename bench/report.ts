@@ -7,7 +7,10 @@ import type { BenchOptions } from './options.js';
 import { errorCounts, ms, rate } from './format.js';
 import type { PostgresResults, ServerExit } from './outcome.js';
 import { postgresRows } from './postgres-report.js';
+import { depthRows, sdkRows, typedRows } from './report-rows.js';
 import type { SdkLoadResult } from './sdk-load.js';
+import type { TypedResults } from './typed-phase.js';
+import type { DepthResults } from './depth-phase.js';
 import type { SoakResult } from './soak.js';
 import { round } from './stats.js';
 
@@ -58,7 +61,14 @@ export interface BenchResults {
   updateScore: HttpLoadResult;
   /** POST /update-score requests/s divided by the bare node:http server's (the headline). */
   throughputRatio: number;
+  /** The SDK's default transport (HTTP). */
   sdk: SdkLoadResult | null;
+  /** The SDK with `calls: 'websocket'`. */
+  sdkWebSocket: SdkLoadResult | null;
+  /** tRPC over HTTP against the plain routes (SQLite mode with wrk). */
+  typed: TypedResults | null;
+  /** A seeded board (SQLite mode with --depth or --users ≥ 100,000). */
+  depth: DepthResults | null;
   fanout: FanoutResult | null;
   soak: SoakResult | { unavailable: string } | null;
   ledger: { before: number; after: number; newRows: number; accepted200: number };
@@ -102,28 +112,9 @@ export function targetRows(r: Omit<BenchResults, 'targets' | 'verification'>): T
     },
     ...(r.postgres ? postgresRows(r, r.postgres) : sqliteRows(r)),
   ];
-  if (r.sdk) {
-    rows.push(
-      {
-        metric: `SDK scores.update throughput (${r.sdk.concurrency} callers)`,
-        value: rate(r.sdk.callsPerSec),
-        target: '',
-        met: null,
-      },
-      {
-        metric: 'SDK scores.update latency p50 / p99',
-        value: `${ms(r.sdk.latencyMs.p50)} / ${ms(r.sdk.latencyMs.p99)}`,
-        target: '',
-        met: null,
-      },
-      {
-        metric: 'SDK scores.update errors',
-        value: String(r.sdk.errors),
-        target: '0',
-        met: r.sdk.errors === 0,
-      },
-    );
-  }
+  if (r.typed) rows.push(...typedRows(r.updateScore, r.typed));
+  rows.push(...sdkRows(r.updateScore, [r.sdk, r.sdkWebSocket]));
+  if (r.depth) rows.push(...depthRows(r.depth));
   if (r.fanout) {
     const f = r.fanout;
     // The issue's target is for 1,000 subscribers at 1,000 updates/s; smaller runs are not judged.

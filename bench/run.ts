@@ -82,6 +82,9 @@ async function main(): Promise<number> {
     updateScore: measured,
     throughputRatio: bare.requestsPerSec ? round(measured.requestsPerSec / bare.requestsPerSec, 3) : 0,
     sdk: outcome.sdk,
+    sdkWebSocket: outcome.sdkWebSocket,
+    typed: outcome.typed,
+    depth: outcome.depth,
     fanout: outcome.fanout,
     soak: outcome.soak,
     ledger: {

@@ -3,8 +3,10 @@ import { createScoreboardClient } from '../client-sdk/src/index.js';
 import { LatencyHistogram, round, type LatencySummary } from './stats.js';
 import type { Workload } from './workload.js';
 
-/** `scores.update` through the client SDK (tRPC over HTTP), N callers in a loop. */
+/** `scores.update` through the client SDK, N callers in a loop. */
 export interface SdkLoadResult {
+  /** How the SDK sent the calls: tRPC over HTTP, or over its WebSocket (`calls: 'websocket'`). */
+  transport: 'http' | 'websocket';
   seconds: number;
   concurrency: number;
   calls: number;
@@ -24,8 +26,14 @@ export async function runSdkLoad(options: {
   workload: Workload;
   seconds: number;
   concurrency: number;
+  transport: 'http' | 'websocket';
 }): Promise<SdkLoadResult> {
-  const client = createScoreboardClient({ url: options.url, getToken: () => options.token, WebSocket });
+  const client = createScoreboardClient({
+    url: options.url,
+    getToken: () => options.token,
+    WebSocket,
+    calls: options.transport,
+  });
   const latency = new LatencyHistogram();
   const result = { accepted: 0, notApplied: 0, errors: 0, firstErrors: [] as string[] };
   const started = performance.now();
@@ -54,6 +62,7 @@ export async function runSdkLoad(options: {
 
   const calls = latency.size + result.errors;
   return {
+    transport: options.transport,
     seconds: round(elapsed),
     concurrency: options.concurrency,
     calls,

@@ -9,7 +9,10 @@ import type { Workload } from './workload.js';
 
 /** The phases after `POST /update-score` against one server: SDK, fan-out, soak. */
 export interface ServerPhases {
+  /** The SDK's default: calls over HTTP. */
   sdk: SdkLoadResult | null;
+  /** The SDK with `calls: 'websocket'`: calls over its one WebSocket. */
+  sdkWebSocket: SdkLoadResult | null;
   fanout: FanoutResult | null;
   soak: SoakResult | { unavailable: string } | null;
 }
@@ -37,16 +40,22 @@ export async function runServerPhases(args: {
     others: args.others,
   });
   if (options.sdkSeconds > 0) {
-    progress(`client SDK: scores.update, ${options.sdkConcurrency} callers for ${options.sdkSeconds} s`);
-    into.sdk = await cpu.measure('client SDK', parties(false), () =>
-      runSdkLoad({
-        url: server.url,
-        token,
-        workload,
-        seconds: options.sdkSeconds,
-        concurrency: options.sdkConcurrency,
-      }),
-    );
+    const sdk = (transport: 'http' | 'websocket') => {
+      const phase = `client SDK over ${transport === 'http' ? 'HTTP' : 'WebSocket'}`;
+      progress(`${phase}: scores.update, ${options.sdkConcurrency} callers for ${options.sdkSeconds} s`);
+      return cpu.measure(phase, parties(false), () =>
+        runSdkLoad({
+          url: server.url,
+          token,
+          workload,
+          seconds: options.sdkSeconds,
+          concurrency: options.sdkConcurrency,
+          transport,
+        }),
+      );
+    };
+    into.sdk = await sdk('http');
+    into.sdkWebSocket = await sdk('websocket');
   }
   if (options.subscribers > 0 && options.fanoutSeconds > 0 && options.fanoutRate > 0) {
     progress(

@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import { startScoreboard } from './child.js';
 import { summarizeCpuProfile } from './cpu-profile.js';
 import type { CpuMeter } from './cpu.js';
+import { emptyDepth, RssPeak, runDepthLoads, seedDatabase } from './depth-phase.js';
 import { ledgerRows } from './ledger.js';
 import { loadWithWarmup, type Driver } from './load.js';
 import type { BenchOptions } from './options.js';
 import { describeFailure, emptyOutcome, type ModeOutcome } from './outcome.js';
 import { runServerPhases } from './server-phases.js';
+import { round } from './stats.js';
+import { runTypedPaths } from './typed-phase.js';
 import type { Workload } from './workload.js';
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -28,15 +31,24 @@ export async function runSqliteMode(args: {
   const databaseUrl = join(workDir, 'scoreboard.db');
   const cpuProfDir = options.cpuProf ? mkdtempSync(join(tmpdir(), 'scoreboard-cpuprof-')) : undefined;
   try {
+    const depth = options.depth ? emptyDepth(options.users) : null;
+    if (depth) depth.seedSeconds = await seedDatabase(databaseUrl, options.users, args.secret);
+    const starting = performance.now();
     const { server, rateLimitPerMin } = await startScoreboard({
       databaseUrl,
       secret: args.secret,
       cpuProfDir,
       dbSync: options.dbSync,
     });
+    const rss = new RssPeak(server);
+    if (depth) depth.startSeconds = round((performance.now() - starting) / 1000);
     out.rateLimitPerMin = rateLimitPerMin;
     out.ledger.before = ledgerRows(databaseUrl);
     try {
+      if (depth) {
+        out.depth = depth;
+        await runDepthLoads({ server, driver, cpu, token, options, into: depth });
+      }
       const update = await loadWithWarmup({
         driver,
         cpu,
@@ -53,11 +65,14 @@ export async function runSqliteMode(args: {
       });
       out.updateWarmup = update.warmup;
       out.updateScore = update.measured;
+      out.typed = await runTypedPaths({ server, driver, cpu, token, workload, options });
       await runServerPhases({ server, token, workload, options, driver, cpu, into: out });
     } catch (error) {
       out.failure = describeFailure(error);
       progress(`run failed: ${out.failure}\n--- server output ---\n${server.output()}`);
     } finally {
+      const peak = rss.stop();
+      if (depth) depth.rssMB.peak = peak;
       const stopped = await server.stop();
       out.exits.push({ name: server.name, code: stopped.code, signal: stopped.signal });
     }

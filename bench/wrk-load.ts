@@ -12,6 +12,7 @@ import {
 } from './http-load.js';
 import { round } from './stats.js';
 import type { UpdateBody } from './workload.js';
+import { wrkGetScript, type WrkGetTarget } from './wrk-get-script.js';
 import { WRK_RESULT_MARK, wrkScript } from './wrk-script.js';
 
 /** The `wrk` executable on PATH, or undefined. */
@@ -132,6 +133,8 @@ export async function runWrkLoad(
         prefix: `bench-${options.workload.runId}-w${randomBytes(3).toString('hex')}`,
         track: options.settleInFlight,
         successBody: SUCCESS_BODY,
+        pick: options.pick,
+        ...(options.trpc ? { path: '/trpc/scores.update', successContains: '"applied":true' } : {}),
       }),
     );
     const args = ['-t', String(threads), '-c', String(options.connections), '-d', `${seconds}s`];
@@ -174,5 +177,70 @@ export async function runWrkLoad(
       non2xxOr3xx: report.non2xxOr3xx,
       untracked: script.untracked,
     },
+  };
+}
+
+/** One wrk run of GETs (bench/wrk-get-script.ts): requests/s, latency, statuses, errors. */
+export interface WrkGetResult {
+  target: string;
+  seconds: number;
+  connections: number;
+  responses: number;
+  requestsPerSec: number;
+  latencyMs: WrkReport['latencyMs'];
+  statusCodes: Record<string, number>;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** Rank answers (200) that did not name the user asked for. */
+  mismatches: number;
+}
+
+/** Drives GETs of `target` with wrk, as `runWrkLoad` drives updates. */
+export async function runWrkGet(
+  wrk: string,
+  options: {
+    url: string;
+    target: WrkGetTarget;
+    seconds: number;
+    connections: number;
+    threads: number;
+    title: string;
+  },
+): Promise<WrkGetResult> {
+  const seconds = Math.max(1, Math.round(options.seconds));
+  const dir = mkdtempSync(join(tmpdir(), 'scoreboard-wrk-'));
+  let run: Awaited<ReturnType<typeof runWrk>>;
+  try {
+    const script = join(dir, 'get.lua');
+    writeFileSync(script, wrkGetScript(options.target));
+    const args = ['-t', String(options.threads), '-c', String(options.connections), '-d', `${seconds}s`];
+    run = await runWrk(wrk, [...args, '--timeout', '10s', '--latency', '-s', script, options.url]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const line = run.stdout.split('\n').find((l) => l.startsWith(WRK_RESULT_MARK));
+  if (run.code !== 0 || !line)
+    throw new Error(`wrk failed (exit code ${run.code}):\n${run.stdout}\n${run.stderr}`);
+  const script = JSON.parse(line.slice(WRK_RESULT_MARK.length)) as {
+    statuses: Record<string, number>;
+    mismatches: number;
+    requests: number;
+  };
+  const report = parseWrkReport(run.stdout);
+  const { socketErrors } = report;
+  const responses = Object.values(script.statuses).reduce((sum, n) => sum + n, 0);
+  return {
+    target: options.title,
+    seconds,
+    connections: options.connections,
+    responses,
+    requestsPerSec: report.requestsPerSec,
+    latencyMs: report.latencyMs,
+    statusCodes: script.statuses,
+    non2xx: responses - (script.statuses['200'] ?? 0),
+    errors: socketErrors.connect + socketErrors.read + socketErrors.write,
+    timeouts: socketErrors.timeout,
+    mismatches: script.mismatches,
   };
 }

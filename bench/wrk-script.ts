@@ -17,6 +17,15 @@ export interface WrkScriptConfig {
   track: boolean;
   /** The 200 body; any other 200 body is counted as a mismatch. */
   successBody: string;
+  /**
+   * `round-robin` over `user-00000` ... (the default), or `random-seed`: a user of
+   * `seed-0` ... `seed-<users-1>` (as `npm run seed` writes them) picked at random per request.
+   */
+  pick?: 'round-robin' | 'random-seed';
+  /** Where the updates go (default `/update-score`; `/trpc/scores.update` takes the same bodies). */
+  path?: string;
+  /** When set, a 200 is a match if its body contains this (instead of equalling `successBody`). */
+  successContains?: string;
 }
 
 /** Marks the script's one line of results on wrk's stdout. */
@@ -44,6 +53,9 @@ local cfg = {
   prefix = ${lua(c.prefix)},
   track = ${c.track},
   success = ${lua(c.successBody)},
+  random = ${c.pick === 'random-seed'},
+  path = ${lua(c.path ?? '/update-score')},
+  contains = ${c.successContains === undefined ? 'nil' : lua(c.successContains)},
 }
 
 -- The main state: one entry per thread, read back in done().
@@ -65,12 +77,33 @@ local cursor = 0
 local headers = {}
 local first = true
 
+local function name(user)
+  if cfg.random then return "seed-" .. user end
+  return string.format("user-%05d", user)
+end
+
 local function body(thread, user, k)
-  return string.format('{"user_id":"user-%05d","action_id":"%s-%d-%d","new_score":%d}',
-    user, cfg.prefix, thread, k, cfg.base + (k - 1) * cfg.threads + thread + 1)
+  return string.format('{"user_id":"%s","action_id":"%s-%d-%d","new_score":%d}',
+    name(user), cfg.prefix, thread, k, cfg.base + (k - 1) * cfg.threads + thread + 1)
+end
+
+-- The next user with nothing in flight: round-robin over this thread's users, or at random.
+local function pick()
+  for _ = 1, #mine do
+    local user
+    if cfg.random then
+      user = mine[math.random(#mine)]
+    else
+      cursor = cursor % #mine + 1
+      user = mine[cursor]
+    end
+    if not busy[user] then return user end
+  end
+  error("every user of this thread has an update in flight: use more users than connections")
 end
 
 function init(args)
+  math.randomseed(os.time() * 1000 + tid)
   for user = tid, cfg.users - 1, cfg.threads do mine[#mine + 1] = user end
   headers["Content-Type"] = "application/json"
   headers["Authorization"] = "Bearer " .. cfg.token
@@ -83,20 +116,14 @@ function request()
     -- never sends it: answer with a probe that uses up no user (counted apart if sent).
     if tid == 0 then
       headers["X-Request-Id"] = "probe"
-      return wrk.format("POST", "/update-score", headers, "{}")
+      return wrk.format("POST", cfg.path, headers, "{}")
     end
   end
-  for _ = 1, #mine do
-    cursor = cursor % #mine + 1
-    local user = mine[cursor]
-    if not busy[user] then
-      n = n + 1
-      if cfg.track then busy[user] = n end
-      headers["X-Request-Id"] = "u" .. user
-      return wrk.format("POST", "/update-score", headers, body(tid, user, n))
-    end
-  end
-  error("every user of this thread has an update in flight: use more users than connections")
+  local user = pick()
+  n = n + 1
+  if cfg.track then busy[user] = n end
+  headers["X-Request-Id"] = "u" .. user
+  return wrk.format("POST", cfg.path, headers, body(tid, user, n))
 end
 
 function response(status, hdrs, text)
@@ -106,7 +133,11 @@ function response(status, hdrs, text)
     return
   end
   statuses[status] = (statuses[status] or 0) + 1
-  if status == 200 and text ~= cfg.success then mismatches = mismatches + 1 end
+  if status == 200 then
+    local ok
+    if cfg.contains then ok = string.find(text, cfg.contains, 1, true) ~= nil else ok = text == cfg.success end
+    if not ok then mismatches = mismatches + 1 end
+  end
   if cfg.track then
     local user = id and tonumber(string.sub(id, 2))
     if user and busy[user] then busy[user] = nil else untracked = untracked + 1 end

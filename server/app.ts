@@ -110,9 +110,12 @@ export async function createApp(
       logger,
     }),
   );
+  const fanout = options.liveThroughTrpc ? undefined : new LiveFanout(live, gate, leaderboard.size);
+  // Subscriptions served by hand and any served by tRPC's own subscription procedure.
+  metrics.countSubscribersWith(() => (fanout?.count ?? 0) + live.subscriberCount);
   const sockets = attachWebSockets(server, {
     procedures,
-    fanout: options.liveThroughTrpc ? undefined : new LiveFanout(live, gate, leaderboard.size),
+    fanout,
     clientIp,
     allowedOrigins: config.allowedOrigins,
     limits: config.ws,

@@ -53,7 +53,6 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
   const live = new LiveLeaderboard(leaderboard);
   const watch = new UserWatch(leaderboard);
   live.onPublish(() => metrics.snapshotsPublished.inc());
-  metrics.countSubscribersWith(() => live.subscriberCount);
 
   const limiters = redis ? redisRateLimiters(redis, config.redisPrefix) : memoryRateLimiters;
   const guard = new RequestGuard(limiters, config.rateLimit);

@@ -24,6 +24,8 @@ export class BoardFollower {
   private readonly pending = new Map<number, CommittedChanges>();
   private draining: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  /** Commits already told to the other instances (every request of a batch shares one). */
+  private readonly published = new WeakSet<CommittedChanges>();
 
   constructor(
     private readonly leaderboard: LeaderboardService,
@@ -44,9 +46,12 @@ export class BoardFollower {
     }
   }
 
-  /** Changes this instance committed: applied (in order) before it resolves, and published. */
+  /** Changes this instance committed: applied (in order) before it resolves, and published once. */
   async committed(committed: CommittedChanges): Promise<void> {
-    this.bus.publish(committed);
+    if (!this.published.has(committed)) {
+      this.published.add(committed);
+      this.bus.publish(committed);
+    }
     await this.offer(committed);
   }
 

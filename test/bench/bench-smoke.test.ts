@@ -42,6 +42,9 @@ const TINY = [
   '1',
 ];
 
+/** The default run plus the depth phase (seed, start, rank reads, random-user updates). */
+const TINY_DEPTH = [...TINY, '--depth'];
+
 /** PostgreSQL mode at a tiny size: one instance, two behind nginx, pgbench, 1 s each. */
 const TINY_POSTGRES = ['--database', PG_URL, '--redis', REDIS_URL, ...TINY.slice(0, TINY.indexOf('--soak'))];
 
@@ -65,6 +68,15 @@ const latency = expect.objectContaining({
   p50: expect.any(Number),
   p99: expect.any(Number),
 });
+
+const getLoad = {
+  requestsPerSec: expect.any(Number),
+  latencyMs: latency,
+  non2xx: 0,
+  errors: 0,
+  timeouts: 0,
+  mismatches: 0,
+};
 
 const load = (driver: string) => ({
   driver,
@@ -99,7 +111,7 @@ describe('npm run bench (smoke, tiny size)', () => {
 
   it('exits 0, passes its self-verification and writes results of the expected shape', async () => {
     const out = join(dir, 'results.json');
-    const run = await runBench([...TINY, '--out', out]);
+    const run = await runBench([...TINY_DEPTH, '--out', out]);
     expect(run.code, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(0);
     expect(run.stdout).toContain('| metric | value | target |');
     expect(run.stdout).toContain('Verification PASSED');
@@ -120,6 +132,7 @@ describe('npm run bench (smoke, tiny size)', () => {
       updateScore: load(DRIVER),
       throughputRatio: expect.any(Number),
       sdk: { callsPerSec: expect.any(Number), latencyMs: latency, errors: 0 },
+      sdkWebSocket: { callsPerSec: expect.any(Number), latencyMs: latency, errors: 0 },
       fanout: {
         subscribers: 20,
         delayFromCommitMs: latency,
@@ -143,10 +156,23 @@ describe('npm run bench (smoke, tiny size)', () => {
       failure: null,
     });
     expect(results.fanout.delivered).toBe(results.fanout.expectedDeliveries);
+    expect(results.depth).toMatchObject({
+      users: 50,
+      seedSeconds: expect.any(Number),
+      startSeconds: expect.any(Number),
+      rssMB: { atStart: expect.any(Number), peak: expect.any(Number) },
+    });
     if (DRIVER === 'wrk') {
       // wrk's own count of responses agrees with the script's status counts.
       expect(results.updateScore.wrk.requests).toBe(results.updateScore.responses);
       expect(run.stdout).toContain('Load: wrk ');
+      expect(results.depth).toMatchObject({ healthz: getLoad, rank: getLoad, update: load('wrk') });
+      expect(results.typed).toMatchObject({
+        trpcUpdate: load('wrk'),
+        plainTop: getLoad,
+        trpcTop: getLoad,
+        unavailable: null,
+      });
     }
     expectVerified(results);
   }, 90_000);

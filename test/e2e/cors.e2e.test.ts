@@ -185,7 +185,9 @@ describe('the API called from a page on another origin (Chromium)', () => {
       ok: true,
       value: {
         status: 200,
-        body: { result: { data: { entries: [{ rank: 1, user_id: 'alice', score: 100 }] } } },
+        body: {
+          result: { data: { entries: [{ rank: 1, user_id: 'alice', score: 100 }], next_cursor: null } },
+        },
       },
     });
     expect(calls.socket).toMatchObject({ opened: true, errored: false, closeCode: 1000 });

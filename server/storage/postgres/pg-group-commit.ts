@@ -27,6 +27,8 @@ interface Waiting {
 export class PgGroupCommit {
   private queue: Waiting[] = [];
   private inFlight = 0;
+  /** Users whose updates are in a batch in flight. */
+  private readonly busyUsers = new Set<string>();
   private scheduled = false;
   private closed = false;
 
@@ -59,9 +61,29 @@ export class PgGroupCommit {
     });
   }
 
+  /**
+   * The next batch in arrival order, leaving in the queue (in order) the updates of users a
+   * batch in flight is writing: two batches racing for one user's lock could apply that
+   * user's updates out of order, and a later one would be judged against an older score.
+   */
+  private takeBatch(): Waiting[] {
+    const batch: Waiting[] = [];
+    const held: Waiting[] = [];
+    let i = 0;
+    for (; i < this.queue.length && batch.length < MAX_BATCH; i++) {
+      const waiting = this.queue[i]!;
+      (this.busyUsers.has(waiting.job.command.userId) ? held : batch).push(waiting);
+    }
+    this.queue = held.concat(this.queue.slice(i));
+    return batch;
+  }
+
   private async run(): Promise<void> {
     if (this.inFlight >= MAX_IN_FLIGHT || this.queue.length === 0) return;
-    const batch = this.queue.splice(0, MAX_BATCH);
+    const batch = this.takeBatch();
+    if (batch.length === 0) return; // every queued user waits for a batch in flight
+    const users = [...new Set(batch.map((w) => w.job.command.userId))];
+    for (const user of users) this.busyUsers.add(user);
     this.inFlight += 1;
     const started = process.hrtime.bigint();
     try {
@@ -72,6 +94,7 @@ export class PgGroupCommit {
       const failure = isUnavailable(error) ? new StorageUnavailableError(String(error)) : error;
       for (const w of batch) w.reject(failure);
     } finally {
+      for (const user of users) this.busyUsers.delete(user);
       this.inFlight -= 1;
       this.schedule();
     }
