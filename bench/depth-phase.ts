@@ -98,14 +98,16 @@ export class RssPeak {
  */
 export async function runDepthLoads(args: {
   server: ChildServer;
+  /** The run's RSS sampler: the samples taken here count towards its peak. */
+  rss: RssPeak;
   driver: Driver;
   cpu: CpuMeter;
   token: string;
   options: BenchOptions;
   into: DepthResults;
 }): Promise<void> {
-  const { server, driver, cpu, options, into } = args;
-  into.rssMB.atStart = mb(server.rssBytes());
+  const { server, rss, driver, cpu, options, into } = args;
+  into.rssMB.atStart = mb(rss.sample());
   const get = driver.get;
   if (!get) {
     into.unavailable = 'needs wrk (the rank and random-user runs are wrk scripts)';
@@ -141,7 +143,7 @@ export async function runDepthLoads(args: {
   });
   into.updateWarmup = update.warmup;
   into.update = update.measured;
-  into.rssMB.afterDepth = mb(server.rssBytes());
+  into.rssMB.afterDepth = mb(rss.sample());
 }
 
 export function emptyDepth(users: number): DepthResults {

@@ -47,7 +47,7 @@ export async function runSqliteMode(args: {
     try {
       if (depth) {
         out.depth = depth;
-        await runDepthLoads({ server, driver, cpu, token, options, into: depth });
+        await runDepthLoads({ server, rss, driver, cpu, token, options, into: depth });
       }
       const update = await loadWithWarmup({
         driver,
