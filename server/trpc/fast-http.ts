@@ -4,6 +4,7 @@ import { getHTTPStatusCode } from '@trpc/server/http';
 import { getErrorShape, getTRPCErrorFromUnknown } from '@trpc/server/unstable-core-do-not-import';
 import type { RequestMeta } from '../domain/request-origin.js';
 import { createContextInner, type Context, type ProcedureDeps } from './context.js';
+import { DIRECT_CALLS } from './direct-calls.js';
 import { appRouter } from './routers/_app.js';
 import { retryAfterOf } from './trpc.js';
 
@@ -59,7 +60,8 @@ function lazyBody(req: IncomingMessage, limit: number): { text(): Promise<string
  * tRPC over HTTP without the Fetch API emulation of tRPC's Node adapter (on Node 20 its
  * Request, AbortSignal and web streams cost many times a plain handler): for the requests
  * tRPC's clients send (JSON queries over GET, JSON mutations over POST, batched or not, no
- * streaming), the procedures are called directly and the response is built with tRPC's own
+ * streaming), the procedures are called directly (the hot ones without tRPC's middleware
+ * machinery, see DIRECT_CALLS) and the response is built with tRPC's own
  * functions (error shapes, status codes), so the wire format is byte for byte tRPC's. Anything
  * else (an unknown path, a wrong method, other content types, streaming links) answers false,
  * and the caller hands the request to tRPC's adapter. `test/trpc/fast-path.test.ts` compares
@@ -120,14 +122,11 @@ export function fastTrpcHttp(
     const results = await Promise.all(
       calls.map(async ({ path, procedure }, batchIndex) => {
         try {
-          const data = await procedure!({
-            path,
-            getRawInput: async () => (await readInputs())[batchIndex],
-            ctx,
-            type,
-            signal: undefined,
-            batchIndex,
-          });
+          const rawInput = async () => (await readInputs())[batchIndex];
+          const direct = DIRECT_CALLS[path];
+          const data = direct
+            ? await direct(ctx, rawInput)
+            : await procedure!({ path, getRawInput: rawInput, ctx, type, signal: undefined, batchIndex });
           return { result: { data } } as const;
         } catch (cause) {
           const error = getTRPCErrorFromUnknown(cause);

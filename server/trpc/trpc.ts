@@ -1,5 +1,5 @@
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
-import { hasRole, ROLE_ADMIN } from '../auth/principal.js';
+import { hasRole, ROLE_ADMIN, type Principal } from '../auth/principal.js';
 import { refuse, type Refusal, type RefusalKind } from '../domain/refusal.js';
 import type { GatePurpose } from '../security/request-gate.js';
 import type { RequestMeta } from '../domain/request-origin.js';
@@ -77,14 +77,19 @@ export function metaOf(request: RequestInfo): RequestMeta {
 export const router = t.router;
 export const publicProcedure = t.procedure;
 
-/** Middleware: a valid token is required (see RequestGate for the budgets it spends). */
+/** The caller's principal, or the refusal as an error (see RequestGate for the budgets it spends). */
+export async function principalOrThrow(ctx: Context, purpose: GatePurpose): Promise<Principal> {
+  const { request } = ctx;
+  const auth = await ctx.deps.gate.authenticate(request, metaOf(request), purpose);
+  if (!auth.ok) throw refusalError(auth.refusal);
+  return auth.value;
+}
+
+/** Middleware: a valid token is required. */
 function requireToken(purpose: GatePurpose) {
-  return t.middleware(async ({ ctx, next }) => {
-    const { request } = ctx;
-    const auth = await ctx.deps.gate.authenticate(request, metaOf(request), purpose);
-    if (!auth.ok) throw refusalError(auth.refusal);
-    return next({ ctx: { ...ctx, principal: auth.value } });
-  });
+  return t.middleware(async ({ ctx, next }) =>
+    next({ ctx: { ...ctx, principal: await principalOrThrow(ctx, purpose) } }),
+  );
 }
 
 /** The error for a connection whose subscription slots are all taken, or undefined. */
@@ -117,10 +122,15 @@ export function holdingSubscriptionSlot<T>(ctx: Context, events: AsyncGenerator<
   })();
 }
 
-/** A public read: spends one point of the IP's read budget. */
-export const readProcedure = t.procedure.use(async ({ ctx, next }) => {
+/** Spends one point of the IP's read budget, or throws the refusal. */
+export async function admitReadOrThrow(ctx: Context): Promise<void> {
   const limited = await ctx.deps.gate.admitRead(metaOf(ctx.request));
   if (limited) throw refusalError(limited);
+}
+
+/** A public read: spends one point of the IP's read budget. */
+export const readProcedure = t.procedure.use(async ({ ctx, next }) => {
+  await admitReadOrThrow(ctx);
   return next();
 });
 
@@ -130,12 +140,19 @@ export const readProcedure = t.procedure.use(async ({ ctx, next }) => {
  */
 export const updateProcedure = t.procedure.use(requireToken('update')).use(async ({ ctx, next }) => {
   const result = await next();
-  if (!result.ok && result.error.code === 'BAD_REQUEST') {
-    const origin = { ...metaOf(ctx.request), subject: ctx.principal.subject, userId: null };
-    await ctx.deps.gate.refuse(refuse('invalid_input', result.error.message.slice(0, 200)), origin, 'update');
-  }
+  if (!result.ok) await recordIfBadInput(ctx, result.error);
   return result;
 });
+
+/** An update refused as BAD_REQUEST goes to the audit trail (as `invalid_input`). */
+export async function recordIfBadInput(
+  ctx: Context & { principal: Principal },
+  error: TRPCError,
+): Promise<void> {
+  if (error.code !== 'BAD_REQUEST') return;
+  const origin = { ...metaOf(ctx.request), subject: ctx.principal.subject, userId: null };
+  await ctx.deps.gate.refuse(refuse('invalid_input', error.message.slice(0, 200)), origin, 'update');
+}
 
 /** A procedure that requires a token with role `admin`. */
 export const adminProcedure = t.procedure.use(requireToken('access')).use(async ({ ctx, next }) => {

@@ -138,6 +138,26 @@ const probes: Probe[] = [
   },
   { name: 'a query with malformed input', method: 'GET', path: '/trpc/leaderboard.top?input=%7Bbad' },
   {
+    name: 'a cursor the server never gave out (400)',
+    method: 'GET',
+    path: `/trpc/leaderboard.top?input=${encodeURIComponent('{"cursor":"bm9wZQ"}')}`,
+  },
+  {
+    name: 'a rank query with a bad user id (400)',
+    method: 'GET',
+    path: `/trpc/leaderboard.rank?input=${encodeURIComponent('{"user_id":""}')}`,
+  },
+  {
+    name: 'a neighbours query',
+    method: 'GET',
+    path: `/trpc/leaderboard.around?input=${encodeURIComponent('{"user_id":"alice","radius":2}')}`,
+  },
+  {
+    name: 'a neighbours query with a bad radius (400)',
+    method: 'GET',
+    path: `/trpc/leaderboard.around?input=${encodeURIComponent('{"user_id":"alice","radius":99}')}`,
+  },
+  {
     name: 'a NOT_FOUND query',
     method: 'GET',
     path: `/trpc/leaderboard.rank?input=${encodeURIComponent('{"user_id":"nobody"}')}`,
@@ -203,10 +223,44 @@ describe("the fast tRPC path answers byte for byte as tRPC's adapter", () => {
     expect(mine).toEqual(theirs);
   });
 
-  it('leaves both servers with the same stored state', () => {
+  it('leaves both servers with the same stored state and the same audit trail', () => {
     const state = (s: TestServer) =>
       s.query('select action_id, user_id, previous_score, new_score from score_ledger order by id');
     expect(state(fast)).toEqual(state(adapter));
     expect(state(fast).length).toBeGreaterThan(1);
+    const audit = (s: TestServer) =>
+      s.query('select kind, subject, user_id, reason, count from security_events order by id');
+    expect(audit(fast)).toEqual(audit(adapter));
+    expect(audit(fast).map((e) => e.kind)).toContain('invalid_input');
+  });
+});
+
+describe('the fast tRPC path spends the read budget as tRPC does', () => {
+  let fastReads: TestServer;
+  let adapterReads: TestServer;
+  const reads = { RATE_LIMIT_READS_PER_MIN: '2' };
+  beforeAll(async () => {
+    fastReads = await startTestServer(reads);
+    adapterReads = await startTestServer(reads, undefined, { trpcAdapterOnly: true });
+  });
+  afterAll(async () => {
+    await fastReads.close();
+    await adapterReads.close();
+  });
+
+  it('answers the read past the budget 429 with Retry-After, byte for byte', async () => {
+    const probe: Probe = { name: 'top', method: 'GET', path: '/trpc/leaderboard.top' };
+    const answers = async (s: TestServer) => [
+      await answer(s, probe),
+      await answer(s, probe),
+      await answer(s, probe),
+    ];
+    const [mine, theirs] = [await answers(fastReads), await answers(adapterReads)];
+    expect(mine).toEqual(theirs);
+    expect(mine.map((a) => [a.status, a.retryAfter])).toEqual([
+      [200, false],
+      [200, false],
+      [429, true],
+    ]);
   });
 });

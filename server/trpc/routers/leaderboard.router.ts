@@ -5,6 +5,7 @@ import {
   liveQuerySchema,
   userQuerySchema,
   type Leaderboard,
+  type LeaderboardQuery,
   type LiveQuery,
   type Neighbours,
   type UserRank,
@@ -13,7 +14,12 @@ import {
 import { decodeCursor } from '../../leaderboard/page-cursor.js';
 import { resumeFrom } from '../../leaderboard/resume.js';
 import type { LeaderboardSnapshot, LiveLeaderboard } from '../../leaderboard/live-leaderboard.js';
+import type { z } from 'zod';
+import type { Context } from '../context.js';
 import { readProcedure, router, holdingSubscriptionSlot } from '../trpc.js';
+
+type UserQuery = z.output<typeof userQuerySchema>;
+type AroundQuery = z.output<typeof aroundQuerySchema>;
 
 /** What each `leaderboard.live` event carries; its tracked id is `<epoch>:<version>`. */
 export interface LiveLeaderboardEvent {
@@ -31,34 +37,46 @@ const sliceOf = (snapshot: LeaderboardSnapshot, limit: number): LiveLeaderboardE
   entries: snapshot.entries.slice(0, limit),
 });
 
+/** The input of `leaderboard.top` (optional: no input is the first page at the default size). */
+export const topInput = leaderboardQuerySchema.optional();
+
+/** `leaderboard.top` once its input is valid (also called by the fast HTTP path). */
+export function resolveTop(ctx: Context, input: LeaderboardQuery | undefined): Leaderboard {
+  const { leaderboard } = ctx.deps;
+  const after = input?.cursor === undefined ? undefined : decodeCursor(input.cursor);
+  if (input?.cursor !== undefined && !after) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: 'cursor is not one this server gave out' });
+  }
+  const page = leaderboard.page(input?.limit ?? leaderboard.size, after);
+  return { entries: page.entries, next_cursor: page.nextCursor };
+}
+
+/** `leaderboard.rank` once its input is valid. */
+export function resolveRank(ctx: Context, input: UserQuery): UserRank {
+  const standing = ctx.deps.leaderboard.standing(input.user_id);
+  if (!standing) throw noScore(input.user_id);
+  return standing;
+}
+
+/** `leaderboard.around` once its input is valid. */
+export function resolveAround(ctx: Context, input: AroundQuery): Neighbours {
+  const entries = ctx.deps.leaderboard.around(input.user_id, input.radius);
+  if (!entries) throw noScore(input.user_id);
+  return { entries };
+}
+
 export const leaderboardRouter = router({
   /**
    * A page of the board: `limit` (default: the configured size) entries from the top, or after
    * `cursor` (a previous page's `next_cursor`).
    */
-  top: readProcedure.input(leaderboardQuerySchema.optional()).query(({ ctx, input }): Leaderboard => {
-    const { leaderboard } = ctx.deps;
-    const after = input?.cursor === undefined ? undefined : decodeCursor(input.cursor);
-    if (input?.cursor !== undefined && !after) {
-      throw new TRPCError({ code: 'BAD_REQUEST', message: 'cursor is not one this server gave out' });
-    }
-    const page = leaderboard.page(input?.limit ?? leaderboard.size, after);
-    return { entries: page.entries, next_cursor: page.nextCursor };
-  }),
+  top: readProcedure.input(topInput).query(({ ctx, input }) => resolveTop(ctx, input)),
 
   /** A user's score and rank; NOT_FOUND when they have no score. */
-  rank: readProcedure.input(userQuerySchema).query(({ ctx, input }): UserRank => {
-    const standing = ctx.deps.leaderboard.standing(input.user_id);
-    if (!standing) throw noScore(input.user_id);
-    return standing;
-  }),
+  rank: readProcedure.input(userQuerySchema).query(({ ctx, input }) => resolveRank(ctx, input)),
 
   /** Up to `radius` (0..50, default 5) users above the user, the user, and up to `radius` below. */
-  around: readProcedure.input(aroundQuerySchema).query(({ ctx, input }): Neighbours => {
-    const entries = ctx.deps.leaderboard.around(input.user_id, input.radius);
-    if (!entries) throw noScore(input.user_id);
-    return { entries };
-  }),
+  around: readProcedure.input(aroundQuerySchema).query(({ ctx, input }) => resolveAround(ctx, input)),
 
   /**
    * A live personal rank: `{user_id, score, rank}` on subscribe (nulls while the user has no
