@@ -1,3 +1,4 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import { dirname } from 'node:path';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { ensureDir } from '../../config/data-dir.js';
@@ -31,10 +32,11 @@ export class SqliteStorage implements Storage {
 
   private constructor(
     readonly db: Kysely<Database>,
+    sqlite: BetterSqlite3.Database,
     private readonly writer: GroupCommit,
     private readonly checkpointer: Checkpointer | undefined,
   ) {
-    this.scores = new SqliteScoreStore(db, writer);
+    this.scores = new SqliteScoreStore(db, writer, sqlite);
     this.audit = new SqliteAuditStore(db, writer);
     this.flags = new SqliteFlagStore(db, writer);
   }
@@ -56,7 +58,7 @@ export class SqliteStorage implements Storage {
       file === ':memory:'
         ? undefined
         : new Checkpointer(file, sqlite, synchronousPragma(options.sync), options.onError ?? (() => {}));
-    return new SqliteStorage(db, writer, checkpointer);
+    return new SqliteStorage(db, sqlite, writer, checkpointer);
   }
 
   eraseUser(userId: string, by: string): Promise<Erasure> {
