@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { Kysely, SqliteDialect } from 'kysely';
+import { migrateToLatest } from '../../server/storage/migrate.js';
+import { migrations } from '../../server/storage/sqlite/migrations/index.js';
 import { SqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js';
 import { storageContract } from '../contracts/storage.contract.js';
 
@@ -56,5 +59,39 @@ describe('SQLite storage settings', () => {
     await worker.terminate();
     await storage.close(); // would never resolve if it waited for a second 'exit'
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('moves the scores of an older database into a table keyed by user_id alone (WITHOUT ROWID)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scoreboard-migrate-'));
+    const file = join(dir, 'db.sqlite');
+    try {
+      // A database as the previous release left it, with scores in it.
+      const older = Object.fromEntries(
+        Object.entries(migrations).filter(([name]) => name < '2026_11_28_0006'),
+      );
+      const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) });
+      await migrateToLatest(db, older);
+      await sql`insert into scores (user_id, score, reached_seq, updated_at)
+        values ('bob', 7, 2, 1), ('alice', 9, 1, 1)`.execute(db);
+      await db.destroy();
+
+      const storage = await SqliteStorage.open({ file, sync: 'normal' });
+      const board = await storage.scores.board();
+      await storage.close();
+      expect(board.records.sort((a, b) => a.userId.localeCompare(b.userId))).toEqual([
+        { userId: 'alice', score: 9, reachedSeq: 1 },
+        { userId: 'bob', score: 7, reachedSeq: 2 },
+      ]);
+      const reader = new BetterSqlite3(file, { readonly: true });
+      const table = reader.prepare("select sql from sqlite_master where name = 'scores'").get() as {
+        sql: string;
+      };
+      const leftovers = reader.prepare("select name from sqlite_master where name like 'scores_%'").all();
+      reader.close();
+      expect(table.sql).toMatch(/WITHOUT ROWID$/);
+      expect(leftovers).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
