@@ -1,67 +1,27 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { killChildServers, REPO_ROOT } from '../helpers/child-server.js';
+import { startNginx as startDeployedNginx, type Nginx } from '../../bench/nginx.js';
+import { killChildServers } from '../helpers/child-server.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
-import { freePort } from '../helpers/spare-services.js';
 import { REDIS_URL } from '../helpers/test-server.js';
 import { serviceToken } from '../helpers/tokens.js';
 import { eventually, startCluster, type Cluster } from './cluster.js';
 
 let schema: TestSchema | undefined;
 let cluster: Cluster | undefined;
-let nginx: ChildProcess | undefined;
-let dir: string | undefined;
+let nginx: Nginx | undefined;
 afterEach(async () => {
-  nginx?.kill('SIGTERM');
+  await nginx?.stop();
   await cluster?.stop();
   await killChildServers();
   await schema?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs nginx with the repository's deploy/nginx/scoreboard.conf, pointed at `ports`. */
+/** nginx with the repository's deploy/nginx/scoreboard.conf (the benchmark's), pointed at `ports`. */
 async function startNginx(ports: number[]): Promise<number> {
-  dir = mkdtempSync(join(tmpdir(), 'scoreboard-nginx-'));
-  const listen = await freePort();
-  const site = readFileSync(join(REPO_ROOT, 'deploy/nginx/scoreboard.conf'), 'utf8')
-    .replace('server 127.0.0.1:3001;', `server 127.0.0.1:${ports[0]};`)
-    .replace('server 127.0.0.1:3002;', `server 127.0.0.1:${ports[1]};`)
-    .replace('listen 8080;', `listen 127.0.0.1:${listen};`);
-  expect(site).not.toMatch(/:300[12];|listen 8080/);
-  writeFileSync(join(dir, 'scoreboard.conf'), site);
-  for (const sub of ['logs', 'tmp']) mkdirSync(join(dir, sub));
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `${process.getuid?.() === 0 ? 'user root;' : ''}
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/logs/error.log;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/tmp/body;
-  proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fastcgi;
-  uwsgi_temp_path ${dir}/tmp/uwsgi;
-  scgi_temp_path ${dir}/tmp/scgi;
-  include ${dir}/scoreboard.conf;
-}
-`,
-  );
-  nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
-    stdio: 'ignore',
-  });
-  await eventually(
-    async () => (await fetch(`http://127.0.0.1:${listen}/healthz`).catch(() => undefined))?.status === 200,
-    10_000,
-    'nginx answering',
-  );
-  return listen;
+  nginx = await startDeployedNginx([ports[0]!, ports[1]!]);
+  return Number(new URL(nginx.url).port);
 }
 
 /** A POST from the client address 127.0.0.2, through nginx. */
