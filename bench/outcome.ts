@@ -1,10 +1,14 @@
 import type { ProfileSummary } from './cpu-profile.js';
 import type { DepthResults } from './depth-phase.js';
+import type { CpuMeter } from './cpu.js';
 import type { HttpLoadResult } from './http-load.js';
+import type { Driver } from './load.js';
+import type { BenchOptions } from './options.js';
 import type { PgbenchResult } from './pgbench.js';
 import type { PgSettings } from './pg-schema.js';
 import type { ServerPhases } from './server-phases.js';
 import type { TypedResults } from './typed-phase.js';
+import type { Workload } from './workload.js';
 
 /** How a server process ended. */
 export interface ServerExit {
@@ -37,6 +41,16 @@ export interface PostgresResults {
   nginxRatioToPgbench: number | null;
   /** Where the SDK, fan-out and soak phases ran. */
   otherPhasesOn: string;
+}
+
+/** What each mode (SQLite, or PostgreSQL + Redis) is run with. */
+export interface ModeArgs {
+  options: BenchOptions;
+  driver: Driver;
+  cpu: CpuMeter;
+  secret: string;
+  token: string;
+  workload: Workload;
 }
 
 /** What one mode (SQLite, or PostgreSQL + Redis) hands to the report. */

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGBENCH_SUBJECT } from './pg-schema.js';
+import { runCommand } from './run-command.js';
 import { LatencyHistogram, round, type LatencySummary } from './stats.js';
 
 /**
@@ -109,20 +109,9 @@ export async function runPgbench(options: {
       '--log',
       `--log-prefix=${join(dir, 'txn')}`,
     ];
-    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-      (resolve, reject) => {
-        const child = spawn('pgbench', [...args, options.databaseUrl], {
-          env: { ...process.env, PGOPTIONS: `-c search_path=${options.schema}` },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-        child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-        child.once('error', reject);
-        child.once('close', (code) => resolve({ code, stdout, stderr }));
-      },
-    );
+    const run = await runCommand('pgbench', [...args, options.databaseUrl], {
+      env: { ...process.env, PGOPTIONS: `-c search_path=${options.schema}` },
+    });
     const summary = parsePgbench(run.stdout);
     if (!Number.isFinite(summary.tps) || !Number.isFinite(summary.transactions)) {
       throw new Error(`pgbench failed (exit code ${run.code}):\n${run.stdout}\n${run.stderr}`);

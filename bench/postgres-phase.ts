@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { startScoreboard, type ChildServer } from './child.js';
-import { processCpuSeconds, treeCpuProbe, type CpuMeter, type CpuProbe } from './cpu.js';
-import { loadWithWarmup, type Driver } from './load.js';
+import { processCpuSeconds, treeCpuProbe, type CpuProbe } from './cpu.js';
+import { loadWithWarmup } from './load.js';
 import { startNginx, type Nginx } from './nginx.js';
-import type { BenchOptions } from './options.js';
-import { describeFailure, emptyOutcome, type ModeOutcome, type PostgresResults } from './outcome.js';
+import {
+  describeFailure,
+  emptyOutcome,
+  type ModeArgs,
+  type ModeOutcome,
+  type PostgresResults,
+} from './outcome.js';
 import { createBenchSchema, redactUrl } from './pg-schema.js';
 import { PGBENCH_SCRIPT, runPgbench } from './pgbench.js';
 import { countKeys, dropKeys, redisInfo } from './redis.js';
 import { runServerPhases } from './server-phases.js';
 import { round } from './stats.js';
-import type { Workload } from './workload.js';
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
@@ -22,14 +26,7 @@ const progress = (message: string) => process.stderr.write(`bench: ${message}\n`
  *  (c) pgbench: the same statements as one update, one transaction each, same clients and time.
  * Instances run one after another, never beside pgbench, so each has the machine to itself.
  */
-export async function runPostgresMode(args: {
-  options: BenchOptions;
-  driver: Driver;
-  cpu: CpuMeter;
-  secret: string;
-  token: string;
-  workload: Workload;
-}): Promise<ModeOutcome> {
+export async function runPostgresMode(args: ModeArgs): Promise<ModeOutcome> {
   const { options, driver, cpu, token, workload } = args;
   const database = options.database!;
   const out = emptyOutcome();

@@ -3,28 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startScoreboard } from './child.js';
 import { summarizeCpuProfile } from './cpu-profile.js';
-import type { CpuMeter } from './cpu.js';
 import { emptyDepth, RssPeak, runDepthLoads, seedDatabase } from './depth-phase.js';
 import { ledgerRows } from './ledger.js';
-import { loadWithWarmup, type Driver } from './load.js';
-import type { BenchOptions } from './options.js';
-import { describeFailure, emptyOutcome, type ModeOutcome } from './outcome.js';
+import { loadWithWarmup } from './load.js';
+import { describeFailure, emptyOutcome, type ModeArgs, type ModeOutcome } from './outcome.js';
 import { runServerPhases } from './server-phases.js';
 import { round } from './stats.js';
 import { runTypedPaths } from './typed-phase.js';
-import type { Workload } from './workload.js';
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 /** Scoreboard in production mode on a fresh SQLite database: every phase against one process. */
-export async function runSqliteMode(args: {
-  options: BenchOptions;
-  driver: Driver;
-  cpu: CpuMeter;
-  secret: string;
-  token: string;
-  workload: Workload;
-}): Promise<ModeOutcome> {
+export async function runSqliteMode(args: ModeArgs): Promise<ModeOutcome> {
   const { options, driver, cpu, token, workload } = args;
   const out = emptyOutcome();
   const workDir = mkdtempSync(join(options.dbDir, 'scoreboard-bench-'));

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import {
   type LoadOptions,
   type WrkCounters,
 } from './http-load.js';
+import { runCommand, type CommandOutput } from './run-command.js';
 import { round } from './stats.js';
 import type { UpdateBody } from './workload.js';
 import { wrkGetScript, type WrkGetTarget } from './wrk-get-script.js';
@@ -91,21 +92,6 @@ export function parseWrkReport(text: string): WrkReport {
   };
 }
 
-function runWrk(
-  wrk: string,
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(wrk, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 /**
  * Drives `POST /update-score` with wrk (`-t threads -c connections -d seconds --latency`) and
  * a generated Lua script (bench/wrk-script.ts). wrk takes whole seconds, so `seconds` is
@@ -120,7 +106,7 @@ export async function runWrkLoad(
   const seconds = Math.max(1, Math.round(options.seconds));
   const threads = Math.max(1, Math.min(options.threads, options.connections));
   const dir = mkdtempSync(join(tmpdir(), 'scoreboard-wrk-'));
-  let run: Awaited<ReturnType<typeof runWrk>>;
+  let run: CommandOutput;
   try {
     const script = join(dir, 'update-score.lua');
     writeFileSync(
@@ -138,7 +124,7 @@ export async function runWrkLoad(
       }),
     );
     const args = ['-t', String(threads), '-c', String(options.connections), '-d', `${seconds}s`];
-    run = await runWrk(wrk, [...args, '--timeout', '10s', '--latency', '-s', script, options.url]);
+    run = await runCommand(wrk, [...args, '--timeout', '10s', '--latency', '-s', script, options.url]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -210,12 +196,12 @@ export async function runWrkGet(
 ): Promise<WrkGetResult> {
   const seconds = Math.max(1, Math.round(options.seconds));
   const dir = mkdtempSync(join(tmpdir(), 'scoreboard-wrk-'));
-  let run: Awaited<ReturnType<typeof runWrk>>;
+  let run: CommandOutput;
   try {
     const script = join(dir, 'get.lua');
     writeFileSync(script, wrkGetScript(options.target));
     const args = ['-t', String(options.threads), '-c', String(options.connections), '-d', `${seconds}s`];
-    run = await runWrk(wrk, [...args, '--timeout', '10s', '--latency', '-s', script, options.url]);
+    run = await runCommand(wrk, [...args, '--timeout', '10s', '--latency', '-s', script, options.url]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
