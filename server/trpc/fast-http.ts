@@ -123,7 +123,7 @@ export function fastTrpcHttp(
       calls.map(async ({ path, procedure }, batchIndex) => {
         try {
           const rawInput = async () => (await readInputs())[batchIndex];
-          const direct = DIRECT_CALLS[path];
+          const direct = DIRECT_CALLS.get(path);
           const data = direct
             ? await direct(ctx, rawInput)
             : await procedure!({ path, getRawInput: rawInput, ctx, type, signal: undefined, batchIndex });
