@@ -16,20 +16,35 @@ export interface UpdateJob {
   readonly judge: Judge;
 }
 
-/** Thrown inside a batch when a concurrent commit took one of its action ids: judge again. */
-class ActionTaken extends Error {}
+/** Thrown when COMMIT_BATCH found the state it was judged on gone: read and judge again. */
+class StaleBatch extends Error {}
 
-/** How often a batch is judged again after losing a race for an action id. */
+/** How often a batch is judged again after losing a race (a user's record, an action id). */
 const MAX_ATTEMPTS = 4;
 
+type StateRow = { kind: 's' | 'p'; key: string; owner: string | null; a: number; b: number };
+
+/** A judged batch: each job's outcome, or the index of its write in `applied`. */
+interface Judged {
+  readonly outcomes: Array<UpdateOutcome | number>;
+  readonly applied: Array<{ command: UpdateCommand; previousScore: number; record: Pending; isNew: boolean }>;
+  /** The users of the applied jobs as read (null: no record yet), in first-seen order. */
+  readonly read: Map<string, ScoreRecord | null>;
+  /** The record the batch leaves for each user it changed, and the action that set it. */
+  readonly finals: Map<string, { record: Pending; actionId: string }>;
+}
+type Pending = { userId: string; score: number; reachedSeq: number };
+
 /**
- * The PostgreSQL write path: a batch of updates in one transaction, in a fixed number of
- * round trips. The batch's users are locked (advisory, per user, in one global order), the
- * state read, every job judged in order by the judge the service passed in (later jobs see
- * earlier ones), the ledger rows and final scores written, and one board version taken last.
- * Racing writes of one user from two instances serialise on the user lock, so nothing is lost
- * and no decrease slips through; an action id sent to two instances at once is applied once
- * (the second sees the first's ledger row, or loses the insert race and is judged again).
+ * The PostgreSQL write path: a batch of updates in two round trips. The batch's state is read
+ * (READ_STATE), every job judged in order by the judge the service passed in (later jobs see
+ * earlier ones), and the writes sent as one COMMIT_BATCH call: one statement, one commit, in
+ * which PostgreSQL locks the users (advisory, per user, in one global order), checks that none
+ * changed since the read, appends the ledger, writes the final records and takes the board
+ * version last. A batch that lost a race (another instance wrote one of its users, or took one
+ * of its action ids) is read and judged again, the retries inside a transaction that holds the
+ * users' locks from before the read, so it cannot lose to the same user twice. Nothing is lost,
+ * no decrease slips through, and an action id sent to two instances at once is applied once.
  */
 export class PgScoreWriter {
   constructor(private readonly pool: pg.Pool) {}
@@ -37,60 +52,59 @@ export class PgScoreWriter {
   /** Commits the batch; resolves with each job's outcome. Throws when nothing could commit. */
   async commit(jobs: readonly UpdateJob[]): Promise<UpdateOutcome[]> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
-      let broken: unknown;
       try {
-        await client.query('BEGIN');
-        const outcomes = await this.run(client, jobs);
-        await client.query('COMMIT');
-        return outcomes;
+        return attempt === 1 ? await this.optimistic(jobs) : await this.locked(jobs);
       } catch (error) {
-        broken = error;
-        await client.query('ROLLBACK').catch(() => {});
-        const retry = error instanceof ActionTaken || (error as { code?: string }).code === '40P01';
+        const retry = error instanceof StaleBatch || (error as { code?: string }).code === '40P01';
         if (!retry || attempt >= MAX_ATTEMPTS) throw error;
-      } finally {
-        // A connection that failed mid-transaction is not given back for reuse.
-        client.release(
-          broken !== undefined && !(broken instanceof ActionTaken) ? (broken as Error) : undefined,
-        );
       }
     }
   }
 
-  private async run(client: pg.PoolClient, jobs: readonly UpdateJob[]): Promise<UpdateOutcome[]> {
+  /** Read, judge and write with no transaction around them (the common case: no race). */
+  private async optimistic(jobs: readonly UpdateJob[]): Promise<UpdateOutcome[]> {
+    const judged = this.judge(jobs, await this.readState(this.pool, jobs));
+    return this.write(this.pool, judged);
+  }
+
+  /** The same inside a transaction that locks the batch's users before reading them. */
+  private async locked(jobs: readonly UpdateJob[]): Promise<UpdateOutcome[]> {
+    const client = await this.pool.connect();
+    let broken: unknown;
+    try {
+      await client.query('BEGIN');
+      await client.query({ ...sql.LOCK_USERS, values: [[...new Set(jobs.map((j) => j.command.userId))]] });
+      const outcomes = await this.write(client, this.judge(jobs, await this.readState(client, jobs)));
+      await client.query('COMMIT');
+      return outcomes;
+    } catch (error) {
+      broken = error;
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      // A connection that failed mid-transaction is not given back for reuse.
+      client.release(broken !== undefined && !(broken instanceof StaleBatch) ? (broken as Error) : undefined);
+    }
+  }
+
+  private async readState(db: Queryable, jobs: readonly UpdateJob[]): Promise<StateRow[]> {
     const users = [...new Set(jobs.map((j) => j.command.userId))];
     const actions = [...new Set(jobs.map((j) => j.command.actionId))];
-    await client.query({ ...sql.LOCK_USERS, values: [users] });
-    const [scoreRows, priorRows] = await Promise.all([
-      client.query<{ user_id: string; score: number; reached_seq: number }>({
-        ...sql.CURRENT_SCORES,
-        values: [users],
-      }),
-      client.query<{ action_id: string; user_id: string; previous_score: number; new_score: number }>({
-        ...sql.PRIOR_ACTIONS,
-        values: [actions],
-      }),
-    ]);
-    const current = new Map<string, ScoreRecord>(
-      scoreRows.rows.map((r) => [
-        r.user_id,
-        { userId: r.user_id, score: r.score, reachedSeq: r.reached_seq },
-      ]),
-    );
-    const priors = new Map<string, PriorAction>(
-      priorRows.rows.map((r) => [
-        r.action_id,
-        { userId: r.user_id, previousScore: r.previous_score, newScore: r.new_score },
-      ]),
-    );
+    return (await db.query<StateRow>({ ...sql.READ_STATE, values: [users, actions] })).rows;
+  }
 
-    // Judge in order; an applied job's effect is visible to the jobs after it. A record this
-    // batch writes gets its seq once its ledger row is in (the same object, filled in below).
-    type Pending = { userId: string; score: number; reachedSeq: number };
-    const applied: Array<{ command: UpdateCommand; previousScore: number; record: Pending; isNew: boolean }> =
-      [];
-    const outcomes: Array<UpdateOutcome | number> = [];
+  /** Judges every job in order; an applied job's effect is visible to the jobs after it. */
+  private judge(jobs: readonly UpdateJob[], rows: readonly StateRow[]): Judged {
+    const current = new Map<string, ScoreRecord>();
+    const priors = new Map<string, PriorAction>();
+    for (const r of rows) {
+      if (r.kind === 's') current.set(r.key, { userId: r.key, score: r.a, reachedSeq: r.b });
+      else priors.set(r.key, { userId: r.owner!, previousScore: r.a, newScore: r.b });
+    }
+    const read = new Map<string, ScoreRecord | null>();
+    const finals: Judged['finals'] = new Map();
+    const applied: Judged['applied'] = [];
+    const outcomes: Judged['outcomes'] = [];
     for (const { command, judge } of jobs) {
       const before = current.get(command.userId);
       const prior = priors.get(command.actionId);
@@ -99,60 +113,58 @@ export class PgScoreWriter {
       else if (verdict.kind === 'replay')
         outcomes.push({ kind: 'replayed', prior: prior!, current: before! });
       else {
+        if (!read.has(command.userId)) read.set(command.userId, before ?? null);
         const previousScore = before?.score ?? 0;
-        // Same score again: the user keeps the moment they first reached it.
+        // Same score again: the user keeps the moment they first reached it. A record this
+        // batch writes gets its seq once its ledger row is in (the same object, filled in later).
         const isNew = !before || before.score !== command.newScore;
         const record: Pending = isNew
           ? { userId: command.userId, score: command.newScore, reachedSeq: -1 }
           : before;
         outcomes.push(applied.length);
         applied.push({ command, previousScore, record, isNew });
+        if (isNew) finals.set(command.userId, { record, actionId: command.actionId });
         priors.set(command.actionId, { userId: command.userId, previousScore, newScore: command.newScore });
         current.set(command.userId, record);
       }
     }
+    return { outcomes, applied, read, finals };
+  }
+
+  /** Sends the applied jobs as one COMMIT_BATCH; resolves with every job's outcome. */
+  private async write(db: Queryable, { outcomes, applied, read, finals }: Judged): Promise<UpdateOutcome[]> {
     if (applied.length === 0) return outcomes as UpdateOutcome[];
-
-    const now = Date.now();
-    const inserted = await client.query<{ id: number; action_id: string }>({
-      ...sql.APPEND_LEDGER,
-      values: [
-        applied.map((a) => a.command.actionId),
-        applied.map((a) => a.command.userId),
-        applied.map((a) => a.previousScore),
-        applied.map((a) => a.command.newScore),
-        applied.map((a) => a.command.subject),
-        applied.map((a) => a.command.ip),
-        applied.map(() => now),
-      ],
-    });
-    if (inserted.rowCount !== applied.length) throw new ActionTaken();
-    const seqOf = new Map(inserted.rows.map((r) => [r.action_id, r.id]));
-    for (const a of applied) if (a.isNew) a.record.reachedSeq = seqOf.get(a.command.actionId)!;
-
-    // The last record of each user the batch changed goes to the table and the board.
-    const finals = new Map<string, ScoreRecord>();
-    for (const a of applied) if (a.isNew) finals.set(a.record.userId, { ...a.record });
-    const rows = [...finals.values()];
-    if (rows.length > 0) {
-      await client.query({
-        ...sql.UPSERT_SCORES,
+    const users = [...read.keys()];
+    let result: pg.QueryResult<{ o_action_id: string; o_id: number; o_version: number }>;
+    try {
+      result = await db.query({
+        ...sql.COMMIT_BATCH,
         values: [
-          rows.map((r) => r.userId),
-          rows.map((r) => r.score),
-          rows.map((r) => r.reachedSeq),
-          rows.map(() => now),
+          users,
+          users.map((u) => read.get(u)?.score ?? null),
+          users.map((u) => read.get(u)?.reachedSeq ?? null),
+          applied.map((a) => a.command.actionId),
+          applied.map((a) => a.command.userId),
+          applied.map((a) => a.previousScore),
+          applied.map((a) => a.command.newScore),
+          applied.map((a) => a.command.subject),
+          applied.map((a) => a.command.ip),
+          [...finals.keys()],
+          [...finals.values()].map((f) => f.record.score),
+          [...finals.values()].map((f) => f.actionId),
+          Date.now(),
         ],
       });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === sql.STALE_READ || code === sql.ACTION_TAKEN) throw new StaleBatch(code);
+      throw error;
     }
-    const changes: BoardChange[] = rows.map((record) => ({ userId: record.userId, record }));
-    const version = (
-      await client.query<{ version: number }>({
-        ...sql.NEXT_VERSION_WITH_CHANGES,
-        values: [JSON.stringify(changes), now],
-      })
-    ).rows[0]!.version;
-    const committed: CommittedChanges = { version, changes };
+    const seqOf = new Map(result.rows.map((r) => [r.o_action_id, r.o_id]));
+    for (const a of applied) if (a.isNew) a.record.reachedSeq = seqOf.get(a.command.actionId)!;
+    // The same changes, in the same order, as the function recorded for this version.
+    const changes: BoardChange[] = [...finals].map(([userId, f]) => ({ userId, record: { ...f.record } }));
+    const committed: CommittedChanges = { version: result.rows[0]!.o_version, changes };
     return outcomes.map((o) => {
       if (typeof o !== 'number') return o;
       const a = applied[o]!;
@@ -160,3 +172,6 @@ export class PgScoreWriter {
     });
   }
 }
+
+/** A pool or a connection in a transaction: both run queries. */
+type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;

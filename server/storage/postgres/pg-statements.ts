@@ -1,8 +1,10 @@
-// The write path's statements, prepared once per connection by name (pg's named queries).
-// Arrays travel as one parameter each (unnest), so a batch is a handful of round trips
-// whatever its size.
+// The write path's statements; the named ones are prepared once per connection (pg's named
+// queries).
+// Arrays travel as one parameter each (unnest), so a batch is two round trips (READ_STATE,
+// COMMIT_BATCH) whatever its size.
 
-/** Seed of the per-user advisory locks (any constant other locks do not use). */
+/** Seed of the per-user advisory locks (any constant other locks do not use; sb_commit_batch in
+ * migration 0003 uses the same). */
 const USER_LOCK_SEED = 7_340_771;
 
 /** Locks the users of a batch, in one order everywhere, so two instances never deadlock. */
@@ -13,32 +15,35 @@ export const LOCK_USERS = {
          ) AS keys`,
 };
 
-export const CURRENT_SCORES = {
-  name: 'sb_current_scores',
-  text: 'SELECT user_id, score, reached_seq FROM scores WHERE user_id = ANY($1::text[])',
+/**
+ * What a batch is judged against, in one round trip: the current record of each user ($1)
+ * and the ledger row of each action id already taken ($2). Rows are told apart by `kind`.
+ * Unnamed, so planned on every run: a named statement keeps a generic plan chosen after five
+ * runs, and on a young database that was a sequential scan of the whole ledger per batch.
+ */
+export const READ_STATE = {
+  text: `SELECT 's' AS kind, user_id AS key, NULL::text AS owner, score AS a, reached_seq AS b
+           FROM scores WHERE user_id = ANY($1::text[])
+         UNION ALL
+         SELECT 'p', action_id, user_id, previous_score, new_score
+           FROM score_ledger WHERE action_id = ANY($2::text[])`,
 };
 
-export const PRIOR_ACTIONS = {
-  name: 'sb_prior_actions',
-  text: 'SELECT action_id, user_id, previous_score, new_score FROM score_ledger WHERE action_id = ANY($1::text[])',
+/**
+ * Writes a judged batch and takes its board version, in one statement and so one commit (see
+ * migration 0003): it fails with SB001 when a user changed since READ_STATE, SB002 when an
+ * action id was taken meanwhile. Returns each ledger row's id and the version.
+ */
+export const COMMIT_BATCH = {
+  name: 'sb_commit_batch',
+  text: `SELECT o_action_id, o_id, o_version FROM sb_commit_batch(
+           $1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
+           $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::bigint)`,
 };
 
-/** Skips an action another transaction committed meanwhile (the batch is then judged again). */
-export const APPEND_LEDGER = {
-  name: 'sb_append_ledger',
-  text: `INSERT INTO score_ledger (action_id, user_id, previous_score, new_score, subject, ip, created_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bigint[])
-         ON CONFLICT (action_id) DO NOTHING
-         RETURNING id, action_id`,
-};
-
-export const UPSERT_SCORES = {
-  name: 'sb_upsert_scores',
-  text: `INSERT INTO scores (user_id, score, reached_seq, updated_at)
-         SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])
-         ON CONFLICT (user_id) DO UPDATE
-           SET score = excluded.score, reached_seq = excluded.reached_seq, updated_at = excluded.updated_at`,
-};
+/** SQLSTATEs of COMMIT_BATCH that mean "read and judge again". */
+export const STALE_READ = 'SB001';
+export const ACTION_TAKEN = 'SB002';
 
 /**
  * Takes the next board version and records what it changed, in one round trip: the version

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as initialSchema from './2026_11_28_0001_initial_schema.js';
 import * as dropRankIndex from './2026_11_28_0002_drop_rank_index.js';
+import * as commitBatchFunction from './2026_11_29_0003_commit_batch_function.js';
 
 /**
  * Every PostgreSQL migration, by name, in order (a schema of its own, written for PostgreSQL:
@@ -9,4 +10,5 @@ import * as dropRankIndex from './2026_11_28_0002_drop_rank_index.js';
 export const migrations: Record<string, Migration> = {
   '2026_11_28_0001_initial_schema': initialSchema,
   '2026_11_28_0002_drop_rank_index': dropRankIndex,
+  '2026_11_29_0003_commit_batch_function': commitBatchFunction,
 };

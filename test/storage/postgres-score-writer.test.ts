@@ -1,0 +1,133 @@
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createJudge } from '../../server/scores/score.rules.js';
+import { createPool } from '../../server/storage/postgres/pg-pool.js';
+import { PgScoreWriter, type UpdateJob } from '../../server/storage/postgres/pg-score-writer.js';
+import { PostgresStorage } from '../../server/storage/postgres/postgres-storage.js';
+import { READ_STATE } from '../../server/storage/postgres/pg-statements.js';
+import { freshSchema, type TestSchema } from '../helpers/postgres.js';
+
+const judge = createJudge({ max: 1_000_000_000, maxGain: 1_000_000, decrease: 'never' }, false);
+const job = (userId: string, actionId: string, newScore: number): UpdateJob => ({
+  command: { userId, actionId, newScore, subject: userId, ip: null },
+  judge,
+});
+
+let schema: TestSchema;
+const pools: pg.Pool[] = [];
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.end()));
+  await schema?.drop();
+});
+
+/**
+ * A writer whose first read of the batch's state is followed, before the writer sees it, by
+ * `race` (another writer's commit): the batch is then judged on a state that is already gone,
+ * exactly the window two instances race in.
+ */
+async function racedWriter(race: (other: PgScoreWriter) => Promise<unknown>): Promise<PgScoreWriter> {
+  schema = await freshSchema();
+  await (await PostgresStorage.open({ url: schema.url })).close();
+  const pool = createPool(schema.url);
+  const otherPool = createPool(schema.url);
+  pools.push(pool, otherPool);
+  const other = new PgScoreWriter(otherPool);
+  const query = pool.query.bind(pool) as (config: pg.QueryConfig) => Promise<pg.QueryResult>;
+  let raced = false;
+  (pool as { query: unknown }).query = async (config: pg.QueryConfig) => {
+    const result = await query(config);
+    if (config.text === READ_STATE.text && !raced) {
+      raced = true;
+      await race(other);
+    }
+    return result;
+  };
+  return new PgScoreWriter(pool);
+}
+
+async function rows(text: string): Promise<unknown[]> {
+  const client = new pg.Client({ connectionString: schema.url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('PostgreSQL score writer, racing another instance', () => {
+  it('judges a batch again when a user changed after it was read, from the new score', async () => {
+    const writer = await racedWriter((other) => other.commit([job('alice', 'other-1', 50)]));
+    // Read: alice has no score, so 40 looks like a rise; she is at 50 when it is written.
+    const [outcome, next] = await writer.commit([job('alice', 'mine-1', 40), job('bob', 'mine-2', 7)]);
+    expect(outcome).toMatchObject({ kind: 'refused', refusal: { kind: 'score_rule' } });
+    expect(next).toMatchObject({ kind: 'applied', previousScore: 0, record: { userId: 'bob', score: 7 } });
+    expect(
+      await rows(
+        'SELECT action_id, user_id, previous_score::int, new_score::int FROM score_ledger ORDER BY id',
+      ),
+    ).toEqual([
+      { action_id: 'other-1', user_id: 'alice', previous_score: 0, new_score: 50 },
+      { action_id: 'mine-2', user_id: 'bob', previous_score: 0, new_score: 7 },
+    ]);
+    expect(await rows('SELECT user_id, score::int FROM scores ORDER BY user_id')).toEqual([
+      { user_id: 'alice', score: 50 },
+      { user_id: 'bob', score: 7 },
+    ]);
+    // One board version per commit, with what each changed.
+    expect(await rows('SELECT version::int, changes FROM board_changes ORDER BY version')).toEqual([
+      { version: 1, changes: [{ userId: 'alice', record: { userId: 'alice', score: 50, reachedSeq: 1 } }] },
+      { version: 2, changes: [{ userId: 'bob', record: { userId: 'bob', score: 7, reachedSeq: 2 } }] },
+    ]);
+  });
+
+  it('answers a replay when another instance took the action id after the batch read it', async () => {
+    const writer = await racedWriter((other) => other.commit([job('carol', 'same', 9)]));
+    const [outcome] = await writer.commit([job('carol', 'same', 9)]);
+    expect(outcome).toMatchObject({
+      kind: 'replayed',
+      prior: { userId: 'carol', previousScore: 0, newScore: 9 },
+      current: { userId: 'carol', score: 9 },
+    });
+    expect(await rows('SELECT action_id, new_score::int FROM score_ledger')).toEqual([
+      { action_id: 'same', new_score: 9 },
+    ]);
+    expect(await rows('SELECT version::int FROM board_version')).toEqual([{ version: 1 }]);
+  });
+
+  it('refuses as a conflict an action id another instance took for another user meanwhile', async () => {
+    const writer = await racedWriter((other) => other.commit([job('zed', 'taken', 4)]));
+    // carol is unchanged, so the batch gets as far as the ledger insert, which finds the id taken.
+    const [outcome] = await writer.commit([job('carol', 'taken', 9)]);
+    expect(outcome).toMatchObject({ kind: 'refused', refusal: { kind: 'conflict' } });
+    expect(await rows('SELECT action_id, user_id FROM score_ledger')).toEqual([
+      { action_id: 'taken', user_id: 'zed' },
+    ]);
+    expect(await rows('SELECT user_id FROM scores')).toEqual([{ user_id: 'zed' }]);
+    expect(await rows('SELECT version::int FROM board_version')).toEqual([{ version: 1 }]);
+  });
+
+  it('returns the committed changes it recorded in the feed, for several users and repeats', async () => {
+    const writer = await racedWriter(async () => {});
+    const outcomes = await writer.commit([
+      job('dan', 'd1', 5),
+      job('erin', 'e1', 3),
+      job('dan', 'd2', 8),
+      job('dan', 'd3', 8), // the same score again: dan keeps the moment he reached 8
+    ]);
+    const committed = outcomes.map((o) => (o.kind === 'applied' ? o.committed : null));
+    expect(new Set(committed).size).toBe(1);
+    expect(committed[0]).toEqual({
+      version: 1,
+      changes: [
+        { userId: 'dan', record: { userId: 'dan', score: 8, reachedSeq: 3 } },
+        { userId: 'erin', record: { userId: 'erin', score: 3, reachedSeq: 2 } },
+      ],
+    });
+    expect(await rows('SELECT version::int, changes FROM board_changes')).toEqual([committed[0]]);
+    expect(await rows('SELECT user_id, score::int, reached_seq::int FROM scores ORDER BY user_id')).toEqual([
+      { user_id: 'dan', score: 8, reached_seq: 3 },
+      { user_id: 'erin', score: 3, reached_seq: 2 },
+    ]);
+  });
+});
