@@ -7,8 +7,8 @@ import { LatencyHistogram, round, type LatencySummary } from './stats.js';
 
 /**
  * One update as PostgreSQL alone would do it, one transaction per update: the prior-action
- * lookup by action_id, the current-score lookup, the ledger insert and the score upsert of
- * server/storage/postgres/pg-statements.ts, on the same tables. A random user of `users`
+ * lookup by action_id, the current-score lookup, the ledger insert and the score upsert that
+ * the server's batch read and sb_commit_batch (PostgreSQL migration 0003) do, on the same tables. A random user of `users`
  * (`pgbench-00000`..), a unique action_id per transaction (`pgb-<tag>-<client>-<n>`: `n`
  * is the client's own counter, kept across its transactions), the score one above the
  * current one. What the server adds per batch (advisory locks, the board version row, one
