@@ -100,6 +100,8 @@ export interface CpuParties {
 /** Measures the CPU of the parties of each phase; `phases` goes into the results. */
 export class CpuMeter {
   readonly phases: Record<string, PhaseCpu> = {};
+  /** The phase being measured now, if any. */
+  current: string | undefined;
 
   async measure<T>(phase: string, parties: CpuParties, run: () => Promise<T>): Promise<T> {
     const read = (probes: CpuProbe[]) => {
@@ -114,7 +116,13 @@ export class CpuMeter {
     };
     const bench = process.cpuUsage();
     const started = performance.now();
-    const result = await run();
+    this.current = phase;
+    let result: T;
+    try {
+      result = await run();
+    } finally {
+      this.current = undefined;
+    }
     const seconds = (performance.now() - started) / 1000;
     const pct = (a: number | undefined, b: number | undefined) =>
       a === undefined || b === undefined ? null : round(((b - a) / seconds) * 100, 0);

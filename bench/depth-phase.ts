@@ -27,6 +27,8 @@ export interface DepthResults {
     afterDepth: number | null;
     /** The highest one-second sample from start to stop, over every phase of the run. */
     peak: number | null;
+    /** The phase that sample was taken in (`between phases` when none was measured). */
+    peakPhase: string | null;
   };
   healthz: WrkGetResult | null;
   /** `GET /leaderboard/users/seed-<random>`. */
@@ -66,12 +68,16 @@ export async function seedDatabase(databaseUrl: string, users: number, secret: s
   return round((performance.now() - started) / 1000);
 }
 
-/** Samples a server's RSS every second and keeps the highest. */
+/** Samples a server's RSS every second and keeps the highest, and the phase it was seen in. */
 export class RssPeak {
   private peak: number | undefined;
+  private peakPhase: string | null = null;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly server: ChildServer) {
+  constructor(
+    private readonly server: ChildServer,
+    private readonly phaseNow: () => string | undefined,
+  ) {
     this.sample();
     this.timer = setInterval(() => this.sample(), 1000);
     this.timer.unref();
@@ -79,15 +85,18 @@ export class RssPeak {
 
   sample(): number | undefined {
     const rss = this.server.rssBytes();
-    if (rss !== undefined && (this.peak === undefined || rss > this.peak)) this.peak = rss;
+    if (rss !== undefined && (this.peak === undefined || rss > this.peak)) {
+      this.peak = rss;
+      this.peakPhase = this.phaseNow() ?? 'between phases';
+    }
     return rss;
   }
 
-  /** Stops sampling; the peak in MB (10⁶ bytes). */
-  stop(): number | null {
+  /** Stops sampling; the peak in MB (10⁶ bytes) and its phase. */
+  stop(): { peak: number | null; phase: string | null } {
     this.sample();
     clearInterval(this.timer);
-    return mb(this.peak);
+    return { peak: mb(this.peak), phase: this.peakPhase };
   }
 }
 
@@ -151,7 +160,7 @@ export function emptyDepth(users: number): DepthResults {
     users,
     seedSeconds: 0,
     startSeconds: 0,
-    rssMB: { atStart: null, afterDepth: null, peak: null },
+    rssMB: { atStart: null, afterDepth: null, peak: null, peakPhase: null },
     healthz: null,
     rank: null,
     updateWarmup: null,

@@ -89,7 +89,9 @@ export function depthRows(d: DepthResults): TargetRow[] {
     },
     {
       metric: 'depth: server RSS at start / after the depth runs / peak over the whole run',
-      value: `${d.rssMB.atStart ?? '?'} / ${d.rssMB.afterDepth ?? '?'} / ${d.rssMB.peak ?? '?'} MB`,
+      value: `${d.rssMB.atStart ?? '?'} / ${d.rssMB.afterDepth ?? '?'} / ${d.rssMB.peak ?? '?'} MB${
+        d.rssMB.peakPhase ? ` (peak in ${d.rssMB.peakPhase})` : ''
+      }`,
       target: target('≤ 700 MB'),
       met: d.rssMB.peak === null ? null : met(d.rssMB.peak <= 700),
     },

@@ -30,7 +30,7 @@ export async function runSqliteMode(args: ModeArgs): Promise<ModeOutcome> {
       cpuProfDir,
       dbSync: options.dbSync,
     });
-    const rss = new RssPeak(server);
+    const rss = new RssPeak(server, () => cpu.current);
     if (depth) depth.startSeconds = round((performance.now() - starting) / 1000);
     out.rateLimitPerMin = rateLimitPerMin;
     out.ledger.before = ledgerRows(databaseUrl);
@@ -61,8 +61,8 @@ export async function runSqliteMode(args: ModeArgs): Promise<ModeOutcome> {
       out.failure = describeFailure(error);
       progress(`run failed: ${out.failure}\n--- server output ---\n${server.output()}`);
     } finally {
-      const peak = rss.stop();
-      if (depth) depth.rssMB.peak = peak;
+      const { peak, phase } = rss.stop();
+      if (depth) Object.assign(depth.rssMB, { peak, peakPhase: phase });
       const stopped = await server.stop();
       out.exits.push({ name: server.name, code: stopped.code, signal: stopped.signal });
     }

@@ -56,7 +56,11 @@ export class RankIndex {
    * (-1 if new) and after, so the caller can tell whether the top N changed.
    */
   set(record: ScoreRecord): { from: number; to: number } {
-    const from = this.remove(record.userId);
+    const old = this.byUser.get(record.userId);
+    const from = old ? this.unplace(old) : -1;
+    // A known user keeps their Map entry (set in place): a delete and a re-insert per update
+    // leave a hole in the Map's table each time, and V8 rebuilds the whole table (~30 MB at a
+    // million users) whenever the holes fill its spare room: garbage that raised the peak RSS.
     this.byUser.set(record.userId, record);
     if (this.leaves.length === 0) {
       this.leaves = [[record]];
@@ -83,6 +87,11 @@ export class RankIndex {
     const record = this.byUser.get(userId);
     if (!record) return -1;
     this.byUser.delete(userId);
+    return this.unplace(record);
+  }
+
+  /** Takes the record out of the order (not out of `byUser`); answers its old position. */
+  private unplace(record: ScoreRecord): number {
     const leaf = this.leafFor(record);
     const items = this.leaves[leaf]!;
     const index = this.indexIn(items, record);
