@@ -3,6 +3,7 @@ import { createApp, createHttpServer, listen } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { withDevelopmentSecret } from './config/dev-secret.js';
 import { createLogger } from './observability/logger.js';
+import { settleHeapAfterStart } from './observability/heap-settings.js';
 
 /** Stops the start with one line on stderr, and a non-zero exit. */
 function fail(message: string): never {
@@ -66,6 +67,7 @@ async function start(): Promise<void> {
     secret = withDevelopmentSecret(config);
     config = secret.config;
     app = await createApp(config, createLogger(config.logLevel), server);
+    settleHeapAfterStart();
     server.off('request', starting);
   } catch (error) {
     fail(describe(error, config));
