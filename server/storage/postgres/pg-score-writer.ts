@@ -55,8 +55,7 @@ export class PgScoreWriter {
       try {
         return attempt === 1 ? await this.optimistic(jobs) : await this.locked(jobs);
       } catch (error) {
-        const retry = error instanceof StaleBatch || (error as { code?: string }).code === '40P01';
-        if (!retry || attempt >= MAX_ATTEMPTS) throw error;
+        if (!isRace(error) || attempt >= MAX_ATTEMPTS) throw error;
       }
     }
   }
@@ -82,8 +81,9 @@ export class PgScoreWriter {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
     } finally {
-      // A connection that failed mid-transaction is not given back for reuse.
-      client.release(broken !== undefined && !(broken instanceof StaleBatch) ? (broken as Error) : undefined);
+      // A connection that failed mid-transaction is not given back for reuse (one that lost a
+      // race, and rolled back, is healthy).
+      client.release(broken !== undefined && !isRace(broken) ? (broken as Error) : undefined);
     }
   }
 
@@ -171,6 +171,11 @@ export class PgScoreWriter {
       return { kind: 'applied', previousScore: a.previousScore, record: { ...a.record }, committed };
     });
   }
+}
+
+/** A lost race, judged again: a changed user or a taken action id, or a deadlock. */
+function isRace(error: unknown): boolean {
+  return error instanceof StaleBatch || (error as { code?: string }).code === '40P01';
 }
 
 /** A pool or a connection in a transaction: both run queries. */
