@@ -32,6 +32,12 @@ const as = (user: string, roles?: string[]) => ({
 });
 const update = (user: string, action: string, score: number) =>
   JSON.stringify({ user_id: user, action_id: action, new_score: score });
+/** A GET of one procedure with its input. */
+const query = (name: string, procedure: string, input: unknown): Probe => ({
+  name,
+  method: 'GET',
+  path: `/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`,
+});
 const batchInput = (inputs: unknown[]) =>
   encodeURIComponent(JSON.stringify(Object.fromEntries(inputs.map((v, i) => [i, v]))));
 
@@ -125,43 +131,15 @@ const probes: Probe[] = [
     body: '[1]',
     headers: as('dan'),
   },
-  {
-    name: 'a query',
-    method: 'GET',
-    path: `/trpc/leaderboard.top?input=${encodeURIComponent('{"limit":2}')}`,
-  },
+  query('a query', 'leaderboard.top', { limit: 2 }),
   { name: 'a query without input', method: 'GET', path: '/trpc/leaderboard.top' },
-  {
-    name: 'a query with a bad input (400)',
-    method: 'GET',
-    path: `/trpc/leaderboard.top?input=${encodeURIComponent('{"limit":0}')}`,
-  },
+  query('a query with a bad input (400)', 'leaderboard.top', { limit: 0 }),
   { name: 'a query with malformed input', method: 'GET', path: '/trpc/leaderboard.top?input=%7Bbad' },
-  {
-    name: 'a cursor the server never gave out (400)',
-    method: 'GET',
-    path: `/trpc/leaderboard.top?input=${encodeURIComponent('{"cursor":"bm9wZQ"}')}`,
-  },
-  {
-    name: 'a rank query with a bad user id (400)',
-    method: 'GET',
-    path: `/trpc/leaderboard.rank?input=${encodeURIComponent('{"user_id":""}')}`,
-  },
-  {
-    name: 'a neighbours query',
-    method: 'GET',
-    path: `/trpc/leaderboard.around?input=${encodeURIComponent('{"user_id":"alice","radius":2}')}`,
-  },
-  {
-    name: 'a neighbours query with a bad radius (400)',
-    method: 'GET',
-    path: `/trpc/leaderboard.around?input=${encodeURIComponent('{"user_id":"alice","radius":99}')}`,
-  },
-  {
-    name: 'a NOT_FOUND query',
-    method: 'GET',
-    path: `/trpc/leaderboard.rank?input=${encodeURIComponent('{"user_id":"nobody"}')}`,
-  },
+  query('a cursor the server never gave out (400)', 'leaderboard.top', { cursor: 'bm9wZQ' }),
+  query('a rank query with a bad user id (400)', 'leaderboard.rank', { user_id: '' }),
+  query('a neighbours query', 'leaderboard.around', { user_id: 'alice', radius: 2 }),
+  query('a neighbours query with a bad radius (400)', 'leaderboard.around', { user_id: 'alice', radius: 99 }),
+  query('a NOT_FOUND query', 'leaderboard.rank', { user_id: 'nobody' }),
   {
     name: 'a batch of queries, mixed outcomes',
     method: 'GET',
