@@ -1,3 +1,4 @@
+import type { DecreasePolicy } from '../domain/score-rules.js';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SCORE_CEILING } from '../../shared/schemas.js';
@@ -138,7 +139,6 @@ const envSchema = z.object({
 });
 
 /** Who may lower a score: nobody, service-role tokens only, or anyone. */
-export type DecreasePolicy = 'never' | 'service' | 'always';
 
 /** The validated, frozen configuration handed down to every part of the server. */
 export interface Config {

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { sendJson } from './respond.js';
+import { sendJson } from '../transport/respond.js';
 
 /** `GET /healthz`: the process is up. */
 export function healthRoute(res: ServerResponse): void {

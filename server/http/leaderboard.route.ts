@@ -3,9 +3,9 @@ import { AROUND_RADIUS_MAX, CURSOR_MAX_LENGTH, LEADERBOARD_LIMIT_MAX } from '../
 import { refuse, type Refusal } from '../domain/refusal.js';
 import type { RequestMeta } from '../domain/request-origin.js';
 import type { LeaderboardService } from '../leaderboard/leaderboard.service.js';
-import { decodeCursor } from '../leaderboard/page-cursor.js';
+import { decodeCursor } from '../domain/page-cursor.js';
 import type { RequestGate } from '../security/request-gate.js';
-import { sendJson, sendRefusal } from './respond.js';
+import { sendJson, sendRefusal } from '../transport/respond.js';
 
 const BAD_LIMIT = refuse('invalid_input', `limit must be an integer from 1 to ${LEADERBOARD_LIMIT_MAX}`);
 const BAD_CURSOR = refuse('invalid_input', 'cursor is not one this server gave out');

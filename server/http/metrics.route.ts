@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Metrics } from '../observability/metrics.js';
 import { bearerCredential } from '../auth/bearer.js';
-import { sendJson } from './respond.js';
+import { sendJson } from '../transport/respond.js';
 
 // Digests first, so neither the content nor the length of the token leaks through timing.
 const digest = (value: string) => createHash('sha256').update(value).digest();

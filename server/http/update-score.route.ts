@@ -5,8 +5,8 @@ import { INVALID_INPUT, refuse } from '../domain/refusal.js';
 import type { RequestMeta } from '../domain/request-origin.js';
 import type { ScoreService } from '../scores/score.service.js';
 import type { RequestGate } from '../security/request-gate.js';
-import { BODY_LIMIT_BYTES, readJsonBody } from './json-body.js';
-import { sendJson, sendRefusal } from './respond.js';
+import { BODY_LIMIT_BYTES, readJsonBody } from '../transport/json-body.js';
+import { sendJson, sendRefusal } from '../transport/respond.js';
 
 const SUCCESS = JSON.stringify({ status: 'success', message: MESSAGES.success });
 const TOO_LARGE = refuse('payload_too_large', `Request body is larger than ${BODY_LIMIT_BYTES / 1024} KiB`);

@@ -1,8 +1,8 @@
 import type { LeaderboardEntry } from '../../shared/schemas.js';
 import type { CommittedChanges, ScoreRecord } from '../domain/score-record.js';
 import type { ScoreStore } from '../storage/storage.js';
-import { encodeCursor } from './page-cursor.js';
-import { RankIndex } from './rank-index.js';
+import { encodeCursor } from '../domain/page-cursor.js';
+import { RankIndex } from '../domain/rank-index.js';
 
 /** Called after the top N changed, with the new version. */
 export type TopChangedListener = (version: number) => void;

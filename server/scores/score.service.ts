@@ -11,7 +11,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { RequestGuard } from '../security/request-guard.js';
 import type { SecurityAudit } from '../security/security-audit.js';
 import { StorageUnavailableError, type ScoreStore } from '../storage/storage.js';
-import { createJudge, mayDecrease, type ScoreRules } from './score.rules.js';
+import { createJudge, mayDecrease, type ScoreRules } from '../domain/score-rules.js';
 
 /** A committed (or replayed) update, as both adapters answer it. */
 export interface ScoreUpdate {

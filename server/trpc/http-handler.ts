@@ -4,7 +4,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { Authenticator } from '../auth/authenticator.js';
 import { refuse } from '../domain/refusal.js';
 import type { RequestMeta } from '../domain/request-origin.js';
-import { BODY_LIMIT_BYTES } from '../http/json-body.js';
+import { BODY_LIMIT_BYTES } from '../transport/json-body.js';
 import type { Logger } from '../observability/logger.js';
 import { createContextInner, type Context, type ProcedureDeps } from './context.js';
 import { fastTrpcHttp } from './fast-http.js';

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Routes } from '../http/http-app.js';
-import { sendJson } from '../http/respond.js';
+import type { Routes } from '../transport/http-app.js';
+import { sendJson } from '../transport/respond.js';
 
 /** Swagger UI, served from its npm package: no CDN, and a CSP as strict as it allows. */
 const DOCS_CSP = [

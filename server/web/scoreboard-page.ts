@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Routes } from '../http/http-app.js';
+import type { Routes } from '../transport/http-app.js';
 import type { Logger } from '../observability/logger.js';
 
 /** The page's sources: `index.html`, `main.ts` (bundled with the client SDK) and `styles.css`. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createJudge } from '../../server/scores/score.rules.js';
+import { createJudge } from '../../server/domain/score-rules.js';
 import type { Storage } from '../../server/storage/storage.js';
 
 /** A storage under test, and how to read what it holds behind its back. */

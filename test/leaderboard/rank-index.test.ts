@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareRecords, type ScoreRecord } from '../../server/domain/score-record.js';
-import { RankIndex } from '../../server/leaderboard/rank-index.js';
+import { RankIndex } from '../../server/domain/rank-index.js';
 
 /** The obvious model: every record in an array, sorted on demand. */
 class Model {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeUpdate, mayDecrease } from '../../server/scores/score.rules.js';
+import { judgeUpdate, mayDecrease } from '../../server/domain/score-rules.js';
 
 const rules = { max: 1000, maxGain: 100, decrease: 'never' as const };
 const command = (newScore: number, userId = 'alice') => ({

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ScoreRecord } from '../../server/domain/score-record.js';
-import { createJudge } from '../../server/scores/score.rules.js';
+import { createJudge } from '../../server/domain/score-rules.js';
 import { migrations } from '../../server/storage/postgres/migrations/index.js';
 import { PostgresStorage } from '../../server/storage/postgres/postgres-storage.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJudge } from '../../server/scores/score.rules.js';
+import { createJudge } from '../../server/domain/score-rules.js';
 import { createPool } from '../../server/storage/postgres/pg-pool.js';
 import { PgScoreWriter, type UpdateJob } from '../../server/storage/postgres/pg-score-writer.js';
 import { PostgresStorage } from '../../server/storage/postgres/postgres-storage.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJudge } from '../../server/scores/score.rules.js';
+import { createJudge } from '../../server/domain/score-rules.js';
 import { SqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js';
 import { openConnection } from '../../server/storage/sqlite/sqlite-connection.js';
 import { SqliteWriter } from '../../server/storage/sqlite/sqlite-writer.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WRITER_CHECKPOINT_PAGES } from '../../server/storage/sqlite/checkpointer.js';
-import { createJudge } from '../../server/scores/score.rules.js';
+import { createJudge } from '../../server/domain/score-rules.js';
 import { SqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js';
 
 let dir: string;

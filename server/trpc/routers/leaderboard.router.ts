@@ -11,7 +11,7 @@ import {
   type UserRank,
   type WatchedUser,
 } from '../../../shared/schemas.js';
-import { decodeCursor } from '../../leaderboard/page-cursor.js';
+import { decodeCursor } from '../../domain/page-cursor.js';
 import { resumeFrom } from '../../leaderboard/resume.js';
 import type { LeaderboardSnapshot, LiveLeaderboard } from '../../leaderboard/live-leaderboard.js';
 import type { z } from 'zod';

@@ -1,7 +1,9 @@
-import type { DecreasePolicy } from '../config/config.js';
-import { refuse } from '../domain/refusal.js';
-import type { PriorAction, ScoreRecord, UpdateCommand } from '../domain/score-record.js';
-import type { Judge, Verdict } from '../domain/verdict.js';
+import { refuse } from './refusal.js';
+import type { PriorAction, ScoreRecord, UpdateCommand } from './score-record.js';
+import type { Judge, Verdict } from './verdict.js';
+
+/** Who may lower a score: nobody, a `service` token, or anyone (SCORE_ALLOW_DECREASE). */
+export type DecreasePolicy = 'never' | 'service' | 'always';
 
 /** The configured bounds of a score update. */
 export interface ScoreRules {

@@ -1,4 +1,4 @@
-import { compareRecords, type ScoreRecord } from '../domain/score-record.js';
+import { compareRecords, type ScoreRecord } from './score-record.js';
 
 /** Records per leaf after a bulk load; a leaf splits in two past twice this. */
 export const LEAF_LOAD = 256;

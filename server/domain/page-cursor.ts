@@ -1,4 +1,4 @@
-import type { ScoreRecord } from '../domain/score-record.js';
+import type { ScoreRecord } from './score-record.js';
 
 /**
  * The leaderboard's page cursor: the last entry's place in the order (score, first reached,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { originAllowed } from '../security/origin-policy.js';
+import { originAllowed } from './origin-policy.js';
 import { sendJson } from './respond.js';
 
 /** Request headers a cross-origin caller may send (the SDK's and tRPC's). */
