@@ -1,24 +1,25 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppServices } from './app-services.js';
 import { buildServices } from './build-services.js';
 import type { Config } from './config/config.js';
-import { clientIpResolver } from './transport/client-ip.js';
 import { healthRoute, readyRoute } from './http/health.route.js';
-import { createHttpApp, type Routes } from './transport/http-app.js';
 import { leaderboardRoutes } from './http/leaderboard.route.js';
-import { BAD_USER_ID, userPath } from './http/user-path.js';
-import { openApiDocument } from './http/openapi.js';
-import { sendJson, sendRefusal } from './transport/respond.js';
-import { apiDocsRoutes } from './web/api-docs.js';
 import { metricsRoute } from './http/metrics.route.js';
+import { openApiDocument } from './http/openapi.js';
+import { restCall } from './http/rest-call.js';
 import { updateScoreRoute } from './http/update-score.route.js';
+import { userPath } from './http/user-path.js';
+import { internalErrorReporter } from './observability/internal-errors.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import type { ProcedureDeps } from './trpc/context.js';
+import type { ProcedureDeps } from './procedures/context.js';
+import { clientIpResolver } from './transport/client-ip.js';
+import { createHttpApp, type Routes } from './transport/http-app.js';
+import { sendJson } from './transport/respond.js';
 import { trpcHttpHandler } from './trpc/http-handler.js';
+import { apiDocsRoutes } from './web/api-docs.js';
 import { scoreboardPageRoutes } from './web/scoreboard-page.js';
-import { LiveFanout } from './ws/live-fanout.js';
 import { attachWebSockets, type LiveSockets } from './ws/ws-server.js';
 
 /** The service's version, as package.json says. */
@@ -52,18 +53,20 @@ export function createHttpServer(): Server {
  * Wires config → storage → services → HTTP and WebSocket; the only place that hands each
  * adapter the few services it uses. Nothing here reads the environment. `server` may be one
  * that already listens (the process binds its port before it writes anything).
- * `trpcAdapterOnly` serves tRPC over HTTP through tRPC's own adapter only, `liveThroughTrpc`
- * serves `leaderboard.live` through tRPC's WebSocket handler (tests compare them with ours).
+ * `trpcAdapterOnly` serves tRPC over HTTP through tRPC's own adapter only,
+ * `subscriptionsThroughTrpc` serves subscriptions through tRPC's WebSocket handler (the
+ * differential tests compare them with the hand-served ones).
  */
 export async function createApp(
   config: Config,
   logger: Logger = createLogger(config.logLevel),
   server: Server = createHttpServer(),
-  options: { trpcAdapterOnly?: boolean; liveThroughTrpc?: boolean } = {},
+  options: { trpcAdapterOnly?: boolean; subscriptionsThroughTrpc?: boolean } = {},
 ): Promise<App> {
   const services = await buildServices(config, logger);
   const { storage, live, gate, scores, leaderboard, metrics } = services;
   const clientIp = clientIpResolver(config.trustProxy);
+  const reportInternal = internalErrorReporter(logger, metrics);
   const procedures: ProcedureDeps = {
     gate,
     scores,
@@ -73,20 +76,19 @@ export async function createApp(
     admin: services.admin,
     maxBatch: config.trpcMaxBatch,
   };
-  const update = updateScoreRoute(gate, scores);
+  const call = restCall(procedures, reportInternal);
+  const update = updateScoreRoute(call);
   const openapi = JSON.stringify(openApiDocument(PACKAGE_VERSION));
-  const board = leaderboardRoutes(gate, leaderboard);
+  const board = leaderboardRoutes(call);
   const ready = readyRoute(() => storage.ping());
+  const notFound = (res: ServerResponse) => sendJson(res, 404, { status: 'error', message: 'Not found' });
   const routes: Routes = {
     '/update-score': { POST: (req, res, { meta }) => update(req, res, meta) },
     '/leaderboard': { GET: (_req, res, { url, meta }) => board.page(url, res, meta) },
     '/leaderboard/users/': {
       GET: (_req, res, { url, meta, rest }) => {
         const target = userPath(rest);
-        if (!target) return sendRefusal(res, BAD_USER_ID);
-        return target.around
-          ? board.around(target.userId, url, res, meta)
-          : board.user(target.userId, url, res, meta);
+        return target ? board.user(target, url, res, meta) : notFound(res);
       },
     },
     '/healthz': { GET: (_req, res) => healthRoute(res) },
@@ -104,24 +106,24 @@ export async function createApp(
     'request',
     createHttpApp({
       routes,
-      trpc: trpcHttpHandler(procedures, logger, options.trpcAdapterOnly),
+      trpc: trpcHttpHandler(procedures, reportInternal, options.trpcAdapterOnly),
       clientIp,
       allowedOrigins: config.allowedOrigins,
-      logger,
+      reportInternal,
     }),
   );
-  const fanout = options.liveThroughTrpc ? undefined : new LiveFanout(live, gate, leaderboard.size);
-  // Subscriptions served by hand and any served by tRPC's own subscription procedure.
-  metrics.countSubscribersWith(() => (fanout?.count ?? 0) + live.subscriberCount);
   const sockets = attachWebSockets(server, {
     procedures,
-    fanout,
     clientIp,
     allowedOrigins: config.allowedOrigins,
     limits: config.ws,
     metrics,
     logger,
+    reportInternal,
+    subscriptionsThroughTrpc: options.subscriptionsThroughTrpc,
   });
+  // Subscriptions delivered by the fan-out and any served by tRPC's own handler.
+  metrics.countSubscribersWith(() => sockets.fannedOut() + live.subscriberCount);
 
   let closing: Promise<void> | undefined;
   const close = async () => {

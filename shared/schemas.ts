@@ -19,11 +19,31 @@ export const identifierSchema = z
   .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters')
   .refine((value) => value.isWellFormed(), 'must not contain lone surrogates');
 
+/** A whole number in [min, max], refused with one message that says so. */
+function wholeNumber(min: number, max: number) {
+  const error = `must be an integer from ${min} to ${max}`;
+  return z.int({ error }).min(min, { error }).max(max, { error });
+}
+
+/**
+ * An object with exactly these fields; an unknown one is refused by name, with the fields
+ * that are allowed (one message for every transport: tRPC, REST query strings and bodies).
+ */
+function strictInput<Shape extends z.ZodRawShape>(shape: Shape) {
+  const allowed = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown field ${issue.keys.map((key) => JSON.stringify(key)).join(', ')} (allowed: ${allowed})`
+        : undefined,
+  });
+}
+
 /** A score: a safe, non-negative integer. The configured maximum is a score rule. */
 export const scoreSchema = z.int().min(0);
 
 /** The body of `POST /update-score` and the input of `scores.update`. */
-export const updateScoreInputSchema = z.strictObject({
+export const updateScoreInputSchema = strictInput({
   user_id: identifierSchema,
   action_id: identifierSchema,
   new_score: scoreSchema,
@@ -49,20 +69,27 @@ export const CURSOR_MAX_LENGTH = 400;
 /** Widest `radius` of `around`. */
 export const AROUND_RADIUS_MAX = 50;
 
+/** What a page cursor that this server did not give out is refused with. */
+export const BAD_CURSOR_MESSAGE = 'is not one this server gave out';
+
 /** Input of `leaderboard.top` and the query of `GET /leaderboard`; `cursor` is a `next_cursor`. */
-export const leaderboardQuerySchema = z.strictObject({
-  limit: z.int().min(1).max(LEADERBOARD_LIMIT_MAX).optional(),
-  cursor: z.string().min(1).max(CURSOR_MAX_LENGTH).optional(),
+export const leaderboardQuerySchema = strictInput({
+  limit: wholeNumber(1, LEADERBOARD_LIMIT_MAX).optional(),
+  cursor: z
+    .string()
+    .min(1, { error: BAD_CURSOR_MESSAGE })
+    .max(CURSOR_MAX_LENGTH, { error: BAD_CURSOR_MESSAGE })
+    .optional(),
 });
 export type LeaderboardQuery = z.infer<typeof leaderboardQuerySchema>;
 
 /** Input of `leaderboard.rank` and `leaderboard.watchUser`. */
-export const userQuerySchema = z.strictObject({ user_id: identifierSchema });
+export const userQuerySchema = strictInput({ user_id: identifierSchema });
 
 /** Input of `leaderboard.around`. */
-export const aroundQuerySchema = z.strictObject({
+export const aroundQuerySchema = strictInput({
   user_id: identifierSchema,
-  radius: z.int().min(0).max(AROUND_RADIUS_MAX).default(5),
+  radius: wholeNumber(0, AROUND_RADIUS_MAX).default(5),
 });
 
 /** A user's place on the board. */
@@ -94,6 +121,12 @@ export interface Leaderboard {
   next_cursor: string | null;
 }
 
+/** What each `leaderboard.live` event carries; its tracked id is `<epoch>:<version>`. */
+export interface LiveLeaderboardEvent {
+  version: number;
+  entries: LeaderboardEntry[];
+}
+
 /** The users around one, as `leaderboard.around` answers. */
 export interface Neighbours {
   entries: LeaderboardEntry[];
@@ -106,8 +139,8 @@ export interface Neighbours {
 export const liveEventIdSchema = z.string().regex(/^(?:[0-9a-f]{1,32}:)?\d{1,15}$/);
 
 /** Input of the `leaderboard.live` subscription; `lastEventId` resumes after a reconnect. */
-export const liveQuerySchema = z.strictObject({
-  limit: z.int().min(1).max(LEADERBOARD_LIMIT_MAX).optional(),
+export const liveQuerySchema = strictInput({
+  limit: wholeNumber(1, LEADERBOARD_LIMIT_MAX).optional(),
   lastEventId: liveEventIdSchema.nullish(),
 });
 export type LiveQuery = z.infer<typeof liveQuerySchema>;
@@ -127,7 +160,7 @@ export const REFUSAL_KINDS = [
 const pageLimit = z.int().min(1).max(200).default(50);
 
 /** Input of `admin.securityEvents`: filters, newest first, `cursor` from the previous page. */
-export const securityEventsQuerySchema = z.strictObject({
+export const securityEventsQuerySchema = strictInput({
   kind: z.enum(REFUSAL_KINDS).optional(),
   subject: z.string().max(200).optional(),
   user_id: z.string().max(200).optional(),
@@ -153,7 +186,7 @@ export interface SecurityEventView {
 }
 
 /** Input of `admin.flaggedUsers`; `cursor` is the opaque `nextCursor` of the previous page. */
-export const flaggedUsersQuerySchema = z.strictObject({
+export const flaggedUsersQuerySchema = strictInput({
   include_cleared: z.boolean().default(false),
   limit: pageLimit,
   cursor: z.string().max(400).optional(),
@@ -170,10 +203,10 @@ export interface FlaggedUserView {
 }
 
 /** Input of `admin.clearFlag`. */
-export const clearFlagInputSchema = z.strictObject({ user_id: z.string().min(1).max(200) });
+export const clearFlagInputSchema = strictInput({ user_id: z.string().min(1).max(200) });
 
 /** Input of `admin.eraseUser`. */
-export const eraseUserInputSchema = z.strictObject({ user_id: identifierSchema });
+export const eraseUserInputSchema = strictInput({ user_id: identifierSchema });
 
 /** What `admin.eraseUser` answers. */
 export interface ErasureView {

@@ -15,7 +15,7 @@ const isTrpc = (id) => id === '@trpc/client' || id === '@trpc/server' || id.star
 // The router's type names the server's request context only as its `ctx`, which clients never
 // see; following it would drag the whole server (pino, kysely, node:http, ...) into the types.
 // The bundle gets an opaque stand-in (scripts/server-context.d.ts) for that one module instead.
-const serverContext = resolve(root, '../server/trpc/context');
+const serverContext = resolve(root, '../server/procedures/context');
 const contextStub = join(root, 'scripts/server-context.d.ts');
 const eraseServerContext = {
   name: 'erase-server-context',

@@ -42,3 +42,11 @@ export const INVALID_INPUT = refuse('invalid_input', MESSAGES.badRequest);
 export const UNAUTHORIZED = refuse('unauthorized', MESSAGES.unauthorized);
 /** The database could not commit; nothing was applied. */
 export const STORAGE_UNAVAILABLE = refuse('unavailable', 'Storage is unavailable; the score was not updated');
+
+/** Largest request body accepted, in bytes (REST and tRPC over HTTP). */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+/** A body over BODY_LIMIT_BYTES. */
+export const BODY_TOO_LARGE = refuse(
+  'payload_too_large',
+  `Request body is larger than ${BODY_LIMIT_BYTES / 1024} KiB`,
+);

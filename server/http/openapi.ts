@@ -5,7 +5,7 @@ import {
   ID_MAX_LENGTH,
   LEADERBOARD_LIMIT_MAX,
 } from '../../shared/schemas.js';
-import { BODY_LIMIT_BYTES } from '../transport/json-body.js';
+import { BODY_LIMIT_BYTES } from '../domain/refusal.js';
 
 // The plain HTTP interface, for clients in any language. The literal bodies come from the
 // same constants the handlers answer with, so the document cannot drift from them.

@@ -1,24 +1,22 @@
-import { identifierSchema } from '../../shared/schemas.js';
-import { refuse } from '../domain/refusal.js';
-
-/** A user id in a path that is not one (malformed escapes, control characters, too long). */
-export const BAD_USER_ID = refuse(
-  'invalid_input',
-  'user_id in the path must be 1 to 128 characters, URL-encoded',
-);
+import { TRPCError } from '@trpc/server';
 
 /**
  * The user of `/leaderboard/users/{user_id}[/around]`, from the rest of the path after
- * `/leaderboard/users/`. The id is one URL-encoded segment (a `/` in it is `%2F`).
+ * `/leaderboard/users/`: one URL-encoded segment (a `/` in an id is `%2F`), or undefined when
+ * the path names no such route. The id is decoded only when the input is read, after the read
+ * budget, and checked by the procedure's schema like any other input.
  */
-export function userPath(rest: string): { userId: string; around: boolean } | undefined {
+export function userPath(rest: string): { decodeUserId(): string; around: boolean } | undefined {
   const [encoded, tail, ...more] = rest.split('/');
-  if (encoded === undefined || more.length > 0 || (tail !== undefined && tail !== 'around')) return undefined;
-  let userId: string;
-  try {
-    userId = decodeURIComponent(encoded);
-  } catch {
-    return undefined;
-  }
-  return identifierSchema.safeParse(userId).success ? { userId, around: tail === 'around' } : undefined;
+  if (!encoded || more.length > 0 || (tail !== undefined && tail !== 'around')) return undefined;
+  return {
+    around: tail === 'around',
+    decodeUserId() {
+      try {
+        return decodeURIComponent(encoded);
+      } catch {
+        throw new TRPCError({ code: 'BAD_REQUEST', message: 'user_id: is not a URL-encoded id' });
+      }
+    },
+  };
 }

@@ -102,6 +102,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Failures that were not expected refusals (bugs, a lost database): each a 500 or an error frame. */
+  readonly internalErrors = new Counter({
+    name: 'scoreboard_internal_errors_total',
+    help: 'Requests, calls or WebSocket frames that failed with an internal error, by transport',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     // Process metrics and the event-loop lag (nodejs_eventloop_lag_*).
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });

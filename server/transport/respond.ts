@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import type { Refusal } from '../domain/refusal.js';
 
 /** Sends a JSON body with the given status. */
 export function sendJson(
@@ -16,11 +15,4 @@ export function sendJson(
     ...headers,
   });
   res.end(text);
-}
-
-/** Sends `{"status":"error","message":...}`, with Retry-After for 429. */
-export function sendRefusal(res: ServerResponse, refusal: Refusal): void {
-  const headers: Record<string, string> = {};
-  if (refusal.retryAfter !== undefined) headers['retry-after'] = String(refusal.retryAfter);
-  sendJson(res, refusal.status, { status: 'error', message: refusal.message }, headers);
 }

@@ -1,151 +1,126 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { TRPCError } from '@trpc/server';
+import { getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { getHTTPStatusCode } from '@trpc/server/http';
-import { getErrorShape, getTRPCErrorFromUnknown } from '@trpc/server/unstable-core-do-not-import';
+import type { TRPCResponse } from '@trpc/server/rpc';
 import type { RequestMeta } from '../domain/request-origin.js';
-import { createContextInner, type Context, type ProcedureDeps } from './context.js';
-import { DIRECT_CALLS } from './direct-calls.js';
-import { appRouter } from './routers/_app.js';
-import { retryAfterOf } from './trpc.js';
+import { PROCEDURE_PATHS } from '../procedures/catalogue.js';
+import { createContextInner, type Context, type ProcedureDeps } from '../procedures/context.js';
+import type { ProcedureKind } from '../procedures/definition.js';
+import { retryAfterOf } from '../procedures/procedure-errors.js';
+import { runProcedure } from '../procedures/run-procedure.js';
+import { decodeText, parseJson, RequestBody } from '../transport/request-body.js';
+import { errorShape } from '../transport/trpc-wire.js';
 
-type ProcedureType = 'query' | 'mutation';
-interface CallableProcedure {
-  (opts: {
-    path: string;
-    getRawInput: () => Promise<unknown>;
-    ctx: Context;
-    type: ProcedureType;
-    signal: AbortSignal | undefined;
-    batchIndex: number;
-  }): Promise<unknown>;
-  _def: { type: string };
-}
-
-const config = appRouter._def._config;
-const procedures = appRouter._def.procedures as unknown as Record<string, CallableProcedure>;
-const METHOD_OF: Record<string, ProcedureType> = { GET: 'query', POST: 'mutation' };
+const KIND_OF_METHOD: ReadonlyMap<string, ProcedureKind> = new Map([
+  ['GET', 'query'],
+  ['POST', 'mutation'],
+]);
 
 /** Reported for each failed call, as tRPC's adapter reports it (`onError`). */
-export type CallErrorListener = (error: TRPCError, path: string, req: IncomingMessage, ctx: Context) => void;
+export type CallErrorListener = (error: TRPCError, path: string, ctx: Context) => void;
+
+/** A content type's media type, lower case, without parameters ('' when there is none). */
+function mediaType(header: string | undefined): string {
+  return header?.toLowerCase().split(';', 1)[0]?.trim() ?? '';
+}
 
 /**
- * The body, read once and only when a procedure asks for its input (as tRPC does: a refused
- * token never reads it). Past `limit` bytes it fails as tRPC's adapter fails.
+ * Whether tRPC's adapter would read this request with its JSON handler and answer it in one
+ * JSON body: a POST of `application/json`, or a GET that is not form data or octets; no
+ * streaming answer asked for (`application/jsonl`), no connection params.
  */
-function lazyBody(req: IncomingMessage, limit: number): { text(): Promise<string>; consumed(): boolean } {
-  let reading: Promise<string> | undefined;
+function isPlainJson(req: IncomingMessage, url: URL, kind: ProcedureKind): boolean {
+  const type = mediaType(req.headers['content-type']);
+  if (
+    kind === 'mutation'
+      ? type !== 'application/json'
+      : type === 'multipart/form-data' || type === 'application/octet-stream'
+  )
+    return false;
+  const trpcAccept = req.headers['trpc-accept'];
+  const accept =
+    (Array.isArray(trpcAccept) ? trpcAccept.join(', ') : trpcAccept) ??
+    (req.headers.accept ?? '').split(',').find((t) => t.trim() === 'application/jsonl');
+  return accept?.trim() !== 'application/jsonl' && !url.searchParams.has('connectionParams');
+}
+
+/** Reads a request's inputs once, as tRPC's JSON handler does (an object of inputs by index for a batch). */
+function inputReader(
+  req: IncomingMessage,
+  url: URL,
+  kind: ProcedureKind,
+  calls: number,
+  maxBodySize: number,
+) {
+  const isBatch = url.searchParams.get('batch') === '1';
+  const body = kind === 'mutation' ? new RequestBody(req, maxBodySize) : undefined;
+  let inputs: Promise<Map<number, unknown>> | undefined;
+  const read = async (): Promise<Map<number, unknown>> => {
+    const text = body ? decodeText(await body.bytes(), true) : (url.searchParams.get('input') ?? '');
+    const parsed = text ? parseJson(text) : undefined;
+    const byIndex = new Map<number, unknown>();
+    if (parsed === undefined) return byIndex;
+    if (!isBatch) return byIndex.set(0, parsed);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: '"input" needs to be an object when doing a batch call',
+      });
+    }
+    for (let index = 0; index < calls; index++) {
+      const value = Object.hasOwn(parsed, index) ? (parsed as Record<number, unknown>)[index] : undefined;
+      if (value !== undefined) byIndex.set(index, value);
+    }
+    return byIndex;
+  };
   return {
-    consumed: () => reading !== undefined,
-    text: () =>
-      (reading ??= new Promise<string>((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        req.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > limit) {
-            req.removeAllListeners('data');
-            req.resume();
-            reject(new TRPCError({ code: 'PAYLOAD_TOO_LARGE' }));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-        req.once('error', reject);
-      })),
+    input: async (index: number) => (await (inputs ??= read())).get(index),
+    discard: () => body?.discard(),
   };
 }
 
 /**
  * tRPC over HTTP without the Fetch API emulation of tRPC's Node adapter (on Node 20 its
- * Request, AbortSignal and web streams cost many times a plain handler): for the requests
- * tRPC's clients send (JSON queries over GET, JSON mutations over POST, batched or not, no
- * streaming), the procedures are called directly (the hot ones without tRPC's middleware
- * machinery, see DIRECT_CALLS) and the response is built with tRPC's own
- * functions (error shapes, status codes), so the wire format is byte for byte tRPC's. Anything
- * else (an unknown path, a wrong method, other content types, streaming links) answers false,
- * and the caller hands the request to tRPC's adapter. `test/trpc/fast-path.test.ts` compares
- * the two.
+ * Request, AbortSignal and web streams cost many times a plain handler). It serves only what
+ * tRPC's adapter would answer with one JSON body (see isPlainJson), for paths that name
+ * procedures of the method's kind; each call runs its definition through runProcedure, the
+ * same steps tRPC's router runs, and the answer is built with the same error shapes and
+ * tRPC's own status rule. Anything else answers false, and the caller hands the request to
+ * tRPC's adapter. `test/trpc/fast-path.differential.test.ts` holds the two to the same answers.
  */
 export function fastTrpcHttp(
   deps: ProcedureDeps,
   options: { maxBodySize: number; onError: CallErrorListener },
 ) {
-  return async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    paths: string[],
-    meta: RequestMeta,
-  ): Promise<boolean> => {
-    const type = METHOD_OF[req.method ?? ''];
-    if (!type) return false;
-    const accept = req.headers['trpc-accept'] ?? req.headers.accept ?? '';
-    if (accept.includes('application/jsonl') || accept.includes('text/event-stream')) return false;
-    const calls = paths.map((path) => ({ path, procedure: procedures[path] }));
-    if (calls.some((call) => call.procedure?._def.type !== type)) return false;
-    if (type === 'mutation' && !(req.headers['content-type'] ?? '').startsWith('application/json'))
-      return false;
+  return async (req: IncomingMessage, res: ServerResponse, url: URL, paths: string[], meta: RequestMeta) => {
+    const kind = KIND_OF_METHOD.get(req.method ?? '');
+    if (!kind || !isPlainJson(req, url, kind)) return false;
+    const definitions = paths.map((path) => PROCEDURE_PATHS.get(path));
+    if (definitions.some((definition) => definition?.kind !== kind)) return false;
 
-    const isBatch = url.searchParams.get('batch') === '1';
-    const body = type === 'mutation' ? lazyBody(req, options.maxBodySize) : undefined;
-    let inputs: Promise<Record<number, unknown>> | undefined;
-    // Parsed as tRPC parses it: the same errors reach the procedures' input middleware.
-    const readInputs = () =>
-      (inputs ??= (async () => {
-        const text = body ? await body.text() : (url.searchParams.get('input') ?? '');
-        const parsed: unknown = text ? JSON.parse(text) : undefined;
-        const result: Record<number, unknown> = Object.create(null);
-        if (parsed === undefined) return result;
-        if (!isBatch) {
-          result[0] = parsed;
-          return result;
-        }
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-          throw new TRPCError({
-            code: 'BAD_REQUEST',
-            message: '"input" needs to be an object when doing a batch call',
-          });
-        }
-        for (const index of paths.keys()) {
-          const input = (parsed as Record<number, unknown>)[index];
-          if (input !== undefined) result[index] = input;
-        }
-        return result;
-      })().catch((cause: unknown) => {
-        if (cause instanceof TRPCError) throw cause;
-        const message = cause instanceof Error ? cause.message : 'Invalid input';
-        throw new TRPCError({ code: 'BAD_REQUEST', message, cause });
-      }));
-
+    const inputs = inputReader(req, url, kind, paths.length, options.maxBodySize);
     const ctx = createContextInner(deps, { ...meta, authorization: req.headers.authorization });
     const results = await Promise.all(
-      calls.map(async ({ path, procedure }, batchIndex) => {
+      definitions.map(async (definition, index) => {
+        const path = paths[index]!;
         try {
-          const rawInput = async () => (await readInputs())[batchIndex];
-          const direct = DIRECT_CALLS.get(path);
-          const data = direct
-            ? await direct(ctx, rawInput)
-            : await procedure!({ path, getRawInput: rawInput, ctx, type, signal: undefined, batchIndex });
-          return { result: { data } } as const;
+          const data = await runProcedure(definition!, ctx, () => inputs.input(index), undefined);
+          return { json: { result: { data } } as TRPCResponse };
         } catch (cause) {
           const error = getTRPCErrorFromUnknown(cause);
-          options.onError(error, path, req, ctx);
-          const shape = getErrorShape({ config, ctx, error, input: undefined, path, type });
-          return { error: shape, original: error } as const;
+          options.onError(error, path, ctx);
+          return { json: { error: errorShape(error, path, deps.maxBatch) } as TRPCResponse, error };
         }
       }),
     );
-    if (body && !body.consumed()) req.resume();
+    inputs.discard();
 
-    const json = results.map((r) => ('error' in r ? { error: r.error! } : { result: r.result }));
-    const errors = results.flatMap((r) => (r.original ? [r.original] : []));
-    const status = getHTTPStatusCode(
-      isBatch ? json : json[0]!,
-      results.map((r) => r.original) as TRPCError[],
-    );
+    const json = results.map((r) => r.json);
+    const errors = results.map((r) => r.error);
+    const isBatch = url.searchParams.get('batch') === '1';
+    const status = getHTTPStatusCode(isBatch ? json : json[0]!, errors);
     const text = JSON.stringify(isBatch ? json : json[0]);
-    const retryAfter = retryAfterOf(errors);
+    const retryAfter = retryAfterOf(errors.filter((e) => e !== undefined));
     res.writeHead(status, {
       vary: 'trpc-accept, accept, origin',
       'content-type': 'application/json',

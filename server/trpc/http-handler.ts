@@ -1,18 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { Authenticator } from '../auth/authenticator.js';
-import { refuse } from '../domain/refusal.js';
+import { BODY_LIMIT_BYTES, refuse } from '../domain/refusal.js';
 import type { RequestMeta } from '../domain/request-origin.js';
-import { BODY_LIMIT_BYTES } from '../transport/json-body.js';
-import type { Logger } from '../observability/logger.js';
-import { createContextInner, type Context, type ProcedureDeps } from './context.js';
+import { PROCEDURE_PATHS } from '../procedures/catalogue.js';
+import { createContextInner, type ProcedureDeps } from '../procedures/context.js';
+import { retryAfterOf } from '../procedures/procedure-errors.js';
+import type { InternalErrorReporter } from '../observability/internal-errors.js';
+import { batchTooLargeMessage, errorShape } from '../transport/trpc-wire.js';
 import { fastTrpcHttp } from './fast-http.js';
-import { trpcErrorResponse } from './error-response.js';
 import { appRouter } from './routers/_app.js';
-import { batchTooLargeMessage, retryAfterOf } from './trpc.js';
 
-const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
+type MetaRequest = IncomingMessage & { meta: RequestMeta };
 
 /** The procedure paths of a request target under `/trpc/` (a batch names several). */
 function pathsOf(url: URL): string[] {
@@ -26,32 +27,41 @@ function pathsOf(url: URL): string[] {
   return url.searchParams.get('batch') === '1' ? joined.split(',') : [joined];
 }
 
+/** What no procedure may be asked over HTTP: more calls than TRPC_MAX_BATCH, or a subscription. */
+function refusedUpFront(paths: readonly string[], maxBatch: number): TRPCError | undefined {
+  if (paths.length > maxBatch)
+    return new TRPCError({ code: 'BAD_REQUEST', message: batchTooLargeMessage(maxBatch) });
+  if (paths.some((path) => PROCEDURE_PATHS.get(path)?.kind === 'subscription')) {
+    return new TRPCError({
+      code: 'METHOD_NOT_SUPPORTED',
+      message: 'Subscriptions are served over the WebSocket at /trpc, not over HTTP',
+    });
+  }
+  return undefined;
+}
+
 /**
- * tRPC over HTTP under `/trpc/` (`useAdapterOnly`: without the fast path, for comparisons). Before tRPC sees a request: a batch over TRPC_MAX_BATCH is
- * refused whole with one error, and a subscription is refused (405): subscriptions are served
- * over the WebSocket only, where the origin check, the caps, the slow-consumer policy and
- * the shutdown sequence apply.
+ * tRPC over HTTP under `/trpc/`. Before any procedure runs: a batch over TRPC_MAX_BATCH is
+ * refused whole with one error (and audited), and a subscription is refused (405):
+ * subscriptions are served over the WebSocket only, where the origin check, the caps, the
+ * slow-consumer policy and the shutdown sequence apply. Then the fast path answers what it
+ * can (fast-http.ts) and tRPC's adapter the rest; `adapterOnly` skips the fast path (the
+ * differential tests compare the two).
  */
-export function trpcHttpHandler(deps: ProcedureDeps, logger: Logger, useAdapterOnly = false) {
-  const callFailed = (error: TRPCError, path: string, req: IncomingMessage, ctx: Context | undefined) => {
-    if (error.code === 'INTERNAL_SERVER_ERROR') {
-      logger.error({ err: error.cause ?? error, path }, 'tRPC procedure failed');
-    } else if (path === 'scores.update' && error.code === 'PAYLOAD_TOO_LARGE') {
-      // Refused while reading the body, before the procedure ran, so it is recorded here.
-      const meta = (req as IncomingMessage & { meta: RequestMeta }).meta;
-      const refusal = refuse('payload_too_large', error.message.slice(0, 200));
-      const subject = Authenticator.unverifiedSubject(req.headers.authorization);
-      deps.gate
-        .refuse(
-          refusal,
-          { ...meta, requestId: ctx?.request.requestId ?? meta.requestId, subject, userId: null },
-          'update',
-        )
-        .catch((err: unknown) => logger.error({ err }, 'could not record a refusal'));
-    }
+export function trpcHttpHandler(
+  deps: ProcedureDeps,
+  reportInternal: InternalErrorReporter,
+  adapterOnly = false,
+) {
+  const reportCall = (error: TRPCError, path: string | undefined, requestId: string) => {
+    if (error.code === 'INTERNAL_SERVER_ERROR')
+      reportInternal(error.cause ?? error, { transport: 'trpc-http', requestId, path });
   };
-  const fast = fastTrpcHttp(deps, { maxBodySize: BODY_LIMIT_BYTES, onError: callFailed });
-  const handler = createHTTPHandler({
+  const fast = fastTrpcHttp(deps, {
+    maxBodySize: BODY_LIMIT_BYTES,
+    onError: (error, path, ctx) => reportCall(error, path, ctx.request.requestId),
+  });
+  const adapter = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: BODY_LIMIT_BYTES,
@@ -65,55 +75,38 @@ export function trpcHttpHandler(deps: ProcedureDeps, logger: Logger, useAdapterO
       return { headers };
     },
     createContext: ({ req }) =>
-      createContextInner(deps, {
-        ...(req as IncomingMessage & { meta: RequestMeta }).meta,
-        authorization: req.headers.authorization,
-      }),
-    onError: ({ error, path, req, ctx }) => callFailed(error, path ?? '', req, ctx),
+      createContextInner(deps, { ...(req as MetaRequest).meta, authorization: req.headers.authorization }),
+    onError: ({ error, path, req }) => reportCall(error, path, (req as MetaRequest).meta.requestId ?? ''),
   });
 
-  return (req: IncomingMessage, res: ServerResponse, url: URL, meta: RequestMeta): void => {
+  const refuseWhole = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    meta: RequestMeta,
+    refusal: TRPCError,
+    path?: string,
+  ) => {
+    if (refusal.code === 'BAD_REQUEST') {
+      const subject = Authenticator.unverifiedSubject(req.headers.authorization);
+      deps.gate
+        .refuse(refuse('invalid_input', refusal.message), { ...meta, subject, userId: null })
+        .catch((err: unknown) => reportInternal(err, { transport: 'trpc-http', requestId: meta.requestId }));
+    }
+    const body = JSON.stringify({ error: errorShape(refusal, path, deps.maxBatch) });
+    req.resume();
+    res.writeHead(getHTTPStatusCodeFromError(refusal), {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  };
+
+  return async (req: IncomingMessage, res: ServerResponse, url: URL, meta: RequestMeta): Promise<void> => {
     const paths = pathsOf(url);
-    const refusal =
-      paths.length > deps.maxBatch
-        ? new TRPCError({ code: 'BAD_REQUEST', message: batchTooLargeMessage(deps.maxBatch) })
-        : paths.some((path) => procedures[path]?._def.type === 'subscription')
-          ? new TRPCError({
-              code: 'METHOD_NOT_SUPPORTED',
-              message: 'Subscriptions are served over the WebSocket at /trpc, not over HTTP',
-            })
-          : undefined;
-    if (refusal) {
-      if (refusal.code === 'BAD_REQUEST') {
-        const origin = {
-          ...meta,
-          subject: Authenticator.unverifiedSubject(req.headers.authorization),
-          userId: null,
-        };
-        deps.gate
-          .refuse(refuse('invalid_input', refusal.message), origin)
-          .catch((err: unknown) => logger.error({ err }, 'could not record a refusal'));
-      }
-      const { status, body } = trpcErrorResponse(refusal, paths.length === 1 ? { path: paths[0] } : {});
-      req.resume();
-      res.writeHead(status, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-      });
-      res.end(body);
-      return;
-    }
-    (req as IncomingMessage & { meta: RequestMeta }).meta = meta;
-    if (!useAdapterOnly) {
-      fast(req, res, url, paths, meta).then(
-        (answered) => answered || handler(req, res),
-        (error: unknown) => {
-          logger.error({ err: error }, 'tRPC request failed');
-          if (!res.headersSent) res.writeHead(500).end();
-        },
-      );
-      return;
-    }
-    handler(req, res);
+    const refusal = refusedUpFront(paths, deps.maxBatch);
+    if (refusal) return refuseWhole(req, res, meta, refusal, paths.length === 1 ? paths[0] : undefined);
+    (req as MetaRequest).meta = meta;
+    if (!adapterOnly && (await fast(req, res, url, paths, meta))) return;
+    await adapter(req, res);
   };
 }

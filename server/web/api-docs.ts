@@ -42,17 +42,19 @@ function once(read: () => Buffer): () => Buffer {
 /** `GET /docs`: a readable page for the OpenAPI document, and its assets under `/docs/`. */
 export function apiDocsRoutes(): Routes {
   const dist = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-  const assets: Record<string, Asset> = {
-    'swagger-ui.css': {
-      type: 'text/css; charset=utf-8',
-      body: once(() => readFileSync(join(dist, 'swagger-ui.css'))),
-    },
-    'swagger-ui-bundle.js': {
-      type: 'text/javascript; charset=utf-8',
-      body: once(() => readFileSync(join(dist, 'swagger-ui-bundle.js'))),
-    },
-    'init.js': { type: 'text/javascript; charset=utf-8', body: () => INIT },
-  };
+  const assets = new Map<string, Asset>(
+    Object.entries({
+      'swagger-ui.css': {
+        type: 'text/css; charset=utf-8',
+        body: once(() => readFileSync(join(dist, 'swagger-ui.css'))),
+      },
+      'swagger-ui-bundle.js': {
+        type: 'text/javascript; charset=utf-8',
+        body: once(() => readFileSync(join(dist, 'swagger-ui-bundle.js'))),
+      },
+      'init.js': { type: 'text/javascript; charset=utf-8', body: () => INIT },
+    }),
+  );
   const send = (res: ServerResponse, type: string, body: Buffer | string, cache: string) => {
     res.writeHead(200, {
       'content-type': type,
@@ -67,7 +69,7 @@ export function apiDocsRoutes(): Routes {
     '/docs': { GET: (_req: IncomingMessage, res) => send(res, 'text/html; charset=utf-8', PAGE, 'no-cache') },
     '/docs/': {
       GET: (_req, res, { rest }) => {
-        const asset = assets[rest];
+        const asset = assets.get(rest);
         if (!asset) return sendJson(res, 404, { status: 'error', message: 'Not found' });
         send(res, asset.type, asset.body(), 'public, max-age=3600');
       },

@@ -1,6 +1,6 @@
-import { WebSocket, type RawData } from 'ws';
+import { WebSocket } from 'ws';
 import type { RequestMeta } from '../domain/request-origin.js';
-import type { ConnectionState } from '../trpc/context.js';
+import type { ConnectionState, Context } from '../procedures/context.js';
 
 /** The per-connection limits a socket enforces on itself. */
 export interface SocketLimits {
@@ -13,13 +13,10 @@ export interface SocketLimits {
 /** What a guarded socket reports. */
 export interface SocketEvents {
   /** A client stopped reading and was dropped. */
-  slowConsumer(buffered: number): void;
+  slowConsumer(socket: GuardedSocket, buffered: number): void;
   /** A client sent too many messages and was closed. */
-  flooding(): void;
+  flooding(socket: GuardedSocket): void;
 }
-
-/** Answers true when it took the message itself (it does not go on to tRPC). */
-export type MessageTaker = (socket: GuardedSocket, data: RawData, isBinary: boolean) => boolean;
 
 /** Close code for a client that broke a limit (RFC 6455: policy violation). */
 export const POLICY_VIOLATION = 1008;
@@ -31,27 +28,27 @@ export interface GuardedSocket extends WebSocket {
   /** The client's address and the upgrade's request id. */
   meta: RequestMeta;
   /**
-   * Set once the socket's token verifies with role `service` (a game server): its messages are
-   * not held to WS_MAX_MESSAGES_PER_SECOND, as its updates are not to the per-IP budget.
+   * Until when (epoch ms) the socket's messages are not held to WS_MAX_MESSAGES_PER_SECOND:
+   * the expiry of a `service` token (a game server) given in its connection params, as its
+   * updates are not held to the per-IP budget. 0: never.
    */
-  trusted: boolean;
+  trustedUntil: number;
+  /** The context of the socket's calls, once tRPC has made it (after the connection params). */
+  context: Promise<Context> | undefined;
 }
 
 /**
  * The WebSocket class the server builds its connections with (ws' `WebSocket` option): every
  * send checks the client's unsent bytes, so a reader that stops cannot make us buffer without
  * bound whether the bytes are snapshots or replies; every received message spends from a
- * per-second budget, then may be taken by `take` (the live fan-out) before tRPC sees it.
+ * per-second budget before any listener sees it.
  */
-export function guardedSocketClass(
-  limits: SocketLimits,
-  events: SocketEvents,
-  take?: MessageTaker,
-): typeof WebSocket {
+export function guardedSocketClass(limits: SocketLimits, events: SocketEvents): typeof WebSocket {
   return class Guarded extends WebSocket implements GuardedSocket {
     connection: ConnectionState = { subscriptions: 0, maxSubscriptions: 0 };
     meta: RequestMeta = { ip: null };
-    trusted = false;
+    trustedUntil = 0;
+    context: Promise<Context> | undefined;
     private windowStart = 0;
     private messagesInWindow = 0;
     private dropped = false;
@@ -61,23 +58,20 @@ export function guardedSocketClass(
       (super.send as (data: unknown, options?: unknown, cb?: unknown) => void)(data, options, cb);
       if (this.bufferedAmount > limits.maxBufferedBytes) {
         this.dropped = true;
-        events.slowConsumer(this.bufferedAmount);
+        events.slowConsumer(this, this.bufferedAmount);
         this.terminate();
       }
     }
 
     override emit(event: string | symbol, ...args: unknown[]): boolean {
-      if (event === 'message') {
-        if (!this.admit()) return false;
-        if (take?.(this, args[0] as RawData, args[1] as boolean)) return false;
-      }
+      if (event === 'message' && !this.admit()) return false;
       return super.emit(event, ...args);
     }
 
     private admit(): boolean {
       if (this.dropped) return false;
-      if (this.trusted) return true;
       const now = Date.now();
+      if (now < this.trustedUntil) return true;
       if (now - this.windowStart >= 1000) {
         this.windowStart = now;
         this.messagesInWindow = 0;
@@ -85,7 +79,7 @@ export function guardedSocketClass(
       this.messagesInWindow += 1;
       if (this.messagesInWindow <= limits.maxMessagesPerSecond) return true;
       this.dropped = true;
-      events.flooding();
+      events.flooding(this);
       this.close(POLICY_VIOLATION, 'Too many messages');
       return false;
     }

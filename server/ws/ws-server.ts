@@ -1,22 +1,31 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import { getWSConnectionHandler, type CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import { hasRole, ROLE_SERVICE } from '../auth/principal.js';
-import type { ClientIpResolver } from '../transport/client-ip.js';
-import { requestIdOf, requestUrl } from '../transport/request-meta.js';
+import { refuse } from '../domain/refusal.js';
+import type { InternalErrorReporter } from '../observability/internal-errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { createContextInner, type Context, type ProcedureDeps } from '../procedures/context.js';
+import type { ClientIpResolver } from '../transport/client-ip.js';
 import { originAllowed } from '../transport/origin-policy.js';
-import { createContextInner, type ProcedureDeps } from '../trpc/context.js';
+import { requestIdOf, requestUrl } from '../transport/request-meta.js';
 import { appRouter } from '../trpc/routers/_app.js';
 import { ConnectionCounter } from './connection-counter.js';
 import { guardedSocketClass, type GuardedSocket } from './guarded-socket.js';
-import type { LiveFanout } from './live-fanout.js';
-import { takeLiveMessages } from './live-messages.js';
+import { LiveFanout } from './live-fanout.js';
+import { subscriptionTakingEncoder } from './message-decoder.js';
+import { Subscriptions } from './subscriptions.js';
 
 /** Largest WebSocket message a client may send (ws's default is 100 MiB). */
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/** What a socket that floods is refused with in the audit trail (folded per source and minute). */
+const FLOODING = refuse(
+  'rate_limited',
+  'Too many WebSocket messages: the connection was closed (WS_MAX_MESSAGES_PER_SECOND)',
+);
 
 /** The limits of the WebSocket endpoint (see the WS_* settings). */
 export interface WsLimits {
@@ -35,8 +44,9 @@ export interface WsDeps {
   readonly limits: WsLimits;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  /** Serves `leaderboard.live` by hand (serialised once per limit); without it, tRPC does. */
-  readonly fanout?: LiveFanout;
+  readonly reportInternal: InternalErrorReporter;
+  /** Serves every subscription through tRPC's own handler (tests compare it with ours). */
+  readonly subscriptionsThroughTrpc?: boolean;
 }
 
 /** Live connections: counts for metrics, and the shutdown sequence. */
@@ -44,6 +54,8 @@ export interface LiveSockets {
   readonly wss: WebSocketServer;
   /** Slow consumers dropped so far. */
   dropped(): number;
+  /** `leaderboard.live` subscriptions delivered by the fan-out now. */
+  fannedOut(): number;
   /** Tells every client to reconnect, then closes the sockets after `graceMs`. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -55,39 +67,42 @@ function refuseUpgrade(socket: Duplex, status: number, reason: string, headers =
 /**
  * tRPC over WebSocket on the HTTP server's port, path `/trpc`. The upgrade is handled here so
  * that the path, the Origin and the connection caps (in total and per IP) are checked before a
- * socket exists; each socket then caps its own message rate and unsent bytes (GuardedSocket),
- * and the subscriptions it may hold (the procedures count them).
+ * socket exists; each socket then caps its own message rate and unsent bytes (GuardedSocket).
+ * tRPC's handler serves queries and mutations; subscriptions are served by Subscriptions (one
+ * registry of ids; `leaderboard.live` as shared frames).
  *
  * A token in the connection params is optional. One that verifies makes the socket's calls
  * authenticated; one that does not is audited and counted as a failed authentication, and the
  * socket goes on as an anonymous one: a bad token never costs the public board.
  */
 export function attachWebSockets(server: Server, deps: WsDeps): LiveSockets {
-  const { procedures, limits, metrics, logger } = deps;
+  const { procedures, limits, metrics, logger, reportInternal } = deps;
   let dropped = 0;
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: WS_MAX_PAYLOAD_BYTES,
-    WebSocket: guardedSocketClass(
-      limits,
-      {
-        slowConsumer: (buffered) => {
-          dropped += 1;
-          metrics.slowConsumersDropped.inc();
-          logger.warn({ event: 'slow_consumer_dropped', buffered }, 'dropped a slow subscriber');
-        },
-        flooding: () => {
-          metrics.wsRefused.inc({ reason: 'messages' });
-          logger.warn({ event: 'ws_flooding' }, 'closed a WebSocket that sent too many messages');
-        },
+    WebSocket: guardedSocketClass(limits, {
+      slowConsumer: (socket, buffered) => {
+        dropped += 1;
+        metrics.slowConsumersDropped.inc();
+        logger.warn(
+          { event: 'slow_consumer_dropped', buffered, ip: socket.meta.ip },
+          'dropped a slow subscriber',
+        );
       },
-      deps.fanout
-        ? (socket, data, isBinary) =>
-            takeLiveMessages(deps.fanout!, socket, data, isBinary, procedures.maxBatch)
-        : undefined,
-    ),
+      flooding: (socket) => {
+        metrics.wsRefused.inc({ reason: 'messages' });
+        procedures.gate
+          .refuse(FLOODING, { ...socket.meta, subject: null, userId: null })
+          .catch((error: unknown) =>
+            reportInternal(error, { transport: 'ws', requestId: socket.meta.requestId }),
+          );
+      },
+    }),
   });
   const connections = new ConnectionCounter(limits.maxConnections, limits.maxConnectionsPerIp);
+  const fanout = new LiveFanout(procedures.live);
+  const subscriptions = new Subscriptions(fanout, reportInternal, procedures.maxBatch);
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -115,45 +130,58 @@ export function attachWebSockets(server: Server, deps: WsDeps): LiveSockets {
       guarded.connection = { subscriptions: 0, maxSubscriptions: limits.maxSubscriptions };
       ws.once('close', () => {
         release();
-        deps.fanout?.closed(guarded);
+        subscriptions.closed(guarded);
       });
       wss.emit('connection', ws, req);
     });
   });
 
-  const handler = applyWSSHandler({
-    wss,
+  /** The context of a socket's calls; a `service` token exempts its messages from the rate until it expires. */
+  const createContext = async ({ res, info }: CreateWSSContextFnOptions): Promise<Context> => {
+    const socket = res as GuardedSocket;
+    const { meta, connection } = socket;
+    const token = info.connectionParams?.token;
+    if (token === undefined) return createContextInner(procedures, meta, connection);
+    const authorization = typeof token === 'string' ? `Bearer ${token}` : '';
+    const auth = await procedures.gate.authenticate({ authorization }, meta, 'access');
+    const principal = auth.ok ? auth.value : undefined;
+    if (principal && hasRole(principal, ROLE_SERVICE)) socket.trustedUntil = principal.expiresAt;
+    // A bad token stays with the socket, so its authenticated calls fail (and count) too.
+    return createContextInner(procedures, { ...meta, authorization, principal }, connection);
+  };
+  const handlerOptions = {
     router: appRouter,
     maxBatchSize: procedures.maxBatch,
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
-    createContext: async ({ res, info }) => {
-      const socket = res as GuardedSocket;
-      const { meta, connection } = socket;
-      const token = info.connectionParams?.token;
-      if (token === undefined) return createContextInner(procedures, meta, connection);
-      const authorization = typeof token === 'string' ? `Bearer ${token}` : '';
-      const auth = await procedures.gate.authenticate({ authorization }, meta, 'access');
-      const principal = auth.ok ? auth.value : undefined;
-      if (principal && hasRole(principal, ROLE_SERVICE)) socket.trusted = true;
-      // A bad token stays with the socket, so its authenticated calls fail (and count) too.
-      return createContextInner(procedures, { ...meta, authorization, principal }, connection);
-    },
-    onError: ({ error, path }) => {
+    onError: ({ error, path }: { error: { code: string; cause?: unknown }; path?: string }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR')
-        logger.error({ err: error.cause ?? error, path }, 'ws procedure failed');
+        reportInternal(error.cause ?? error, { transport: 'ws', path });
     },
-  });
+  };
+  const viaTrpc = deps.subscriptionsThroughTrpc
+    ? getWSConnectionHandler({ ...handlerOptions, wss, createContext })
+    : undefined;
 
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, req) => {
     metrics.wsConnections.inc();
     ws.once('close', () => metrics.wsConnections.dec());
+    const socket = ws as GuardedSocket;
+    if (viaTrpc) return viaTrpc(ws, req);
+    getWSConnectionHandler({
+      ...handlerOptions,
+      wss,
+      createContext: (opts) => (socket.context = createContext(opts)),
+      experimental_encoder: subscriptionTakingEncoder(socket, subscriptions, procedures.maxBatch),
+    })(ws, req);
   });
 
   return {
     wss,
     dropped: () => dropped,
+    fannedOut: () => fanout.count,
     async shutdown(graceMs) {
-      handler.broadcastReconnectNotification();
+      const reconnect = JSON.stringify({ id: null, method: 'reconnect' });
+      for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(reconnect);
       // Clients that reconnect leave by themselves; the rest are closed after the grace
       // period (1012: service restart), and cut if they do not answer the close.
       await untilNoClients(wss, graceMs);

@@ -92,7 +92,7 @@ describe('admin.flaggedUsers and admin.clearFlag', () => {
       .catch((e) => e);
     expect([error.data?.code, error.message]).toEqual([
       'BAD_REQUEST',
-      'cursor is not one this server gave out',
+      'cursor: is not one this server gave out',
     ]);
   });
 

@@ -76,7 +76,7 @@ async function testDatabase(dir: string): Promise<{ env: Record<string, string>;
 export async function startTestServer(
   overrides: Record<string, string> = {},
   dir?: string,
-  appOptions: { trpcAdapterOnly?: boolean; liveThroughTrpc?: boolean } = {},
+  appOptions: { trpcAdapterOnly?: boolean; subscriptionsThroughTrpc?: boolean } = {},
 ): Promise<TestServer> {
   const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'scoreboard-test-'));
   const database = await testDatabase(dataDir);

@@ -102,18 +102,23 @@ describe('pages, ranks and neighbours', () => {
   });
 
   it.each([
-    ['/leaderboard/users/u1/around?radius=51', 'radius must be an integer from 0 to 50'],
-    ['/leaderboard/users/u1/around?radius=-1', 'radius must be an integer from 0 to 50'],
-    ['/leaderboard/users/u1/around?other=1', 'unknown query parameter; this route takes radius'],
-    ['/leaderboard/users/u1?x=1', 'unknown query parameter; this route takes no parameters'],
-    ['/leaderboard/users/%E0%A4%A', 'user_id in the path must be 1 to 128 characters, URL-encoded'],
-    [`/leaderboard/users/${'u'.repeat(129)}`, 'user_id in the path must be 1 to 128 characters, URL-encoded'],
-    ['/leaderboard/users/u1/elsewhere', 'user_id in the path must be 1 to 128 characters, URL-encoded'],
-    ['/leaderboard/users/a%00b', 'user_id in the path must be 1 to 128 characters, URL-encoded'],
-  ])('refuses %s with 400', async (path, message) => {
+    ['/leaderboard/users/u1/around?radius=51', 400, 'radius: must be an integer from 0 to 50'],
+    ['/leaderboard/users/u1/around?radius=-1', 400, 'radius: must be an integer from 0 to 50'],
+    ['/leaderboard/users/u1/around?other=1', 400, 'input: unknown field "other" (allowed: user_id, radius)'],
+    ['/leaderboard/users/u1?x=1', 400, 'input: unknown field "x" (allowed: user_id)'],
+    ['/leaderboard/users/u1?user_id=u2', 400, 'user_id: belongs in the path, not the query'],
+    ['/leaderboard/users/%E0%A4%A', 400, 'user_id: is not a URL-encoded id'],
+    [
+      `/leaderboard/users/${'u'.repeat(129)}`,
+      400,
+      'user_id: Too big: expected string to have <=128 characters',
+    ],
+    ['/leaderboard/users/a%00b', 400, 'user_id: must not contain control characters'],
+    ['/leaderboard/users/u1/elsewhere', 404, 'Not found'],
+  ])('refuses %s with %i', async (path, status, message) => {
     server = await startTestServer();
     await set('u1', 'a', 1);
-    expect(await get(path)).toEqual({ status: 400, body: JSON.parse(errorBody(message)) });
+    expect(await get(path)).toEqual({ status, body: JSON.parse(errorBody(message)) });
   });
 });
 

@@ -103,15 +103,15 @@ describe('GET /leaderboard', () => {
       server = await startTestServer();
       expect(await leaderboard(query)).toEqual({
         status: 400,
-        body: JSON.parse(errorBody('limit must be an integer from 1 to 100')),
+        body: JSON.parse(errorBody('limit: must be an integer from 1 to 100')),
       });
     },
   );
 
   it.each([
-    ['?other=1', 'unknown query parameter; this route takes limit and cursor'],
-    ['?cursor=bm90LWEtY3Vyc29y', 'cursor is not one this server gave out'],
-    [`?cursor=${'x'.repeat(401)}`, 'cursor is not one this server gave out'],
+    ['?other=1', 'input: unknown field "other" (allowed: limit, cursor)'],
+    ['?cursor=bm90LWEtY3Vyc29y', 'cursor: is not one this server gave out'],
+    [`?cursor=${'x'.repeat(401)}`, 'cursor: is not one this server gave out'],
   ])('refuses %s with 400 and a precise message', async (query, message) => {
     server = await startTestServer();
     expect(await leaderboard(query)).toEqual({ status: 400, body: JSON.parse(errorBody(message)) });

@@ -9,7 +9,7 @@ let fanout: TestServer;
 let trpc: TestServer;
 beforeAll(async () => {
   fanout = await startTestServer({ WS_MAX_SUBSCRIPTIONS: '3' });
-  trpc = await startTestServer({ WS_MAX_SUBSCRIPTIONS: '3' }, undefined, { liveThroughTrpc: true });
+  trpc = await startTestServer({ WS_MAX_SUBSCRIPTIONS: '3' }, undefined, { subscriptionsThroughTrpc: true });
 });
 afterAll(async () => {
   await fanout.close();

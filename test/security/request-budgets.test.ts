@@ -142,13 +142,15 @@ describe('what never leaves the server', () => {
     expect(JSON.parse(text).error.message).toBe('Internal server error');
   });
 
-  it('answers 503 with the error shape when a REST handler fails unexpectedly', async () => {
+  it('answers 500 with the error shape when a REST handler fails unexpectedly, and counts it', async () => {
     server = await startTestServer();
     server.app.services.leaderboard.page = () => {
       throw new Error('disk I/O error');
     };
     const res = await fetch(`${server.url}/leaderboard`);
-    expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ status: 'error', message: 'The request could not be completed' });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ status: 'error', message: 'Internal server error' });
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain('scoreboard_internal_errors_total{transport="http"} 1');
   });
 });

@@ -130,7 +130,7 @@ describe('tRPC leaderboard.top', () => {
 });
 
 describe('tRPC refusals decided before a procedure runs', () => {
-  it('answers PAYLOAD_TOO_LARGE for an oversized scores.update body and records it', async () => {
+  it('answers PAYLOAD_TOO_LARGE for an oversized scores.update body and records it under the verified subject', async () => {
     const big = await startTestServer();
     try {
       const res = await fetch(`${big.url}/trpc/scores.update`, {
@@ -142,7 +142,7 @@ describe('tRPC refusals decided before a procedure runs', () => {
       expect((await res.json()).error.data.code).toBe('PAYLOAD_TOO_LARGE');
       await big.flushAudit();
       expect(big.query('select kind, subject from security_events')).toEqual([
-        { kind: 'payload_too_large', subject: 'unverified:zoe' },
+        { kind: 'payload_too_large', subject: 'zoe' },
       ]);
       expect(big.query('select * from scores')).toEqual([]);
     } finally {

@@ -1,12 +1,28 @@
-import { router } from '../trpc.js';
-import { adminRouter } from './admin.router.js';
-import { leaderboardRouter } from './leaderboard.router.js';
-import { scoresRouter } from './scores.router.js';
+import { PROCEDURES } from '../../procedures/catalogue.js';
+import { mutation, query, router, subscription } from '../trpc.js';
 
+const { scores, leaderboard, admin } = PROCEDURES;
+
+/**
+ * Every procedure of the catalogue under the same name (the `satisfies` makes a missing or an
+ * extra one a type error), each its definition run as a tRPC procedure of its kind. Written out
+ * so that the router's type is plain inputs and outputs: the SDK's published types carry it.
+ */
 export const appRouter = router({
-  scores: scoresRouter,
-  leaderboard: leaderboardRouter,
-  admin: adminRouter,
-});
+  scores: { update: mutation(scores.update) },
+  leaderboard: {
+    top: query(leaderboard.top),
+    rank: query(leaderboard.rank),
+    around: query(leaderboard.around),
+    watchUser: subscription(leaderboard.watchUser),
+    live: subscription(leaderboard.live),
+  },
+  admin: {
+    securityEvents: query(admin.securityEvents),
+    flaggedUsers: query(admin.flaggedUsers),
+    clearFlag: mutation(admin.clearFlag),
+    eraseUser: mutation(admin.eraseUser),
+  },
+} satisfies { [N in keyof typeof PROCEDURES]: Record<keyof (typeof PROCEDURES)[N], unknown> });
 
 export type AppRouter = typeof appRouter;

@@ -43,7 +43,7 @@ export interface Context {
   readonly connection?: ConnectionState;
 }
 
-/** Builds a context from its parts; what tests use. */
+/** Builds a context from its parts; what transports and tests use. */
 export function createContextInner(
   deps: ProcedureDeps,
   request: Partial<RequestInfo> = {},

@@ -1,0 +1,113 @@
+import { TRPCError } from '@trpc/server';
+import {
+  clearFlagInputSchema,
+  eraseUserInputSchema,
+  flaggedUsersQuerySchema,
+  securityEventsQuerySchema,
+  type ErasureView,
+  type FlaggedUserView,
+  type SecurityEventView,
+} from '../../shared/schemas.js';
+import { defineMutation, defineQuery } from './definition.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The flagged-users cursor: the last row's (flagged_at, user_id), opaque to clients. */
+const encodeCursor = (flaggedAt: number, userId: string) =>
+  Buffer.from(JSON.stringify([flaggedAt, userId])).toString('base64url');
+
+function decodeCursor(cursor: string): { flaggedAt: number; userId: string } {
+  try {
+    const [flaggedAt, userId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (Number.isSafeInteger(flaggedAt) && typeof userId === 'string') {
+      return { flaggedAt: flaggedAt as number, userId };
+    }
+  } catch {
+    // fall through
+  }
+  throw new TRPCError({ code: 'BAD_REQUEST', message: 'cursor: is not one this server gave out' });
+}
+
+/** `admin.securityEvents`: recent security events, newest first; `nextCursor` is the next page's `cursor`. */
+export const securityEvents = defineQuery({
+  access: 'admin',
+  input: securityEventsQuerySchema,
+  async resolve(ctx, input): Promise<{ events: SecurityEventView[]; nextCursor: number | null }> {
+    const rows = await ctx.deps.admin.securityEvents({
+      kind: input.kind,
+      subject: input.subject,
+      userId: input.user_id,
+      ip: input.ip,
+      since: input.since === undefined ? undefined : Date.parse(input.since),
+      before: input.cursor,
+      limit: input.limit,
+    });
+    return {
+      events: rows.map((e) => ({
+        id: e.id,
+        kind: e.kind,
+        subject: e.subject,
+        ip: e.ip,
+        user_id: e.userId,
+        reason: e.reason,
+        count: e.count,
+        created_at: iso(e.createdAt),
+        last_at: iso(e.lastAt),
+      })),
+      nextCursor: rows.length === input.limit ? rows.at(-1)!.id : null,
+    };
+  },
+});
+
+/** `admin.flaggedUsers`: flagged users, most recently flagged first; cleared ones only with `include_cleared`. */
+export const flaggedUsers = defineQuery({
+  access: 'admin',
+  input: flaggedUsersQuerySchema,
+  async resolve(ctx, input): Promise<{ users: FlaggedUserView[]; nextCursor: string | null }> {
+    const rows = await ctx.deps.admin.flaggedUsers({
+      includeCleared: input.include_cleared,
+      after: input.cursor === undefined ? undefined : decodeCursor(input.cursor),
+      limit: input.limit,
+    });
+    const last = rows.at(-1);
+    return {
+      users: rows.map((u) => ({
+        user_id: u.userId,
+        reason: u.reason,
+        flag_count: u.flagCount,
+        flagged_at: iso(u.flaggedAt),
+        cleared_at: u.clearedAt === null ? null : iso(u.clearedAt),
+        cleared_by: u.clearedBy,
+      })),
+      nextCursor: rows.length === input.limit && last ? encodeCursor(last.flaggedAt, last.userId) : null,
+    };
+  },
+});
+
+/** `admin.clearFlag`: clears a user's active flag; `cleared` is false when there was none. */
+export const clearFlag = defineMutation({
+  access: 'admin',
+  input: clearFlagInputSchema,
+  async resolve(ctx, input): Promise<{ cleared: boolean }> {
+    return { cleared: await ctx.deps.admin.clearFlag(input.user_id, ctx.principal.subject) };
+  },
+});
+
+/**
+ * `admin.eraseUser`: erases a user's data on request: their score goes, their ledger rows are
+ * pseudonymised, their security events and flags are deleted; they leave the live board.
+ */
+export const eraseUser = defineMutation({
+  access: 'admin',
+  input: eraseUserInputSchema,
+  async resolve(ctx, input): Promise<ErasureView> {
+    const erasure = await ctx.deps.admin.eraseUser(input.user_id, ctx.principal.subject);
+    return {
+      score: erasure.score,
+      ledger_rows: erasure.ledgerRows,
+      security_events_deleted: erasure.securityEvents,
+      flags_deleted: erasure.flags,
+      pseudonym: erasure.pseudonym,
+    };
+  },
+});
