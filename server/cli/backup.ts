@@ -42,7 +42,11 @@ const source = new BetterSqlite3(databaseUrl, { fileMustExist: true });
 source.pragma('busy_timeout = 5000');
 try {
   const { totalPages } = await source.backup(target);
-  const copy = new BetterSqlite3(target, { readonly: true });
+  // The copy carries the live file's WAL mode, so merely opening it would leave -wal and -shm
+  // files beside it; in rollback mode it is one self-contained file (a server opening it
+  // switches it back to WAL).
+  const copy = new BetterSqlite3(target);
+  copy.pragma('journal_mode = DELETE');
   const check = copy.pragma('integrity_check', { simple: true });
   const users = (copy.prepare('select count(*) as n from scores').get() as { n: number }).n;
   copy.close();
