@@ -2,12 +2,6 @@ import BetterSqlite3 from 'better-sqlite3';
 import { dirname } from 'node:path';
 import { ensureDir } from '../../config/data-dir.js';
 
-/** The SQLite file DATABASE_URL names; undefined for PostgreSQL and for an in-memory database. */
-export function sqliteFileOf(databaseUrl: string): string | undefined {
-  if (/^postgres(ql)?:\/\//i.test(databaseUrl) || databaseUrl === ':memory:') return undefined;
-  return databaseUrl;
-}
-
 /** The lock of a database file: a file beside it, as its `-wal` and `-shm` are. */
 export function lockFileOf(file: string): string {
   return `${file}-lock`;
