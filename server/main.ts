@@ -4,6 +4,8 @@ import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { withDevelopmentSecret } from './config/dev-secret.js';
 import { createLogger } from './observability/logger.js';
 import { settleHeapAfterStart } from './observability/heap-settings.js';
+import { sqliteFileOf } from './storage/database-url.js';
+import { lockDatabaseFile, type DatabaseFileLock } from './storage/sqlite/sqlite-file-lock.js';
 
 /** Stops the start with one line on stderr, and a non-zero exit. */
 function fail(message: string): never {
@@ -63,7 +65,12 @@ async function start(): Promise<void> {
   }
   let app;
   let secret;
+  let lock: DatabaseFileLock | undefined;
   try {
+    // One process at a time on a SQLite file: the board lives in this process's memory, so a
+    // second server or a seed writing the file behind its back would never be seen.
+    const file = sqliteFileOf(config.databaseUrl);
+    lock = file === undefined ? undefined : lockDatabaseFile(file);
     secret = withDevelopmentSecret(config);
     config = secret.config;
     app = await createApp(config, createLogger(config.logLevel), server);
@@ -79,7 +86,10 @@ async function start(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     app.close().then(
-      () => process.exit(0),
+      () => {
+        lock?.release();
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);

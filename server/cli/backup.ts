@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.js';
+import { isPostgresUrl } from '../storage/database-url.js';
 
 const USAGE = `Usage: npm run backup -- <backup-file>
 Copies the SQLite database named by DATABASE_URL into <backup-file>, consistently, while the
@@ -31,7 +32,7 @@ try {
   if (error instanceof ConfigError) fail(error.message, 1);
   throw error;
 }
-if (/^postgres/i.test(databaseUrl)) {
+if (isPostgresUrl(databaseUrl)) {
   fail('DATABASE_URL is PostgreSQL: back it up with pg_dump (see the README).', 1);
 }
 if (!existsSync(databaseUrl)) fail(`No database at ${databaseUrl} (DATABASE_URL).`, 1);
