@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.js';
-import { isPostgresUrl } from '../storage/database-url.js';
+import { isPostgresUrl } from '../config/database-url.js';
 
 const USAGE = `Usage: npm run backup -- <backup-file>
 Copies the SQLite database named by DATABASE_URL into <backup-file>, consistently, while the
