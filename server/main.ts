@@ -3,10 +3,10 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp, createHttpServer, listen } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { sqliteFileOf } from './config/database-url.js';
 import { mintCommand, withDevelopmentSecret } from './config/dev-secret.js';
 import { createLogger } from './observability/logger.js';
 import { settleHeapAfterStart } from './observability/heap-settings.js';
-import { sqliteFileOf } from './config/database-url.js';
 import { lockDatabaseFile, type DatabaseFileLock } from './storage/sqlite/sqlite-file-lock.js';
 
 /** The package folder, where `npm run token` runs. */

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.js';
-import { seedPostgres } from '../storage/postgres/pg-seed.js';
 import { isPostgresUrl, sqliteFileOf } from '../config/database-url.js';
+import { seedPostgres } from '../storage/postgres/pg-seed.js';
 import { DatabaseInUseError, lockDatabaseFile } from '../storage/sqlite/sqlite-file-lock.js';
 import { seedSqlite } from '../storage/sqlite/sqlite-seed.js';
 
