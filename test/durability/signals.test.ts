@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,7 +99,8 @@ describe('stopping the server the way a supervisor does (SIGTERM to the process 
   });
   afterAll(() => {
     rmSync(buildDir, { recursive: true, force: true });
-    if (distCreated) rmSync(DIST, { recursive: true, force: true });
+    // Only if empty: another run in this checkout may be building beside this one.
+    if (distCreated && readdirSync(DIST).length === 0) rmdirSync(DIST);
   });
 
   it('npm start: npm passes SIGTERM to the node process, which drains the update in flight and ends', async () => {
