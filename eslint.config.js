@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'client-sdk/dist/', 'web/dist/', 'coverage/'] },
+  { ignores: ['node_modules/', 'data/', 'dist/', 'client-sdk/dist/', 'web/dist/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

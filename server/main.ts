@@ -1,9 +1,16 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createApp, createHttpServer, listen } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
-import { withDevelopmentSecret } from './config/dev-secret.js';
+import { sqliteFileOf } from './config/database-url.js';
+import { mintCommand, withDevelopmentSecret } from './config/dev-secret.js';
 import { createLogger } from './observability/logger.js';
 import { settleHeapAfterStart } from './observability/heap-settings.js';
+import { lockDatabaseFile, type DatabaseFileLock } from './storage/sqlite/sqlite-file-lock.js';
+
+/** The package folder, where `npm run token` runs. */
+const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Stops the start with one line on stderr, and a non-zero exit. */
 function fail(message: string): never {
@@ -63,7 +70,12 @@ async function start(): Promise<void> {
   }
   let app;
   let secret;
+  let lock: DatabaseFileLock | undefined;
   try {
+    // One process at a time on a SQLite file: the board lives in this process's memory, so a
+    // second server or a seed writing the file behind its back would never be seen.
+    const file = sqliteFileOf(config.databaseUrl);
+    lock = file === undefined ? undefined : lockDatabaseFile(file);
     secret = withDevelopmentSecret(config);
     config = secret.config;
     app = await createApp(config, createLogger(config.logLevel), server);
@@ -79,7 +91,10 @@ async function start(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     app.close().then(
-      () => process.exit(0),
+      () => {
+        lock?.release();
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
@@ -93,14 +108,15 @@ async function start(): Promise<void> {
 
   // Said only once a signal is sure to stop it gracefully.
   logger.info({ port, host: config.host, database: config.databaseUrl }, 'Scoreboard is listening');
-  if (secret.fromDataDir) {
+  const secretFile = secret.file;
+  if (secretFile) {
     // For people, on stderr: stdout carries only JSON log lines.
-    const where = secret.created
-      ? 'generated a development JWT secret in'
-      : 'using the development JWT secret in';
+    const where = secret.created ? 'generated a development JWT secret:' : 'the development JWT secret is';
+    const mint = (args: string) => mintCommand(config, secretFile, PACKAGE_ROOT, args);
     process.stderr.write(
-      `\nScoreboard: http://${config.host}:${port}  (${where} ${config.dataDir})\n` +
-        `Mint a token:  npm run token -- alice            (or: npm run token -- game-server --role service)\n\n`,
+      `\nScoreboard: http://${config.host}:${port}  (${where} ${resolve(secretFile)})\n` +
+        `Mint a token:  ${mint('alice')}\n` +
+        `For a game server (any user's score):  ${mint('game-server --role service')}\n\n`,
     );
   }
 }

@@ -56,10 +56,19 @@ emptyEl.textContent = 'Waiting for scores…';
 
 const numberFormat = new Intl.NumberFormat();
 
+/** What the connection says; the indicator shows it once the page has a board to show. */
+let connection: IndicatorState = 'connecting';
+/** No snapshot has arrived yet: nothing to highlight against, and not live yet. */
+let firstSnapshot = true;
+
 function showState(state: IndicatorState): void {
-  connectionEl.dataset.state = state;
-  document.body.dataset.connection = state;
-  connectionTextEl.textContent = STATE_TEXT[state];
+  connection = state;
+  // An open socket is not a live board: until the first snapshot has arrived there is
+  // nothing to be live about, so the page still says it is connecting.
+  const shown = state === 'live' && firstSnapshot ? 'connecting' : state;
+  connectionEl.dataset.state = shown;
+  document.body.dataset.connection = shown;
+  connectionTextEl.textContent = STATE_TEXT[shown];
 }
 
 interface Row {
@@ -72,7 +81,6 @@ interface Row {
 
 /** Rows by user id, reused between snapshots so that a running highlight is not cut short. */
 const rows = new Map<string, Row>();
-let firstSnapshot = true;
 
 function createRow(entry: LeaderboardEntry): Row {
   const tr = document.createElement('tr');
@@ -128,7 +136,10 @@ function render(snapshot: LeaderboardSnapshot): void {
   emptyEl.textContent = 'No scores yet.';
   emptyEl.hidden = snapshot.entries.length > 0;
   rowsEl.dataset.version = String(snapshot.version);
-  firstSnapshot = false;
+  if (firstSnapshot) {
+    firstSnapshot = false;
+    showState(connection);
+  }
 }
 
 const client = createScoreboardClient({

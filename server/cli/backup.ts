@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.js';
+import { isPostgresUrl } from '../config/database-url.js';
 
 const USAGE = `Usage: npm run backup -- <backup-file>
 Copies the SQLite database named by DATABASE_URL into <backup-file>, consistently, while the
@@ -31,7 +32,7 @@ try {
   if (error instanceof ConfigError) fail(error.message, 1);
   throw error;
 }
-if (/^postgres/i.test(databaseUrl)) {
+if (isPostgresUrl(databaseUrl)) {
   fail('DATABASE_URL is PostgreSQL: back it up with pg_dump (see the README).', 1);
 }
 if (!existsSync(databaseUrl)) fail(`No database at ${databaseUrl} (DATABASE_URL).`, 1);
@@ -42,7 +43,11 @@ const source = new BetterSqlite3(databaseUrl, { fileMustExist: true });
 source.pragma('busy_timeout = 5000');
 try {
   const { totalPages } = await source.backup(target);
-  const copy = new BetterSqlite3(target, { readonly: true });
+  // The copy carries the live file's WAL mode, so merely opening it would leave -wal and -shm
+  // files beside it; in rollback mode it is one self-contained file (a server opening it
+  // switches it back to WAL).
+  const copy = new BetterSqlite3(target);
+  copy.pragma('journal_mode = DELETE');
   const check = copy.pragma('integrity_check', { simple: true });
   const users = (copy.prepare('select count(*) as n from scores').get() as { n: number }).n;
   copy.close();

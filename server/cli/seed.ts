@@ -1,13 +1,16 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.js';
+import { isPostgresUrl, sqliteFileOf } from '../config/database-url.js';
 import { seedPostgres } from '../storage/postgres/pg-seed.js';
+import { DatabaseInUseError, lockDatabaseFile } from '../storage/sqlite/sqlite-file-lock.js';
 import { seedSqlite } from '../storage/sqlite/sqlite-seed.js';
 
 const USAGE = `Usage: npm run seed -- --users N
 Fills the database DATABASE_URL names with N users seed-0 ... seed-(N-1), each with one
 ledger row and a score (deterministic, with many ties), for demos and benchmarks. Users that
 are there already are left as they are, so a second run with a larger N adds the rest.
-On SQLite, run it while no server uses the file; on PostgreSQL, running instances reload.`;
+On SQLite, it refuses while a server uses the file (stop it first: the server keeps the board in
+memory and would never see the new users); on PostgreSQL, running instances reload.`;
 
 /** Most users one run adds. */
 const MAX_USERS = 10_000_000;
@@ -42,11 +45,20 @@ try {
   throw error;
 }
 
+const file = sqliteFileOf(databaseUrl);
+try {
+  // Held until the process exits, so that no server starts on the file halfway through.
+  if (file !== undefined) lockDatabaseFile(file);
+} catch (error) {
+  if (error instanceof DatabaseInUseError) fail(`Seeding refused: ${error.message}; stop it first.`, 1);
+  fail(`Seeding failed: ${(error as Error).message}`, 1);
+}
+
 const started = performance.now();
 const progress = (done: number) =>
   process.stderr.write(`\rseed: ${done.toLocaleString('en')} / ${users.toLocaleString('en')}`);
 try {
-  const added = /^postgres(ql)?:\/\//i.test(databaseUrl)
+  const added = isPostgresUrl(databaseUrl)
     ? await seedPostgres(databaseUrl, users, progress)
     : await seedSqlite(databaseUrl, users, progress);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -1,5 +1,6 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ const backup = (dir: string, target: string) =>
   });
 
 describe('npm run backup', () => {
-  it('copies the live database consistently while the server writes, and a server starts on the copy', async () => {
+  it('copies the live database consistently while the server writes into one self-contained file, and a server starts on the copy', async () => {
     const live = tempDir();
     const server = await startChildServer(live);
     const post = (user: string, action: string, score: number) =>
@@ -41,6 +42,17 @@ describe('npm run backup', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Backed up .* to .*scoreboard\.db: \d+ pages, 50 users\.\n$/);
     expect((await post('later', 'after-backup', 1000)).status).toBe(200);
+
+    // One self-contained file: no -wal or -shm beside it, before or after it is read.
+    expect(readdirSync(restored)).toEqual(['scoreboard.db']);
+    const copied = new BetterSqlite3(join(restored, 'scoreboard.db'), { readonly: true });
+    const users = copied.prepare('select user_id from scores order by user_id').pluck().all();
+    const actions = copied.prepare('select action_id from score_ledger order by action_id').pluck().all();
+    copied.close();
+    const expected = (prefix: string) => Array.from({ length: 50 }, (_, i) => `${prefix}${i}`).sort();
+    expect(users).toEqual(expected('p'));
+    expect(actions).toEqual(expected('a'));
+    expect(readdirSync(restored)).toEqual(['scoreboard.db']);
 
     const copy = await startChildServer(restored);
     const board = (await (await fetch(`${copy.url}/leaderboard?limit=100`)).json()) as {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,8 @@ import { compareRecords } from '../../server/domain/score-record.js';
 import { seedScore } from '../../server/storage/seed-scores.js';
 import { childEnv, killChildServers, REPO_ROOT, startChildServer } from '../helpers/child-server.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
+import { sqliteState } from '../helpers/stored-state.js';
+import { serviceToken } from '../helpers/tokens.js';
 
 const dirs: string[] = [];
 let schema: TestSchema | undefined;
@@ -66,6 +68,57 @@ describe('npm run seed', () => {
       RATE_LIMIT_READS_PER_MIN: '100000',
     });
     await checkBoard(server.url, 3000);
+  });
+
+  it('refuses, in one line and with exit code 1, to seed a SQLite file a running server holds, and writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scoreboard-seed-'));
+    dirs.push(dir);
+    const file = join(dir, 'scoreboard.db');
+    const server = await startChildServer(dir);
+    const res = await fetch(`${server.url}/update-score`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${serviceToken()}` },
+      body: JSON.stringify({ user_id: 'alice', action_id: 'a-1', new_score: 5 }),
+    });
+    expect(res.status).toBe(200);
+    const stored = () => {
+      const state = sqliteState(file, dir);
+      const rows = {
+        scores: state.query('select user_id, score from scores order by user_id'),
+        ledger: state.query('select action_id, user_id from score_ledger order by action_id'),
+      };
+      state.close();
+      return rows;
+    };
+    const before = stored();
+    expect(before.scores).toEqual([{ user_id: 'alice', score: 5 }]);
+
+    const refused = seed(dir, ['--users', '50']);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toBe(
+      `Seeding refused: ${file} is in use by another process (a running server, or npm run seed): ` +
+        `it holds ${file}-lock; stop it first.\n`,
+    );
+    expect(refused.status).toBe(1);
+    expect(stored()).toEqual(before);
+
+    expect(await server.stop()).toBe(0);
+    const seeded = seed(dir, ['--users', '50']);
+    expect(seeded.stdout).toMatch(/^Seeded 50 users /);
+    expect(seeded.status).toBe(0);
+    expect(stored().scores).toHaveLength(51);
+  });
+
+  it('seeds a SQLite file whose server was killed with SIGKILL: the lock file left behind blocks nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scoreboard-seed-'));
+    dirs.push(dir);
+    const server = await startChildServer(dir);
+    await server.kill9();
+    expect(existsSync(join(dir, 'scoreboard.db-lock'))).toBe(true);
+    const seeded = seed(dir, ['--users', '20']);
+    expect(seeded.stderr).not.toContain('refused');
+    expect(seeded.status).toBe(0);
+    expect(seeded.stdout).toMatch(/^Seeded 20 users /);
   });
 
   it.each([[[]], [['--users', '0']], [['--users', 'many']], [['--users', '10000001']]])(

@@ -1,9 +1,11 @@
 import jwt from 'jsonwebtoken';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config/config.js';
+import { mintCommand } from '../../server/config/dev-secret.js';
 import { SUCCESS_BODY } from '../helpers/bodies.js';
 import {
   childEnv,
@@ -84,5 +86,57 @@ describe('npm run token', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('--ttl soon is not a duration like 3600, 30m or 1h.');
     expect(result.stderr).toContain('Usage: npm run token');
+  });
+});
+
+/** Runs a command line as a person would paste it, with no configuration in the environment. */
+const runInShell = (command: string) =>
+  execFileSync('sh', ['-c', command], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '' },
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')
+    .at(-1)!;
+
+describe('the command the start banner prints', () => {
+  it('mints a token that this server accepts, for a database in a folder of its own', async () => {
+    const database = join(dir, 'elsewhere', 'sb.db');
+    const server = await startChildServer(dir, {
+      NODE_ENV: 'development',
+      JWT_SECRET: undefined,
+      DATABASE_URL: database,
+    });
+    await expect.poll(() => server.stderr()).toContain('--role service\n');
+    const banner = server.stderr();
+    expect(banner).toContain(`(generated a development JWT secret: ${join(dir, 'elsewhere', 'jwt-secret')})`);
+    const command = banner.match(/^Mint a token: {2}(.+)$/m)?.[1];
+    expect(command).toBe(`DATABASE_URL=${database} npm run token -- alice`);
+
+    const res = await updateScore(server, runInShell(command!), {
+      user_id: 'alice',
+      action_id: 'banner-1',
+      new_score: 3,
+    });
+    expect(res).toEqual({ status: 200, body: SUCCESS_BODY });
+  });
+
+  it('is plain npm run token for the default data folder, and names the secret itself for PostgreSQL', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://db.example/scores', JWT_ISSUER: "it's us" });
+    const secretFile = join(dir, 'data', 'jwt-secret');
+    expect(mintCommand(config, join(REPO_ROOT, 'data', 'jwt-secret'), REPO_ROOT, 'alice')).toBe(
+      `JWT_ISSUER='it'\\''s us' npm run token -- alice`,
+    );
+    const command = mintCommand(config, secretFile, REPO_ROOT, 'bob --role service');
+    expect(command).toBe(
+      `JWT_SECRET="$(cat ${secretFile})" JWT_ISSUER='it'\\''s us' npm run token -- bob --role service`,
+    );
+
+    const secret = 'a-development-secret-of-at-least-32-characters';
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(secretFile, `${secret}\n`);
+    const claims = jwt.verify(runInShell(command), secret, { algorithms: ['HS256'] }) as jwt.JwtPayload;
+    expect(claims).toMatchObject({ sub: 'bob', roles: ['service'], iss: "it's us" });
   });
 });

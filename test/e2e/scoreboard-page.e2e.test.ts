@@ -66,8 +66,8 @@ interface Board {
   dialogs: string[];
 }
 
-/** Opens the page and waits until it is live and has rendered its first snapshot. */
-async function openBoard(target: TestServer, options: BrowserContextOptions = {}): Promise<Board> {
+/** A browser tab for one test, recording its problems; it has not opened the page yet. */
+async function newTab(options: BrowserContextOptions = {}): Promise<Board> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, ...options });
   cleanup.push(() => context.close());
   const page = await context.newPage();
@@ -80,6 +80,13 @@ async function openBoard(target: TestServer, options: BrowserContextOptions = {}
     board.dialogs.push(dialog.message());
     void dialog.dismiss();
   });
+  return board;
+}
+
+/** Opens the page and waits until it is live and has rendered its first snapshot. */
+async function openBoard(target: TestServer, options: BrowserContextOptions = {}): Promise<Board> {
+  const board = await newTab(options);
+  const { page } = board;
   await page.goto(`${target.url}/`);
   await page.waitForSelector('#connection[data-state="live"]', { timeout: 10_000 });
   await page.waitForSelector('#rows[data-version]', { state: 'attached', timeout: 10_000 });
@@ -195,6 +202,43 @@ describe('scoreboard page (GET /)', () => {
     await setScore(second, 'dave', 20);
     await expectRow(page, { user: 'dave', score: 20, highlighted: true });
     await expectRow(page, { user: 'carol', score: 10 });
+  });
+
+  it('says connecting, not live, while its socket is open but no snapshot has arrived, then live', async () => {
+    const target = await server();
+    await setScore(target, 'frank', 40);
+    const { page, problems } = await newTab();
+    // The page's WebSocket goes through the test, which holds what the server sends until told.
+    let subscribed!: () => void;
+    const subscription = new Promise<void>((resolve) => (subscribed = resolve));
+    let released = false;
+    const held: (() => void)[] = [];
+    await page.routeWebSocket(/\/trpc/, (socket) => {
+      const upstream = socket.connectToServer();
+      socket.onMessage((message) => {
+        if (String(message).includes('leaderboard.live')) subscribed();
+        upstream.send(message);
+      });
+      upstream.onMessage((message) => {
+        if (released) socket.send(message);
+        else held.push(() => socket.send(message));
+      });
+    });
+    await page.goto(`${target.url}/`);
+
+    // The socket is open (the page has sent its subscription on it); the server's answer is held.
+    await subscription;
+    expect(await page.locator('#connection').getAttribute('data-state')).toBe('connecting');
+    expect(await page.locator('#connection').textContent()).toContain('Connecting…');
+    expect(await page.locator('#empty').textContent()).toBe('Waiting for scores…');
+    expect(await page.locator('#rows tr').count()).toBe(0);
+
+    released = true;
+    for (const send of held.splice(0)) send();
+    await page.waitForSelector('#connection[data-state="live"]', { timeout: 10_000 });
+    expect(await page.locator('#connection').textContent()).toContain('Live');
+    await expectRow(page, { user: 'frank', score: 40 });
+    expect(problems).toEqual([]);
   });
 
   it('respects prefers-reduced-motion: a changed row is highlighted without animation', async () => {

@@ -19,6 +19,8 @@ export interface ChildServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** SIGKILL: no shutdown code runs. Resolves once the process is gone. */
   kill9(): Promise<void>;
+  /** Everything the process has written on stderr so far (the banner for people, errors). */
+  stderr(): string;
   /**
    * Undefined unless the process ended, or began its graceful shutdown, without this helper
    * signalling it; then how (exit code or signal, stderr, last log lines). A server that dies
@@ -71,14 +73,17 @@ export function childEnv(
 /**
  * Starts `server/main.ts` on the data folder `dir`; resolves once it logs that it listens.
  * Should it end before that, the error says how (exit code, or which signal and whether the
- * test sent it), with its whole stderr and its last log lines.
+ * test sent it), with its whole stderr and its last log lines. `command` runs the server
+ * another way (`['npm', 'start']`, a built bundle); signals go to the process it starts.
  */
 export async function startChildServer(
   dir: string,
   overrides: Record<string, string | undefined> = {},
+  { command = [process.execPath, ...SERVER_ARGS] }: { command?: readonly string[] } = {},
 ): Promise<ChildServer> {
   const startedAt = Date.now();
-  const child = spawn(process.execPath, SERVER_ARGS, {
+  const [file = process.execPath, ...args] = command;
+  const child = spawn(file, args, {
     cwd: REPO_ROOT,
     env: childEnv(dir, overrides),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -167,6 +172,7 @@ export async function startChildServer(
       await exited;
       running.delete(server);
     },
+    stderr: () => stderr,
     endedOnItsOwn() {
       if (onItsOwn === undefined) return undefined;
       return `the server ${onItsOwn} while the test still used it; ${output()}`;

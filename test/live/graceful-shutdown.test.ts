@@ -1,12 +1,12 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killChildServers, startChildServer } from '../helpers/child-server.js';
+import { inFlightUpdate } from '../helpers/in-flight-update.js';
 import { RawSubscriber } from '../helpers/raw-ws.js';
-import { serviceToken } from '../helpers/tokens.js';
 
 const SUCCESS = '{"status":"success","message":"Score updated successfully"}';
 
@@ -15,41 +15,6 @@ afterEach(async () => {
   await killChildServers();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/**
- * An update whose headers the server has accepted (it answered `100 Continue`), with its body
- * still to come: an in-flight request, provably inside the server.
- */
-async function inFlightUpdate(port: number, user: string, action: string, score: number) {
-  const body = JSON.stringify({ user_id: user, action_id: action, new_score: score });
-  const socket: Socket = connect(port, '127.0.0.1');
-  await new Promise((resolve) => socket.once('connect', resolve));
-  let answer = '';
-  const waiters: Array<() => void> = [];
-  socket.on('data', (chunk) => {
-    answer += chunk;
-    for (const wake of waiters.splice(0)) wake();
-  });
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  const until = async (predicate: () => boolean) => {
-    while (!predicate()) await new Promise<void>((resolve) => waiters.push(resolve));
-  };
-  socket.write(
-    `POST /update-score HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${serviceToken()}\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Expect: 100-continue\r\n\r\n`,
-  );
-  await until(() => answer.startsWith('HTTP/1.1 100 Continue\r\n\r\n'));
-  return {
-    /** Sends the body; resolves with the final response (status line and body). */
-    async finish(): Promise<{ status: string; body: string }> {
-      socket.end(body);
-      await closed;
-      const final = answer.slice('HTTP/1.1 100 Continue\r\n\r\n'.length);
-      return { status: final.split('\r\n')[0]!, body: final.slice(final.indexOf('\r\n\r\n') + 4) };
-    },
-  };
-}
 
 const storedActions = () => {
   const db = new BetterSqlite3(join(dir, 'scoreboard.db'), { readonly: true });
