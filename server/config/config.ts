@@ -1,4 +1,5 @@
 import type { DecreasePolicy } from '../domain/score-rules.js';
+import { isPostgresUrl, sqliteFileOf } from './database-url.js';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SCORE_CEILING } from '../../shared/schemas.js';
@@ -77,7 +78,7 @@ const envSchema = z.object({
   DATABASE_URL: z
     .string()
     .min(1)
-    .refine((url) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^postgres(ql)?:\/\//i.test(url), {
+    .refine((url) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || isPostgresUrl(url), {
       error: 'expects a SQLite file path or a postgres:// URL',
     })
     .default('./data/scoreboard.db'),
@@ -204,7 +205,7 @@ const DECREASE: Record<'true' | 'false' | 'service', DecreasePolicy> = {
 };
 
 function dataDirOf(databaseUrl: string): string {
-  if (/^postgres/i.test(databaseUrl) || databaseUrl === ':memory:') return './data';
+  if (sqliteFileOf(databaseUrl) === undefined) return './data';
   const slash = databaseUrl.lastIndexOf('/');
   return slash <= 0 ? (slash === 0 ? '/' : '.') : databaseUrl.slice(0, slash);
 }

@@ -1,3 +1,4 @@
+import { isPostgresUrl } from '../config/database-url.js';
 import { PostgresStorage } from './postgres/postgres-storage.js';
 import type { CommitObserver } from './sqlite/group-commit.js';
 import type { SyncMode } from './sqlite/sqlite-connection.js';
@@ -13,7 +14,7 @@ export async function openStorage(
     onError?: (message: string) => void;
   },
 ): Promise<Storage> {
-  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+  if (isPostgresUrl(databaseUrl)) {
     return PostgresStorage.open({ url: databaseUrl, observe: options.observe, onError: options.onError });
   }
   return SqliteStorage.open({ file: databaseUrl, ...options });
