@@ -95,16 +95,51 @@ describe('PostgreSQL score writer, racing another instance', () => {
     expect(await rows('SELECT version::int FROM board_version')).toEqual([{ version: 1 }]);
   });
 
-  it('refuses as a conflict an action id another instance took for another user meanwhile', async () => {
+  it('applies an action id another instance took for another user meanwhile (ids are per user)', async () => {
     const writer = await racedWriter((other) => other.commit([job('zed', 'taken', 4)]));
-    // carol is unchanged, so the batch gets as far as the ledger insert, which finds the id taken.
     const [outcome] = await writer.commit([job('carol', 'taken', 9)]);
-    expect(outcome).toMatchObject({ kind: 'refused', refusal: { kind: 'conflict' } });
-    expect(await rows('SELECT action_id, user_id FROM score_ledger')).toEqual([
+    expect(outcome).toMatchObject({
+      kind: 'applied',
+      previousScore: 0,
+      record: { userId: 'carol', score: 9 },
+    });
+    expect(await rows('SELECT action_id, user_id FROM score_ledger ORDER BY id')).toEqual([
       { action_id: 'taken', user_id: 'zed' },
+      { action_id: 'taken', user_id: 'carol' },
     ]);
-    expect(await rows('SELECT user_id FROM scores')).toEqual([{ user_id: 'zed' }]);
-    expect(await rows('SELECT version::int FROM board_version')).toEqual([{ version: 1 }]);
+    expect(await rows('SELECT user_id FROM scores ORDER BY user_id')).toEqual([
+      { user_id: 'carol' },
+      { user_id: 'zed' },
+    ]);
+    expect(await rows('SELECT version::int FROM board_version')).toEqual([{ version: 2 }]);
+  });
+
+  it("refuses as a conflict the user's own action id, taken meanwhile with another score", async () => {
+    const writer = await racedWriter((other) => other.commit([job('carol', 'again', 5)]));
+    const setup = createPool(schema.url);
+    pools.push(setup);
+    await new PgScoreWriter(setup).commit([job('carol', 'first', 5)]);
+    // The race reports carol's score again: her record stays as read, only her action id is taken.
+    const [outcome] = await writer.commit([job('carol', 'again', 6)]);
+    expect(outcome).toMatchObject({ kind: 'refused', refusal: { kind: 'conflict' } });
+    expect(await rows('SELECT action_id, user_id, new_score::int FROM score_ledger ORDER BY id')).toEqual([
+      { action_id: 'first', user_id: 'carol', new_score: 5 },
+      { action_id: 'again', user_id: 'carol', new_score: 5 },
+    ]);
+    expect(await rows('SELECT user_id, score::int FROM scores')).toEqual([{ user_id: 'carol', score: 5 }]);
+  });
+
+  it('applies one action id for several users in one batch, each with its own ledger row', async () => {
+    const writer = await racedWriter(async () => {});
+    const outcomes = await writer.commit([job('amy', 'level-1', 3), job('ben', 'level-1', 4)]);
+    expect(outcomes.map((o) => (o.kind === 'applied' ? o.record : o))).toEqual([
+      { userId: 'amy', score: 3, reachedSeq: 1 },
+      { userId: 'ben', score: 4, reachedSeq: 2 },
+    ]);
+    expect(await rows('SELECT user_id, score::int, reached_seq::int FROM scores ORDER BY user_id')).toEqual([
+      { user_id: 'amy', score: 3, reached_seq: 1 },
+      { user_id: 'ben', score: 4, reached_seq: 2 },
+    ]);
   });
 
   it('returns the committed changes it recorded in the feed, for several users and repeats', async () => {

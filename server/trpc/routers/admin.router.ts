@@ -8,7 +8,7 @@ import {
   type FlaggedUserView,
   type SecurityEventView,
 } from '../../../shared/schemas.js';
-import { adminProcedure, router } from '../trpc.js';
+import { adminProcedure, refusalError, router } from '../trpc.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -94,7 +94,10 @@ export const adminRouter = router({
   eraseUser: adminProcedure
     .input(eraseUserInputSchema)
     .mutation(async ({ ctx, input }): Promise<ErasureView> => {
-      const erasure = await ctx.deps.admin.eraseUser(input.user_id, ctx.principal.subject);
+      const result = await ctx.deps.admin.eraseUser(input.user_id, ctx.principal.subject);
+      if (result.kind === 'unknown_user') throw new TRPCError({ code: 'NOT_FOUND', message: result.message });
+      if (result.kind === 'unavailable') throw refusalError(result.refusal);
+      const { erasure } = result;
       return {
         score: erasure.score,
         ledger_rows: erasure.ledgerRows,
