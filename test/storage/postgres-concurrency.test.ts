@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ScoreRecord } from '../../server/domain/score-record.js';
 import { createJudge } from '../../server/domain/score-rules.js';
 import { migrations } from '../../server/storage/postgres/migrations/index.js';
+import { MAX_BATCH, MAX_IN_FLIGHT } from '../../server/storage/postgres/pg-group-commit.js';
 import { PostgresStorage } from '../../server/storage/postgres/postgres-storage.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
 
@@ -122,5 +123,17 @@ describe('PostgreSQL shared by several instances', () => {
       ),
     ).toEqual(replayed);
     expect(await storages[2]!.changes.horizon()).toBe(1);
+  });
+
+  it('closes only once every update queued or in flight has committed', async () => {
+    const [storage] = await instances(1);
+    // More than the batches in flight can hold, so some wait in the queue when it closes.
+    const updates = Array.from({ length: 3 * MAX_BATCH * MAX_IN_FLIGHT }, (_, i) =>
+      storage!.scores.applyUpdate(command(`u${i % 40}`, `c${i}`, i + 1), judge),
+    );
+    await storage!.close();
+    const outcomes = await Promise.allSettled(updates);
+    expect(outcomes.filter((o) => o.status !== 'fulfilled' || o.value.kind !== 'applied')).toEqual([]);
+    expect(await query('select count(*)::int as n from score_ledger')).toEqual([{ n: updates.length }]);
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJudge } from '../../server/domain/score-rules.js';
@@ -163,6 +164,65 @@ describe('PostgreSQL score writer, racing another instance', () => {
     expect(await rows('SELECT user_id, score::int, reached_seq::int FROM scores ORDER BY user_id')).toEqual([
       { user_id: 'dan', score: 8, reached_seq: 3 },
       { user_id: 'erin', score: 3, reached_seq: 2 },
+    ]);
+  });
+
+  it('retries inside a transaction that locks its users before reading, so it cannot lose twice', async () => {
+    schema = await freshSchema();
+    await (await PostgresStorage.open({ url: schema.url })).close();
+    const racerName = `racer_${randomBytes(4).toString('hex')}`;
+    const pool = createPool(schema.url);
+    const racerPool = createPool(`${schema.url}&application_name=${racerName}`);
+    const watcher = createPool(schema.url, 1);
+    pools.push(pool, racerPool, watcher);
+    const racer = new PgScoreWriter(racerPool);
+    const races: Array<Promise<unknown>> = [];
+    /** The racer waits for a lock (the writer's, the only one held on alice). */
+    const racerBlocked = async () =>
+      (
+        await watcher.query(
+          `SELECT 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+           WHERE a.application_name = $1 AND NOT l.granted`,
+          [racerName],
+        )
+      ).rowCount! > 0;
+    // After every read of the batch's state, another instance commits alice, unless a lock
+    // of the writer's holds it off: then the writer goes on while the racer waits.
+    const raceAfterRead = async (text: string | undefined) => {
+      if (text !== READ_STATE.text) return;
+      let settled = false;
+      const race = racer.commit([job('alice', `racer-${races.length + 1}`, (races.length + 1) * 10)]);
+      races.push(race.finally(() => (settled = true)));
+      while (!settled && !(await racerBlocked())) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    const poolQuery = pool.query.bind(pool) as (config: pg.QueryConfig) => Promise<pg.QueryResult>;
+    (pool as { query: unknown }).query = async (config: pg.QueryConfig) => {
+      const result = await poolQuery(config);
+      await raceAfterRead(config.text);
+      return result;
+    };
+    const connect = pool.connect.bind(pool) as (...args: unknown[]) => Promise<pg.PoolClient>;
+    (pool as { connect: unknown }).connect = async (...args: unknown[]) => {
+      if (args.length > 0) return connect(...args); // pool.query's own checkout, with a callback
+      const client = await connect();
+      const clientQuery = client.query.bind(client) as (config: pg.QueryConfig) => Promise<pg.QueryResult>;
+      (client as { query: unknown }).query = async (config: pg.QueryConfig | string) => {
+        const result = await clientQuery(config as pg.QueryConfig);
+        if (typeof config !== 'string') await raceAfterRead(config.text);
+        return result;
+      };
+      return client;
+    };
+
+    const [outcome] = await new PgScoreWriter(pool).commit([job('alice', 'mine', 500)]);
+    await Promise.all(races);
+    // The first, unlocked read lost to the racer; the locked retry held the next racer off.
+    expect(outcome).toMatchObject({ kind: 'applied', previousScore: 10, record: { score: 500 } });
+    expect(
+      await rows('SELECT action_id, previous_score::int, new_score::int FROM score_ledger ORDER BY id'),
+    ).toEqual([
+      { action_id: 'racer-1', previous_score: 0, new_score: 10 },
+      { action_id: 'mine', previous_score: 10, new_score: 500 },
     ]);
   });
 });
