@@ -1,9 +1,11 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJudge } from '../../server/domain/score-rules.js';
 import { migrateToLatest } from '../../server/storage/migrate.js';
 import { migrations } from '../../server/storage/postgres/migrations/index.js';
+import { postgresDialect } from '../../server/storage/postgres/pg-dialect.js';
+import { createPool } from '../../server/storage/postgres/pg-pool.js';
 import { PostgresStorage } from '../../server/storage/postgres/postgres-storage.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
 
@@ -39,8 +41,7 @@ describe('PostgreSQL migrations', () => {
     schema = await freshSchema();
     // A database as the release before per-user action ids left it, written by its batch function.
     const older = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '2026_11_30_0004'));
-    const pool = new pg.Pool({ connectionString: schema.url, max: 1 });
-    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<any>({ dialect: postgresDialect(createPool(schema.url, 1)) });
     await migrateToLatest(db, older, schema.name);
     await sql`SELECT * FROM sb_commit_batch(
       ARRAY['alice', 'bob'], ARRAY[NULL, NULL]::bigint[], ARRAY[NULL, NULL]::bigint[],
@@ -83,5 +84,34 @@ describe('PostgreSQL migrations', () => {
     await expect(query("UPDATE score_ledger SET new_score = 99 WHERE action_id = 'b1'")).rejects.toThrow(
       'score_ledger is append-only',
     );
+  });
+
+  it('starts while other schemas of the database come and go', async () => {
+    schema = await freshSchema();
+    // Another application, or another test run, creating and dropping schemas all along.
+    const churn = new pg.Client({ connectionString: schema.url });
+    await churn.connect();
+    let churning = true;
+    const other = `${schema.name}_other`;
+    const churned = (async () => {
+      while (churning) {
+        await churn.query(`CREATE SCHEMA ${other}; CREATE TABLE ${other}.t (a int, b text, c bigint)`);
+        await churn.query(`DROP SCHEMA ${other} CASCADE`);
+      }
+    })();
+    try {
+      for (let i = 0; i < 5; i++) {
+        const run = await freshSchema();
+        try {
+          await (await PostgresStorage.open({ url: run.url })).close();
+        } finally {
+          await run.drop();
+        }
+      }
+    } finally {
+      churning = false;
+      await churned;
+      await churn.end();
+    }
   });
 });

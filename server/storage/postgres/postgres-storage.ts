@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Database } from '../database.js';
 import { migrateToLatest } from '../migrate.js';
@@ -7,7 +7,8 @@ import type { Erasure, Storage } from '../storage.js';
 import { migrations } from './migrations/index.js';
 import { PgGroupCommit } from './pg-group-commit.js';
 import { eraseUser } from './pg-erasure.js';
-import { checkout, createPool, kyselyPool } from './pg-pool.js';
+import { postgresDialect } from './pg-dialect.js';
+import { checkout, createPool } from './pg-pool.js';
 import { PgScoreWriter } from './pg-score-writer.js';
 import { PgAuditStore, PgChangeFeed, PgFlagStore, PgScoreStore } from './pg-stores.js';
 
@@ -64,7 +65,7 @@ export class PostgresStorage implements Storage {
     const pool = createPool(options.url, undefined, (error) =>
       onError(`lost an idle database connection: ${String(error)}`),
     );
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: kyselyPool(pool) }) });
+    const db = new Kysely<Database>({ dialect: postgresDialect(pool) });
     try {
       const lock = await checkout(pool);
       try {
