@@ -1,20 +1,11 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ScoreRecord } from '../../server/domain/score-record.js';
-import { createJudge } from '../../server/domain/score-rules.js';
 import { migrations } from '../../server/storage/postgres/migrations/index.js';
 import { MAX_BATCH, MAX_IN_FLIGHT } from '../../server/storage/postgres/pg-group-commit.js';
 import { PostgresStorage } from '../../server/storage/postgres/postgres-storage.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
-
-const judge = createJudge({ max: 1_000_000_000, maxGain: 1_000_000, decrease: 'never' }, false);
-const command = (userId: string, actionId: string, newScore: number) => ({
-  userId,
-  actionId,
-  newScore,
-  subject: userId,
-  ip: null,
-});
+import { command, judge, queryOnce } from './storage-fixtures.js';
 
 let schema: TestSchema;
 const opened: PostgresStorage[] = [];
@@ -33,15 +24,7 @@ async function instances(count: number): Promise<PostgresStorage[]> {
   return storages;
 }
 
-async function query<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: schema.url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const query = <T extends pg.QueryResultRow>(text: string) => queryOnce<T>(schema.url, text);
 
 describe('PostgreSQL shared by several instances', () => {
   it('migrates once when several instances start at once on an empty database', async () => {

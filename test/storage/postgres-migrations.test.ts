@@ -1,22 +1,13 @@
 import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJudge } from '../../server/domain/score-rules.js';
 import { migrateToLatest } from '../../server/storage/migrate.js';
 import { migrations } from '../../server/storage/postgres/migrations/index.js';
 import { postgresDialect } from '../../server/storage/postgres/pg-dialect.js';
 import { createPool } from '../../server/storage/postgres/pg-pool.js';
 import { PostgresStorage } from '../../server/storage/postgres/postgres-storage.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
-
-const judge = createJudge({ max: 1000, maxGain: 1000, decrease: 'never' }, false);
-const command = (userId: string, actionId: string, newScore: number) => ({
-  userId,
-  actionId,
-  newScore,
-  subject: userId,
-  ip: null,
-});
+import { command, judge, queryOnce } from './storage-fixtures.js';
 
 let schema: TestSchema | undefined;
 let storage: PostgresStorage | undefined;
@@ -26,15 +17,7 @@ afterEach(async () => {
   [schema, storage] = [undefined, undefined];
 });
 
-async function query<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: schema!.url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const query = <T extends pg.QueryResultRow>(text: string) => queryOnce<T>(schema!.url, text);
 
 describe('PostgreSQL migrations', () => {
   it('makes action ids unique per user, keeping every ledger row and its id', async () => {

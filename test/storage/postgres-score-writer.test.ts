@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJudge } from '../../server/domain/score-rules.js';
 import { createPool } from '../../server/storage/postgres/pg-pool.js';
 import { PgScoreWriter, type UpdateJob } from '../../server/storage/postgres/pg-score-writer.js';
 import { PostgresStorage } from '../../server/storage/postgres/postgres-storage.js';
 import { READ_STATE } from '../../server/storage/postgres/pg-statements.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
+import { command, judge, queryOnce } from './storage-fixtures.js';
 
-const judge = createJudge({ max: 1_000_000_000, maxGain: 1_000_000, decrease: 'never' }, false);
 const job = (userId: string, actionId: string, newScore: number): UpdateJob => ({
-  command: { userId, actionId, newScore, subject: userId, ip: null },
+  command: command(userId, actionId, newScore),
   judge,
 });
 
@@ -46,15 +45,7 @@ async function racedWriter(race: (other: PgScoreWriter) => Promise<unknown>): Pr
   return new PgScoreWriter(pool);
 }
 
-async function rows(text: string): Promise<unknown[]> {
-  const client = new pg.Client({ connectionString: schema.url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const rows = (text: string) => queryOnce(schema.url, text);
 
 describe('PostgreSQL score writer, racing another instance', () => {
   it('judges a batch again when a user changed after it was read, from the new score', async () => {

@@ -6,10 +6,10 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { Kysely, SqliteDialect } from 'kysely';
 import { migrateToLatest } from '../../server/storage/migrate.js';
-import { createJudge } from '../../server/domain/score-rules.js';
 import { migrations } from '../../server/storage/sqlite/migrations/index.js';
 import { SqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js';
 import { storageContract } from '../contracts/storage.contract.js';
+import { command, judge } from './storage-fixtures.js';
 
 storageContract('SQLite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'scoreboard-contract-'));
@@ -121,14 +121,6 @@ describe('SQLite storage settings', () => {
       try {
         expect(reader.prepare('select * from score_ledger order by id').all()).toEqual(before);
         // bob may now use alice's id; alice's own is still hers.
-        const judge = createJudge({ max: 1000, maxGain: 1000, decrease: 'never' }, false);
-        const command = (userId: string, actionId: string, newScore: number) => ({
-          userId,
-          actionId,
-          newScore,
-          subject: userId,
-          ip: null,
-        });
         expect(await storage.scores.applyUpdate(command('bob', 'a1', 9), judge)).toMatchObject({
           kind: 'applied',
           record: { userId: 'bob', score: 9, reachedSeq: 42 },
