@@ -1,11 +1,12 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PostgresDialect, SqliteDialect } from 'kysely';
+import { SqliteDialect } from 'kysely';
 import { defineConfig } from 'kysely-ctl';
 import { loadConfig } from './server/config/config.js';
 import { ensureDir } from './server/config/data-dir.js';
 import { migrationProvider } from './server/storage/migrate.js';
+import { postgresDialect } from './server/storage/postgres/pg-dialect.js';
 import { createPool } from './server/storage/postgres/pg-pool.js';
 import { migrations as postgresMigrations } from './server/storage/postgres/migrations/index.js';
 import { migrations as sqliteMigrations } from './server/storage/sqlite/migrations/index.js';
@@ -22,7 +23,7 @@ if (!postgres && databaseUrl !== ':memory:') ensureDir(dirname(databaseUrl));
 export default defineConfig(
   postgres
     ? {
-        dialect: new PostgresDialect({ pool: createPool(databaseUrl) }),
+        dialect: postgresDialect(createPool(databaseUrl)),
         migrations: { migrationFolder: folder('postgres'), provider: migrationProvider(postgresMigrations) },
       }
     : {

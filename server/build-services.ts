@@ -80,7 +80,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
     logger,
     rules: config.score,
   });
-  const admin = new AdminService(storage, flags, follower, logger);
+  const admin = new AdminService(storage, flags, audit, follower, logger);
   return {
     config,
     logger,

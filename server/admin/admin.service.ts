@@ -1,14 +1,25 @@
+import { refuse, type Refusal } from '../domain/refusal.js';
 import type { BoardFollower } from '../leaderboard/board-follower.js';
 import type { Logger } from '../observability/logger.js';
 import type { AnomalyFlags } from '../security/anomaly-flags.js';
-import type {
-  Erasure,
-  FlaggedUser,
-  FlaggedUserQuery,
-  SecurityEventQuery,
-  Storage,
-  StoredSecurityEvent,
+import type { SecurityAudit } from '../security/security-audit.js';
+import {
+  StorageUnavailableError,
+  type Erasure,
+  type FlaggedUser,
+  type FlaggedUserQuery,
+  type SecurityEventQuery,
+  type Storage,
+  type StoredSecurityEvent,
 } from '../storage/storage.js';
+
+/** What an erasure came to: done, nobody to erase (nothing written), or not possible now. */
+export type ErasureResult =
+  | { readonly kind: 'erased'; readonly erasure: Erasure }
+  | { readonly kind: 'unknown_user'; readonly message: string }
+  | { readonly kind: 'unavailable'; readonly refusal: Refusal };
+
+const ERASURE_UNAVAILABLE = refuse('unavailable', 'Storage is unavailable; nothing was erased');
 
 /**
  * What operators do: read the audit trail, clear flags, erase a user on request. Every
@@ -18,6 +29,7 @@ export class AdminService {
   constructor(
     private readonly storage: Pick<Storage, 'audit' | 'flags' | 'eraseUser'>,
     private readonly flags: AnomalyFlags,
+    private readonly audit: Pick<SecurityAudit, 'forgetUser'>,
     private readonly follower: BoardFollower,
     private readonly logger: Logger,
   ) {}
@@ -42,11 +54,23 @@ export class AdminService {
 
   /**
    * Erases a user's data on request (see Storage.eraseUser) and takes them off the board;
-   * subscribers get the new top N if they were in it.
+   * subscribers get the new top N if they were in it. Nothing is written for a user of whom
+   * nothing is held.
    */
-  async eraseUser(userId: string, by: string): Promise<Erasure> {
-    const erasure = await this.storage.eraseUser(userId, by);
+  async eraseUser(userId: string, by: string): Promise<ErasureResult> {
+    let erasure: Erasure | null;
+    try {
+      erasure = await this.storage.eraseUser(userId, by);
+    } catch (error) {
+      if (!(error instanceof StorageUnavailableError)) throw error;
+      this.logger.error({ err: error, by }, 'could not erase a user: storage unavailable');
+      return { kind: 'unavailable', refusal: ERASURE_UNAVAILABLE };
+    }
+    if (!erasure)
+      return { kind: 'unknown_user', message: `No data is held about user ${JSON.stringify(userId)}` };
     this.flags.forget(userId);
+    // Their security events are gone: a refusal of theirs from now on is a new event.
+    this.audit.forgetUser(userId);
     await this.follower.committed(erasure.committed);
     this.logger.info(
       {
@@ -58,6 +82,6 @@ export class AdminService {
       },
       'user erased on request',
     );
-    return erasure;
+    return { kind: 'erased', erasure };
   }
 }

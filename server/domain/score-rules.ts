@@ -15,8 +15,12 @@ export interface ScoreRules {
 const APPLY: Verdict = { kind: 'apply' };
 const REPLAY: Verdict = { kind: 'replay' };
 
+/**
+ * The user's own earlier action with this id: the same payload is a replay, another a conflict.
+ * Action ids are unique per user, so the message tells the caller only about this user's ids.
+ */
 function replayVerdict(command: UpdateCommand, prior: PriorAction): Verdict {
-  if (prior.userId === command.userId && prior.newScore === command.newScore) return REPLAY;
+  if (prior.newScore === command.newScore) return REPLAY;
   return {
     kind: 'refuse',
     refusal: refuse(
@@ -41,7 +45,8 @@ export function judgeUpdate(
   current: ScoreRecord | undefined,
   prior: PriorAction | undefined,
 ): Verdict {
-  if (prior) return replayVerdict(command, prior);
+  // Another user's action with the same id is no concern of this one.
+  if (prior && prior.userId === command.userId) return replayVerdict(command, prior);
   if (command.newScore > rules.max) {
     return ruleRefusal(`new_score must be at most ${rules.max}`);
   }

@@ -9,6 +9,7 @@ import {
   type SecurityEventView,
 } from '../../shared/schemas.js';
 import { defineMutation, defineQuery } from './definition.js';
+import { refusalError } from './procedure-errors.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -101,7 +102,10 @@ export const eraseUser = defineMutation({
   access: 'admin',
   input: eraseUserInputSchema,
   async resolve(ctx, input): Promise<ErasureView> {
-    const erasure = await ctx.deps.admin.eraseUser(input.user_id, ctx.principal.subject);
+    const result = await ctx.deps.admin.eraseUser(input.user_id, ctx.principal.subject);
+    if (result.kind === 'unknown_user') throw new TRPCError({ code: 'NOT_FOUND', message: result.message });
+    if (result.kind === 'unavailable') throw refusalError(result.refusal);
+    const { erasure } = result;
     return {
       score: erasure.score,
       ledger_rows: erasure.ledgerRows,

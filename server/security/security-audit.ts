@@ -28,6 +28,9 @@ interface Window {
   /** Occurrences not yet written. */
   pending: number;
   lastAt: number;
+  /** The row's subject and user id (the first refusal's), which an erasure deletes it by. */
+  readonly subject: string | null;
+  readonly userId: string | null;
 }
 
 /**
@@ -76,7 +79,14 @@ export class SecurityAudit {
     }
     if (window) this.close(key, window);
     if (this.open.size >= this.options.maxOpen) this.closeOldest();
-    const opened: Window = { id: undefined, endsAt: now + this.options.windowMs, pending: 0, lastAt: now };
+    const opened: Window = {
+      id: undefined,
+      endsAt: now + this.options.windowMs,
+      pending: 0,
+      lastAt: now,
+      subject: origin.subject,
+      userId: origin.userId,
+    };
     this.open.set(key, opened);
     this.logger.warn(
       {
@@ -123,6 +133,19 @@ export class SecurityAudit {
       }),
     );
     return this.flushing;
+  }
+
+  /**
+   * Forgets the windows whose rows erasing `userId` deleted (see Storage.eraseUser): a later
+   * refusal opens a new row instead of counting into one that is gone.
+   */
+  forgetUser(userId: string): void {
+    const claimed = `unverified:${userId}`;
+    for (const [key, window] of this.open) {
+      if (window.userId === userId || window.subject === userId || window.subject === claimed) {
+        this.open.delete(key);
+      }
+    }
   }
 
   /** Writes what is pending and stops the timer; call before the storage closes. */

@@ -145,9 +145,10 @@ export interface Storage {
   /**
    * Erases a user on request, in one transaction: the score is deleted, their ledger rows are
    * pseudonymised (the ledger keeps its sums; an `erase:` row records the erasure by `by`), and
-   * their security events and flags are deleted.
+   * their security events and flags are deleted. Afterwards no row anywhere holds the user id.
+   * Resolves with null, and writes nothing, when nothing is held about the user.
    */
-  eraseUser(userId: string, by: string): Promise<Erasure>;
+  eraseUser(userId: string, by: string): Promise<Erasure | null>;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   /** Commits what is queued, then closes. */

@@ -205,7 +205,7 @@ export function storageContract(name: string, open: () => Promise<StorageUnderTe
         at: 1,
       });
       await flags.flagUser('alice', 'x');
-      const erasure = await t.storage.eraseUser('alice', 'ops');
+      const erasure = (await t.storage.eraseUser('alice', 'ops'))!;
       expect(erasure).toEqual({
         score: 200,
         ledgerRows: 2,
@@ -227,14 +227,53 @@ export function storageContract(name: string, open: () => Promise<StorageUnderTe
       expect(erasure.committed.changes).toEqual([{ userId: 'alice', record: null }]);
       expect((await audit.listEvents({ limit: 10 })).map((e) => e.reason)).toEqual(['kept']);
       expect(await flags.listFlaggedUsers({ includeCleared: true, limit: 10 })).toEqual([]);
-      // Alice may come back as a new player; her old action ids stay used.
-      expect(await scores.applyUpdate(command('alice', 'a3', 10), judge)).toMatchObject({
+      // Alice may come back as a new player: her old action ids went with her old identity.
+      expect(await scores.applyUpdate(command('alice', 'a1', 10), judge)).toMatchObject({
         kind: 'applied',
         previousScore: 0,
       });
-      expect(await scores.applyUpdate(command('alice', 'a1', 100), judge)).toMatchObject({
+    });
+
+    it('erases nothing, and writes nothing, for a user of whom nothing is held', async () => {
+      const { scores } = t.storage;
+      await scores.applyUpdate(command('bob', 'b1', 50), judge);
+      const version = await scores.latestVersion();
+      expect(await t.storage.eraseUser('nobody', 'ops')).toBeNull();
+      expect((await t.ledger()).map((r) => [r.action_id, r.user_id])).toEqual([['b1', 'bob']]);
+      expect(await scores.latestVersion()).toBe(version);
+    });
+
+    it("keeps action ids per user: one user's id neither blocks nor answers another's", async () => {
+      const { scores } = t.storage;
+      // alice's token sends an id that bob will use later.
+      expect(await scores.applyUpdate(command('alice', 'bob-level-1', 10), judge)).toMatchObject({
+        kind: 'applied',
+      });
+      expect(await scores.applyUpdate(command('bob', 'bob-level-1', 20), judge)).toMatchObject({
+        kind: 'applied',
+        previousScore: 0,
+        record: { userId: 'bob', score: 20 },
+      });
+      // Each user's replay and conflict are judged among their own ids.
+      expect(await scores.applyUpdate(command('bob', 'bob-level-1', 20), judge)).toMatchObject({
+        kind: 'replayed',
+        prior: { userId: 'bob', previousScore: 0, newScore: 20 },
+      });
+      expect(await scores.applyUpdate(command('alice', 'bob-level-1', 10), judge)).toMatchObject({
+        kind: 'replayed',
+        prior: { userId: 'alice', previousScore: 0, newScore: 10 },
+      });
+      expect(await scores.applyUpdate(command('bob', 'bob-level-1', 30), judge)).toMatchObject({
         refusal: { kind: 'conflict' },
       });
+      expect((await t.ledger()).map((r) => [r.user_id, r.action_id])).toEqual([
+        ['alice', 'bob-level-1'],
+        ['bob', 'bob-level-1'],
+      ]);
+      expect((await scores.board()).records.map((r) => [r.userId, r.score]).sort()).toEqual([
+        ['alice', 10],
+        ['bob', 20],
+      ]);
     });
   });
 }

@@ -126,9 +126,12 @@ export class SparePostgres {
     await waitForPort(this.port, true);
   }
 
-  /** Stops it at once (immediate: like a crash, no checkpoint) and waits until it refuses. */
-  async stop(): Promise<void> {
-    asPostgres('pg_ctl', ['-D', join(this.dir, 'data'), '-m', 'immediate', '-w', 'stop']);
+  /**
+   * Stops it and waits until it refuses: `immediate` (the default) is like a crash, no
+   * checkpoint; `fast` is an orderly shutdown that ends every session (57P01), as a restart does.
+   */
+  async stop(mode: 'immediate' | 'fast' = 'immediate'): Promise<void> {
+    asPostgres('pg_ctl', ['-D', join(this.dir, 'data'), '-m', mode, '-w', 'stop']);
     await waitForPort(this.port, false);
   }
 

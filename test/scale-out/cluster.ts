@@ -41,7 +41,14 @@ export async function startCluster(
     instances.push(instance);
     return instance;
   };
-  await Promise.all(Array.from({ length: count }, () => add()));
+  try {
+    await Promise.all(Array.from({ length: count }, () => add()));
+  } catch (error) {
+    // A start that failed leaves nothing behind either.
+    await Promise.all(instances.map((i) => i.kill9()));
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
   pool.on('error', () => {});
   return {

@@ -90,16 +90,26 @@ describe('score rules', () => {
     expect(ledgerSize()).toBe(2);
   });
 
-  it('refuses a replayed action_id for another user with 409', async () => {
+  it("keeps action ids per user: alice's token cannot block bob's id, nor learn of it", async () => {
     server = await startTestServer();
-    await update('alice', 'shared', 10, asService());
-    const res = await update('bob', 'shared', 10, asService());
-    expect([res.status, res.body]).toEqual([
+    // alice's own token, alice's own score, with an id bob will use.
+    expect((await update('alice', 'bob-level-1', 10)).status).toBe(200);
+    expect(await update('bob', 'bob-level-1', 20)).toMatchObject({ status: 200, body: SUCCESS_BODY });
+    // Each replay and conflict is judged among the user's own ids.
+    expect(await update('bob', 'bob-level-1', 20)).toMatchObject({ status: 200, body: SUCCESS_BODY });
+    const conflict = await update('bob', 'bob-level-1', 30);
+    expect([conflict.status, conflict.body]).toEqual([
       409,
-      errorBody('action_id "shared" was already used with a different payload'),
+      errorBody('action_id "bob-level-1" was already used with a different payload'),
     ]);
-    expect(ledgerSize()).toBe(1);
-    expect(scores()).toEqual([{ user_id: 'alice', score: 10 }]);
+    expect(server.query('select user_id, action_id, new_score from score_ledger order by id')).toEqual([
+      { user_id: 'alice', action_id: 'bob-level-1', new_score: 10 },
+      { user_id: 'bob', action_id: 'bob-level-1', new_score: 20 },
+    ]);
+    expect(scores()).toEqual([
+      { user_id: 'alice', score: 10 },
+      { user_id: 'bob', score: 20 },
+    ]);
   });
 
   it('lets a refused action_id be used again, since nothing was applied', async () => {

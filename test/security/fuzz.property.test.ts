@@ -142,6 +142,9 @@ function authorization(r: FuzzRequest): string | undefined {
 const SCORE_MAX = 5000;
 const SCORE_MAX_GAIN = 1000;
 
+/** The key of an accepted action: its user and its id. */
+const actionKey = (user: string, action: string) => JSON.stringify([user, action]);
+
 /**
  * The status the contract requires for a well-formed body, from an independent model of the
  * stored state: authentication, authorization, then replay/conflict and the score rules.
@@ -155,8 +158,9 @@ function expectedStatus(
   if (r.auth.kind === 'none' || r.auth.kind === 'raw') return 401;
   const authorized = r.auth.kind === 'service' || (r.auth.kind === 'own' && body.user_id === r.user);
   if (!authorized) return 403;
-  const earlier = accepted.get(body.action_id);
-  if (earlier) return earlier.user === body.user_id && earlier.score === body.new_score ? 200 : 409;
+  // Action ids are per user: only the user's own earlier action is a replay or a conflict.
+  const earlier = accepted.get(actionKey(body.user_id, body.action_id));
+  if (earlier) return earlier.score === body.new_score ? 200 : 409;
   const current = model.get(body.user_id) ?? 0;
   if (body.new_score > SCORE_MAX) return 422;
   if (body.new_score < current) return 422; // SCORE_ALLOW_DECREASE is false
@@ -218,9 +222,10 @@ describe('fuzzing POST /update-score and scores.update', () => {
         }
         if (res.status === 200) {
           expect(body).toBeDefined();
-          if (!accepted.has(body!.action_id)) {
+          const key = actionKey(body!.user_id, body!.action_id);
+          if (!accepted.has(key)) {
             acceptedIds.push(body!.action_id);
-            accepted.set(body!.action_id, { user: body!.user_id, score: body!.new_score });
+            accepted.set(key, { user: body!.user_id, score: body!.new_score });
             model.set(body!.user_id, body!.new_score);
           }
         }

@@ -9,6 +9,7 @@ import { migrateToLatest } from '../../server/storage/migrate.js';
 import { migrations } from '../../server/storage/sqlite/migrations/index.js';
 import { SqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js';
 import { storageContract } from '../contracts/storage.contract.js';
+import { command, judge } from './storage-fixtures.js';
 
 storageContract('SQLite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'scoreboard-contract-'));
@@ -90,6 +91,63 @@ describe('SQLite storage settings', () => {
       reader.close();
       expect(table.sql).toMatch(/WITHOUT ROWID$/);
       expect(leftovers).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('makes action ids unique per user, keeping every ledger row, its id and the id counter', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scoreboard-migrate-'));
+    const file = join(dir, 'db.sqlite');
+    try {
+      // A database as the release before per-user action ids left it.
+      const older = Object.fromEntries(
+        Object.entries(migrations).filter(([name]) => name < '2026_11_30_0007'),
+      );
+      const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) });
+      await migrateToLatest(db, older);
+      await sql`insert into score_ledger (action_id, user_id, previous_score, new_score, subject, ip, created_at)
+        values ('a1', 'alice', 0, 10, 'alice', '10.0.0.1', 100), ('b1', 'bob', 0, 7, 'game-server', null, 101),
+               ('a2', 'alice', 10, 12, 'alice', '10.0.0.2', 102)`.execute(db);
+      await sql`insert into scores (user_id, score, reached_seq, updated_at)
+        values ('alice', 12, 3, 102), ('bob', 7, 2, 101)`.execute(db);
+      // Ids are board versions: the next one must come after every id ever handed out.
+      await sql`update sqlite_sequence set seq = 41 where name = 'score_ledger'`.execute(db);
+      const before = (await sql`select * from score_ledger order by id`.execute(db)).rows;
+      await db.destroy();
+
+      const storage = await SqliteStorage.open({ file, sync: 'normal' });
+      const reader = new BetterSqlite3(file, { readonly: true });
+      try {
+        expect(reader.prepare('select * from score_ledger order by id').all()).toEqual(before);
+        // bob may now use alice's id; alice's own is still hers.
+        expect(await storage.scores.applyUpdate(command('bob', 'a1', 9), judge)).toMatchObject({
+          kind: 'applied',
+          record: { userId: 'bob', score: 9, reachedSeq: 42 },
+        });
+        expect(await storage.scores.applyUpdate(command('alice', 'a1', 11), judge)).toMatchObject({
+          refusal: { kind: 'conflict' },
+        });
+      } finally {
+        reader.close();
+        await storage.close();
+      }
+      const writer = new BetterSqlite3(file);
+      try {
+        expect(() =>
+          writer.prepare("update score_ledger set new_score = 99 where action_id = 'b1'").run(),
+        ).toThrow('score_ledger is append-only');
+        expect(() => writer.prepare("delete from score_ledger where action_id = 'b1'").run()).toThrow(
+          'score_ledger is append-only',
+        );
+        expect(
+          writer
+            .prepare("select name from sqlite_master where name like 'score_ledger_%' and type = 'table'")
+            .all(),
+        ).toEqual([]);
+      } finally {
+        writer.close();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,4 +1,6 @@
+import type { PostgresPool } from 'kysely';
 import pg from 'pg';
+import { StorageUnavailableError } from '../storage.js';
 
 const INT8_OID = 20;
 
@@ -21,8 +23,16 @@ export const POOL_LIMITS = {
   idle_in_transaction_session_timeout: 10_000,
 } as const;
 
-/** A pool for DATABASE_URL with bigint read as number and the limits above. */
-export function createPool(connectionString: string, max = 10): pg.Pool {
+/**
+ * A pool for DATABASE_URL with bigint read as number and the limits above. `onIdleLost` hears
+ * of each idle connection the server dropped (a restart, pg_terminate_backend): the pool has
+ * already discarded it and opens a new one when asked.
+ */
+export function createPool(
+  connectionString: string,
+  max = 10,
+  onIdleLost: (error: Error) => void = () => {},
+): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
     max,
@@ -30,10 +40,59 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
     ...POOL_LIMITS,
     types,
   });
-  // An idle client losing its connection (a restart of PostgreSQL) must not crash the process:
-  // the pool drops it and opens a new one when asked.
-  pool.on('error', () => {});
+  // Without a listener, the pool's 'error' event would end the process.
+  pool.on('error', (error) => onIdleLost(error));
   return pool;
+}
+
+/** Clients that carry the listener already (the pool hands one client out many times). */
+const guarded = new WeakSet<pg.PoolClient>();
+
+/**
+ * Takes a client from the pool: the only way this code checks one out. A client whose
+ * connection is lost while checked out (57P01 from pg_terminate_backend, a restart of
+ * PostgreSQL, a cut network) emits 'error', and the pool listens only while the client is
+ * idle: with no listener of ours, that event would end the process. Nothing is lost by
+ * listening: the query in flight fails with the same error (its caller answers 503), a later
+ * one fails as "not queryable", and the pool drops the broken client when it is released.
+ */
+export async function checkout(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  if (!guarded.has(client)) {
+    guarded.add(client);
+    client.on('error', () => {});
+  }
+  return client;
+}
+
+/**
+ * Runs `work` in a transaction (`begin` is the statement that opens it) on a client of its
+ * own. Rolls back when `work` throws; a client whose rollback failed too (its connection is
+ * gone, or in a state nobody knows) is discarded instead of given back.
+ */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  begin: string,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await checkout(pool);
+  let broken: Error | undefined;
+  try {
+    await client.query(begin);
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** The pool as Kysely's PostgresDialect takes it, its clients checked out through `checkout`. */
+export function kyselyPool(pool: pg.Pool): PostgresPool {
+  return { connect: () => checkout(pool), end: () => pool.end() };
 }
 
 /** PostgreSQL error classes that mean the database, not the request, is at fault. */
@@ -47,4 +106,13 @@ export function isUnavailable(error: unknown): boolean {
   }
   // Connection refused or reset, timeouts, "Connection terminated": all unavailability.
   return true;
+}
+
+/** Runs a write; a database that cannot be reached becomes StorageUnavailableError. */
+export async function orUnavailable<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw isUnavailable(error) ? new StorageUnavailableError(String(error)) : error;
+  }
 }

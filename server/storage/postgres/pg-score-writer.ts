@@ -8,6 +8,7 @@ import type {
   UpdateOutcome,
 } from '../../domain/score-record.js';
 import type { Judge } from '../../domain/verdict.js';
+import { inTransaction } from './pg-pool.js';
 import * as sql from './pg-statements.js';
 
 /** One update waiting for the next batch. */
@@ -22,7 +23,13 @@ class StaleBatch extends Error {}
 /** How often a batch is judged again after losing a race (a user's record, an action id). */
 const MAX_ATTEMPTS = 4;
 
-type StateRow = { kind: 's' | 'p'; key: string; owner: string | null; a: number; b: number };
+/** A row of READ_STATE: a user's current record, or one of their earlier actions. */
+type StateRow =
+  | { kind: 'record'; user_id: string; score: number; reached_seq: number }
+  | { kind: 'prior'; user_id: string; action_id: string; previous_score: number; new_score: number };
+
+/** Action ids are unique per user: an earlier action is known by both. */
+const actionKey = (userId: string, actionId: string) => `${userId}\u0000${actionId}`;
 
 /** A judged batch: each job's outcome, or the index of its write in `applied`. */
 interface Judged {
@@ -42,9 +49,10 @@ type Pending = { userId: string; score: number; reachedSeq: number };
  * which PostgreSQL locks the users (advisory, per user, in one global order), checks that none
  * changed since the read, appends the ledger, writes the final records and takes the board
  * version last. A batch that lost a race (another instance wrote one of its users, or took one
- * of its action ids) is read and judged again, the retries inside a transaction that holds the
- * users' locks from before the read, so it cannot lose to the same user twice. Nothing is lost,
- * no decrease slips through, and an action id sent to two instances at once is applied once.
+ * of its users' action ids) is read and judged again, the retries inside a transaction that
+ * holds the users' locks from before the read, so it cannot lose to the same user twice.
+ * Nothing is lost, no decrease slips through, and a user's action id sent to two instances at
+ * once is applied once.
  */
 export class PgScoreWriter {
   constructor(private readonly pool: pg.Pool) {}
@@ -67,30 +75,22 @@ export class PgScoreWriter {
   }
 
   /** The same inside a transaction that locks the batch's users before reading them. */
-  private async locked(jobs: readonly UpdateJob[]): Promise<UpdateOutcome[]> {
-    const client = await this.pool.connect();
-    let broken: unknown;
-    try {
-      await client.query('BEGIN');
+  private locked(jobs: readonly UpdateJob[]): Promise<UpdateOutcome[]> {
+    return inTransaction(this.pool, 'BEGIN', async (client) => {
       await client.query({ ...sql.LOCK_USERS, values: [[...new Set(jobs.map((j) => j.command.userId))]] });
-      const outcomes = await this.write(client, this.judge(jobs, await this.readState(client, jobs)));
-      await client.query('COMMIT');
-      return outcomes;
-    } catch (error) {
-      broken = error;
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      // A connection that failed mid-transaction is not given back for reuse (one that lost a
-      // race, and rolled back, is healthy).
-      client.release(broken !== undefined && !isRace(broken) ? (broken as Error) : undefined);
-    }
+      return this.write(client, this.judge(jobs, await this.readState(client, jobs)));
+    });
   }
 
   private async readState(db: Queryable, jobs: readonly UpdateJob[]): Promise<StateRow[]> {
     const users = [...new Set(jobs.map((j) => j.command.userId))];
-    const actions = [...new Set(jobs.map((j) => j.command.actionId))];
-    return (await db.query<StateRow>({ ...sql.READ_STATE, values: [users, actions] })).rows;
+    const actions = new Map(jobs.map(({ command: c }) => [actionKey(c.userId, c.actionId), c]));
+    const values = [
+      users,
+      [...actions.values()].map((c) => c.userId),
+      [...actions.values()].map((c) => c.actionId),
+    ];
+    return (await db.query<StateRow>({ ...sql.READ_STATE, values })).rows;
   }
 
   /** Judges every job in order; an applied job's effect is visible to the jobs after it. */
@@ -98,8 +98,14 @@ export class PgScoreWriter {
     const current = new Map<string, ScoreRecord>();
     const priors = new Map<string, PriorAction>();
     for (const r of rows) {
-      if (r.kind === 's') current.set(r.key, { userId: r.key, score: r.a, reachedSeq: r.b });
-      else priors.set(r.key, { userId: r.owner!, previousScore: r.a, newScore: r.b });
+      if (r.kind === 'record')
+        current.set(r.user_id, { userId: r.user_id, score: r.score, reachedSeq: r.reached_seq });
+      else
+        priors.set(actionKey(r.user_id, r.action_id), {
+          userId: r.user_id,
+          previousScore: r.previous_score,
+          newScore: r.new_score,
+        });
     }
     const read = new Map<string, ScoreRecord | null>();
     const finals: Judged['finals'] = new Map();
@@ -107,7 +113,7 @@ export class PgScoreWriter {
     const outcomes: Judged['outcomes'] = [];
     for (const { command, judge } of jobs) {
       const before = current.get(command.userId);
-      const prior = priors.get(command.actionId);
+      const prior = priors.get(actionKey(command.userId, command.actionId));
       const verdict = judge(command, before, prior);
       if (verdict.kind === 'refuse') outcomes.push({ kind: 'refused', refusal: verdict.refusal });
       else if (verdict.kind === 'replay')
@@ -124,7 +130,11 @@ export class PgScoreWriter {
         outcomes.push(applied.length);
         applied.push({ command, previousScore, record, isNew });
         if (isNew) finals.set(command.userId, { record, actionId: command.actionId });
-        priors.set(command.actionId, { userId: command.userId, previousScore, newScore: command.newScore });
+        priors.set(actionKey(command.userId, command.actionId), {
+          userId: command.userId,
+          previousScore,
+          newScore: command.newScore,
+        });
         current.set(command.userId, record);
       }
     }
@@ -135,7 +145,7 @@ export class PgScoreWriter {
   private async write(db: Queryable, { outcomes, applied, read, finals }: Judged): Promise<UpdateOutcome[]> {
     if (applied.length === 0) return outcomes as UpdateOutcome[];
     const users = [...read.keys()];
-    let result: pg.QueryResult<{ o_action_id: string; o_id: number; o_version: number }>;
+    let result: pg.QueryResult<{ o_user_id: string; o_action_id: string; o_id: number; o_version: number }>;
     try {
       result = await db.query({
         ...sql.COMMIT_BATCH,
@@ -160,8 +170,10 @@ export class PgScoreWriter {
       if (code === sql.STALE_READ || code === sql.ACTION_TAKEN) throw new StaleBatch(code);
       throw error;
     }
-    const seqOf = new Map(result.rows.map((r) => [r.o_action_id, r.o_id]));
-    for (const a of applied) if (a.isNew) a.record.reachedSeq = seqOf.get(a.command.actionId)!;
+    const seqOf = new Map(result.rows.map((r) => [actionKey(r.o_user_id, r.o_action_id), r.o_id]));
+    for (const a of applied) {
+      if (a.isNew) a.record.reachedSeq = seqOf.get(actionKey(a.command.userId, a.command.actionId))!;
+    }
     // The same changes, in the same order, as the function recorded for this version.
     const changes: BoardChange[] = [...finals].map(([userId, f]) => ({ userId, record: { ...f.record } }));
     const committed: CommittedChanges = { version: result.rows[0]!.o_version, changes };
@@ -173,7 +185,7 @@ export class PgScoreWriter {
   }
 }
 
-/** A lost race, judged again: a changed user or a taken action id, or a deadlock. */
+/** A lost race, judged again: a changed user or a user's action id taken, or a deadlock. */
 function isRace(error: unknown): boolean {
   return error instanceof StaleBatch || (error as { code?: string }).code === '40P01';
 }

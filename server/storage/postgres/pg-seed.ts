@@ -1,5 +1,5 @@
 import { SEED_CHUNK, seedScore, seedUser } from '../seed-scores.js';
-import { createPool } from './pg-pool.js';
+import { createPool, inTransaction } from './pg-pool.js';
 import { PostgresStorage } from './postgres-storage.js';
 
 /**
@@ -29,7 +29,7 @@ export async function seedPostgres(
               ledger AS (
                 INSERT INTO score_ledger (action_id, user_id, previous_score, new_score, subject, ip, created_at)
                 SELECT user_id, user_id, 0, score, 'seed', NULL, $3 FROM fresh
-                ON CONFLICT (action_id) DO NOTHING
+                ON CONFLICT (user_id, action_id) DO NOTHING
                 RETURNING id, user_id, new_score)
          INSERT INTO scores (user_id, score, reached_seq, updated_at)
          SELECT user_id, new_score, id, $3 FROM ledger ON CONFLICT (user_id) DO NOTHING`,
@@ -38,15 +38,10 @@ export async function seedPostgres(
       added += result.rowCount ?? 0;
       progress(Math.min(count, from + SEED_CHUNK));
     }
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(pool, 'BEGIN', async (client) => {
       await client.query('UPDATE board_version SET version = version + 1 WHERE id = 1');
       await client.query('DELETE FROM board_changes');
-      await client.query('COMMIT');
-    } finally {
-      client.release();
-    }
+    });
     return added;
   } finally {
     await pool.end();

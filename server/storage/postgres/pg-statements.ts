@@ -17,26 +17,30 @@ export const LOCK_USERS = {
 
 /**
  * What a batch is judged against, in one round trip: the current record of each user ($1)
- * and the ledger row of each action id already taken ($2). Rows are told apart by `kind`.
+ * and each user's own ledger row of each action id the batch sends them ($2, $3: users and
+ * action ids, pairwise). Rows are told apart by `kind`.
  * Unnamed, so planned on every run: a named statement keeps a generic plan chosen after five
  * runs, and on a young database that was a sequential scan of the whole ledger per batch.
  */
 export const READ_STATE = {
-  text: `SELECT 's' AS kind, user_id AS key, NULL::text AS owner, score AS a, reached_seq AS b
+  text: `SELECT 'record' AS kind, user_id, NULL::text AS action_id, score, reached_seq,
+                NULL::bigint AS previous_score, NULL::bigint AS new_score
            FROM scores WHERE user_id = ANY($1::text[])
          UNION ALL
-         SELECT 'p', action_id, user_id, previous_score, new_score
-           FROM score_ledger WHERE action_id = ANY($2::text[])`,
+         SELECT 'prior', l.user_id, l.action_id, NULL, NULL, l.previous_score, l.new_score
+           FROM unnest($2::text[], $3::text[]) AS j(user_id, action_id)
+           JOIN score_ledger l ON l.user_id = j.user_id AND l.action_id = j.action_id`,
 };
 
 /**
  * Writes a judged batch and takes its board version, in one statement and so one commit (see
- * migration 0003): it fails with SB001 when a user changed since READ_STATE, SB002 when an
- * action id was taken meanwhile. Returns each ledger row's id and the version.
+ * migrations 0003 and 0004): it fails with SB001 when a user changed since READ_STATE, SB002
+ * when one of the users' action ids was taken meanwhile. Returns each ledger row's user,
+ * action id and id, and the version.
  */
 export const COMMIT_BATCH = {
   name: 'sb_commit_batch',
-  text: `SELECT o_action_id, o_id, o_version FROM sb_commit_batch(
+  text: `SELECT o_user_id, o_action_id, o_id, o_version FROM sb_commit_batch(
            $1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
            $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::bigint)`,
 };
@@ -44,15 +48,3 @@ export const COMMIT_BATCH = {
 /** SQLSTATEs of COMMIT_BATCH that mean "read and judge again". */
 export const STALE_READ = 'SB001';
 export const ACTION_TAKEN = 'SB002';
-
-/**
- * Takes the next board version and records what it changed, in one round trip: the version
- * row's lock is held from here to the commit (see the migration), so this comes last and
- * short. ($1: the changes as JSON, $2: now)
- */
-export const NEXT_VERSION_WITH_CHANGES = {
-  name: 'sb_next_version_with_changes',
-  text: `WITH next AS (UPDATE board_version SET version = version + 1 WHERE id = 1 RETURNING version)
-         INSERT INTO board_changes (version, changes, created_at) SELECT version, $1::jsonb, $2 FROM next
-         RETURNING version`,
-};

@@ -17,21 +17,11 @@ import type {
   SecurityEventQuery,
 } from '../storage.js';
 import type { CommittedChanges } from '../../domain/score-record.js';
-import { StorageUnavailableError } from '../storage.js';
 import type { PgGroupCommit } from './pg-group-commit.js';
-import { isUnavailable } from './pg-pool.js';
+import { inTransaction, orUnavailable } from './pg-pool.js';
 
 /** Rows deleted per pruning statement. */
 const PRUNE_CHUNK = 5000;
-
-/** Runs a write; a database that cannot be reached becomes StorageUnavailableError. */
-async function write<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw isUnavailable(error) ? new StorageUnavailableError(String(error)) : error;
-  }
-}
 
 /** Scores and the ledger in PostgreSQL. */
 export class PgScoreStore implements ScoreStore {
@@ -45,24 +35,19 @@ export class PgScoreStore implements ScoreStore {
     return this.writer.submit({ command, judge });
   }
 
-  async board(): Promise<{ version: number; records: ScoreRecord[] }> {
+  board(): Promise<{ version: number; records: ScoreRecord[] }> {
     // One snapshot for both reads, so the records are exactly the state as of the version.
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    return inTransaction(this.pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (client) => {
       const version = (await client.query<{ version: number }>('SELECT version FROM board_version')).rows[0]!
         .version;
       const rows = await client.query<{ user_id: string; score: number; reached_seq: number }>(
         'SELECT user_id, score, reached_seq FROM scores',
       );
-      await client.query('COMMIT');
       return {
         version,
         records: rows.rows.map((r) => ({ userId: r.user_id, score: r.score, reachedSeq: r.reached_seq })),
       };
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async latestVersion(): Promise<number> {
@@ -82,7 +67,7 @@ export class PgAuditStore implements AuditStore {
   ) {}
 
   insertEvent(e: NewSecurityEvent): Promise<number> {
-    return write(async () => {
+    return orUnavailable(async () => {
       const result = await this.pool.query<{ id: number }>(
         `INSERT INTO security_events (kind, subject, ip, user_id, reason, created_at, last_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
@@ -93,7 +78,7 @@ export class PgAuditStore implements AuditStore {
   }
 
   addCounts(counts: readonly SecurityEventCount[]): Promise<void> {
-    return write(async () => {
+    return orUnavailable(async () => {
       await this.pool.query(
         `UPDATE security_events AS e SET count = e.count + d.add, last_at = GREATEST(e.last_at, d.last_at)
          FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS d(id, add, last_at) WHERE e.id = d.id`,
@@ -105,7 +90,7 @@ export class PgAuditStore implements AuditStore {
   async prune(before: number): Promise<number> {
     let total = 0;
     for (;;) {
-      const result = await write(() =>
+      const result = await orUnavailable(() =>
         this.pool.query(
           `DELETE FROM security_events WHERE id IN
              (SELECT id FROM security_events WHERE last_at < $1 LIMIT ${PRUNE_CHUNK})`,
@@ -130,7 +115,7 @@ export class PgFlagStore implements FlagStore {
   ) {}
 
   flagUser(userId: string, reason: string): Promise<void> {
-    return write(async () => {
+    return orUnavailable(async () => {
       await this.pool.query(
         `INSERT INTO flagged_users (user_id, reason, flag_count, flagged_at, cleared_at, cleared_by)
          VALUES ($1, $2, 1, $3, NULL, NULL)
@@ -142,7 +127,7 @@ export class PgFlagStore implements FlagStore {
   }
 
   clearFlag(userId: string, clearedBy: string): Promise<boolean> {
-    return write(async () => {
+    return orUnavailable(async () => {
       const result = await this.pool.query(
         'UPDATE flagged_users SET cleared_at = $1, cleared_by = $2 WHERE user_id = $3 AND cleared_at IS NULL',
         [Date.now(), clearedBy, userId],

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Database } from '../database.js';
 import { migrateToLatest } from '../migrate.js';
@@ -7,9 +6,10 @@ import type { CommitObserver } from '../sqlite/group-commit.js';
 import type { Erasure, Storage } from '../storage.js';
 import { migrations } from './migrations/index.js';
 import { PgGroupCommit } from './pg-group-commit.js';
-import { createPool } from './pg-pool.js';
+import { eraseUser } from './pg-erasure.js';
+import { postgresDialect } from './pg-dialect.js';
+import { checkout, createPool } from './pg-pool.js';
 import { PgScoreWriter } from './pg-score-writer.js';
-import * as sql from './pg-statements.js';
 import { PgAuditStore, PgChangeFeed, PgFlagStore, PgScoreStore } from './pg-stores.js';
 
 /** Key of the session advisory lock held while migrating (any constant). */
@@ -61,10 +61,13 @@ export class PostgresStorage implements Storage {
    * empty database: they take turns on a session advisory lock around the migrations.
    */
   static async open(options: PostgresOptions): Promise<PostgresStorage> {
-    const pool = createPool(options.url);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const onError = options.onError ?? (() => {});
+    const pool = createPool(options.url, undefined, (error) =>
+      onError(`lost an idle database connection: ${String(error)}`),
+    );
+    const db = new Kysely<Database>({ dialect: postgresDialect(pool) });
     try {
-      const lock = await pool.connect();
+      const lock = await checkout(pool);
       try {
         await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
         const schema = (await lock.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]!
@@ -79,58 +82,11 @@ export class PostgresStorage implements Storage {
       throw error;
     }
     const writer = new PgGroupCommit(new PgScoreWriter(pool), options.observe);
-    return new PostgresStorage(db, pool, writer, options.onError ?? (() => {}));
+    return new PostgresStorage(db, pool, writer, onError);
   }
 
-  async eraseUser(userId: string, by: string): Promise<Erasure> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query({ ...sql.LOCK_USERS, values: [[userId]] });
-      const removed = await client.query<{ score: number }>(
-        'DELETE FROM scores WHERE user_id = $1 RETURNING score',
-        [userId],
-      );
-      const score = removed.rows[0]?.score ?? null;
-      const pseudonym = `erased:${randomUUID()}`;
-      const now = Date.now();
-      const ledger = await client.query(
-        `UPDATE score_ledger SET user_id = $1, subject = CASE WHEN subject = $2 THEN $1 ELSE subject END, ip = NULL
-         WHERE user_id = $2 AND action_id NOT LIKE 'erase:%'`,
-        [pseudonym, userId],
-      );
-      await client.query(
-        `INSERT INTO score_ledger (action_id, user_id, previous_score, new_score, subject, ip, created_at)
-         VALUES ($1, $2, $3, 0, $4, NULL, $5)`,
-        [`erase:${randomUUID()}`, pseudonym, score ?? 0, by, now],
-      );
-      const events = await client.query(
-        'DELETE FROM security_events WHERE user_id = $1 OR subject = $1 OR subject = $2',
-        [userId, `unverified:${userId}`],
-      );
-      const flags = await client.query('DELETE FROM flagged_users WHERE user_id = $1', [userId]);
-      const changes = [{ userId, record: null }];
-      const version = (
-        await client.query<{ version: number }>({
-          ...sql.NEXT_VERSION_WITH_CHANGES,
-          values: [JSON.stringify(changes), now],
-        })
-      ).rows[0]!.version;
-      await client.query('COMMIT');
-      return {
-        score,
-        ledgerRows: ledger.rowCount ?? 0,
-        securityEvents: events.rowCount ?? 0,
-        flags: flags.rowCount ?? 0,
-        pseudonym,
-        committed: { version, changes },
-      };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+  eraseUser(userId: string, by: string): Promise<Erasure | null> {
+    return eraseUser(this.pool, userId, by);
   }
 
   async ping(): Promise<void> {

@@ -17,7 +17,7 @@ export async function seedSqlite(
     const appendLedger = db.prepare(
       `INSERT INTO score_ledger (action_id, user_id, previous_score, new_score, subject, ip, created_at)
        SELECT @user, @user, 0, @score, 'seed', NULL, @now WHERE NOT EXISTS (SELECT 1 FROM scores WHERE user_id = @user)
-       ON CONFLICT (action_id) DO NOTHING`,
+       ON CONFLICT (user_id, action_id) DO NOTHING`,
     );
     const insertScore = db.prepare(
       'INSERT INTO scores (user_id, score, reached_seq, updated_at) VALUES (?, ?, ?, ?)',

@@ -61,7 +61,7 @@ export class SqliteStorage implements Storage {
     return new SqliteStorage(db, sqlite, writer, checkpointer);
   }
 
-  eraseUser(userId: string, by: string): Promise<Erasure> {
+  eraseUser(userId: string, by: string): Promise<Erasure | null> {
     return this.writer.submit({ op: 'erase', userId, by });
   }
 

@@ -100,7 +100,7 @@ export class SqliteWriter {
   }
 
   private update(command: UpdateCommand, judge: Judge, now: number): UpdateOutcome {
-    const prior = this.s.priorAction.get(command.actionId) as
+    const prior = this.s.priorAction.get(command.userId, command.actionId) as
       { user_id: string; previous_score: number; new_score: number } | undefined;
     const row = this.s.currentScore.get(command.userId) as ScoreRow | undefined;
     const current = row && toRecord(row);
@@ -138,12 +138,16 @@ export class SqliteWriter {
     };
   }
 
-  private erase(userId: string, by: string, now: number): Erasure {
+  /** See Storage.eraseUser; null, with nothing written, when nothing is held about the user. */
+  private erase(userId: string, by: string, now: number): Erasure | null {
     const s = this.s;
     const pseudonym = `erased:${randomUUID()}`;
     const row = s.currentScore.get(userId) as ScoreRow | undefined;
     s.deleteScore.run(userId);
     const ledgerRows = s.pseudonymiseLedger.run(pseudonym, userId, pseudonym, userId).changes;
+    const securityEvents = s.deleteUserEvents.run(userId, userId, `unverified:${userId}`).changes;
+    const flags = s.deleteFlag.run(userId).changes;
+    if (!row && ledgerRows === 0 && securityEvents === 0 && flags === 0) return null;
     // The erasure itself is ledgered (under the pseudonym): who erased, when, what score went.
     const { lastInsertRowid } = s.appendLedger.run(
       `erase:${randomUUID()}`,
@@ -154,8 +158,6 @@ export class SqliteWriter {
       null,
       now,
     );
-    const securityEvents = s.deleteUserEvents.run(userId, userId, `unverified:${userId}`).changes;
-    const flags = s.deleteFlag.run(userId).changes;
     return {
       score: row?.score ?? null,
       ledgerRows,

@@ -13,11 +13,12 @@ export const PRUNE_CHUNK = 5000;
 export function prepareStatements(db: Kysely<Database>, sqlite: BetterSqlite3.Database) {
   const prepare = (query: { compile(): { sql: string } }) => sqlite.prepare(query.compile().sql);
   return {
-    /** (action_id) */
+    /** (user_id, action_id): the user's own earlier action (action ids are unique per user) */
     priorAction: prepare(
       db
         .selectFrom('score_ledger')
         .select(['user_id', 'previous_score', 'new_score'])
+        .where('user_id', '=', P)
         .where('action_id', '=', P),
     ),
     /** (user_id) */

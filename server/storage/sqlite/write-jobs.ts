@@ -20,7 +20,7 @@ export interface WriteResults {
   prune: number;
   flag: void;
   clearFlag: boolean;
-  erase: Erasure;
+  erase: Erasure | null;
 }
 
 /** A job's result: its value, or why it failed (`unavailable`: the commit itself failed). */

@@ -5,6 +5,7 @@ import * as dropLedgerUserIndex from './2026_11_27_0003_drop_ledger_user_index.j
 import * as auditAggregation from './2026_11_28_0004_audit_aggregation_erasure_epoch.js';
 import * as dropRankIndex from './2026_11_28_0005_drop_rank_index.js';
 import * as scoresWithoutRowid from './2026_11_28_0006_scores_without_rowid.js';
+import * as actionIdsPerUser from './2026_11_30_0007_action_ids_per_user.js';
 
 /**
  * Every migration, by name, in order. Imported statically so the same list works under
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_28_0004_audit_aggregation_erasure_epoch': auditAggregation,
   '2026_11_28_0005_drop_rank_index': dropRankIndex,
   '2026_11_28_0006_scores_without_rowid': scoresWithoutRowid,
+  '2026_11_30_0007_action_ids_per_user': actionIdsPerUser,
 };

@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Erasure } from '../storage.js';
+import { inTransaction, orUnavailable } from './pg-pool.js';
+import { LOCK_USERS } from './pg-statements.js';
+
+/**
+ * Erases a user in one transaction (see Storage.eraseUser); null, with nothing written, when
+ * nothing is held about them.
+ *
+ * The change feed names every changed user and score for an hour, and must not keep the
+ * erased user's either: the erasure takes a board version, records no change under it, and
+ * deletes every change before it. Whoever follows the feed still takes the user off their
+ * board: an instance that hears of the erasure over Redis applies the removal at once, and
+ * any other, behind the feed's new horizon, reloads the board from the tables (without them).
+ */
+export function eraseUser(pool: pg.Pool, userId: string, by: string): Promise<Erasure | null> {
+  return orUnavailable(() =>
+    inTransaction(pool, 'BEGIN', async (client) => {
+      // Their updates in flight commit first, or wait for this.
+      await client.query({ ...LOCK_USERS, values: [[userId]] });
+      const removed = await client.query<{ score: number }>(
+        'DELETE FROM scores WHERE user_id = $1 RETURNING score',
+        [userId],
+      );
+      const pseudonym = `erased:${randomUUID()}`;
+      const ledger = await client.query(
+        `UPDATE score_ledger SET user_id = $1, subject = CASE WHEN subject = $2 THEN $1 ELSE subject END, ip = NULL
+         WHERE user_id = $2 AND action_id NOT LIKE 'erase:%'`,
+        [pseudonym, userId],
+      );
+      const events = await client.query(
+        'DELETE FROM security_events WHERE user_id = $1 OR subject = $1 OR subject = $2',
+        [userId, `unverified:${userId}`],
+      );
+      const flags = await client.query('DELETE FROM flagged_users WHERE user_id = $1', [userId]);
+      const score = removed.rows[0]?.score ?? null;
+      if (score === null && !ledger.rowCount && !events.rowCount && !flags.rowCount) return null;
+
+      const now = Date.now();
+      await client.query(
+        `INSERT INTO score_ledger (action_id, user_id, previous_score, new_score, subject, ip, created_at)
+         VALUES ($1, $2, $3, 0, $4, NULL, $5)`,
+        [`erase:${randomUUID()}`, pseudonym, score ?? 0, by, now],
+      );
+      const version = (
+        await client.query<{ version: number }>(
+          'UPDATE board_version SET version = version + 1 WHERE id = 1 RETURNING version',
+        )
+      ).rows[0]!.version;
+      // A statement of its own, once the version row is locked: its snapshot sees every
+      // version committed before this one, so the feed keeps none of them.
+      await client.query('DELETE FROM board_changes WHERE version < $1', [version]);
+      return {
+        score,
+        ledgerRows: ledger.rowCount ?? 0,
+        securityEvents: events.rowCount ?? 0,
+        flags: flags.rowCount ?? 0,
+        pseudonym,
+        committed: { version, changes: [{ userId, record: null }] },
+      };
+    }),
+  );
+}
