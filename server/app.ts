@@ -76,7 +76,10 @@ export async function createApp(
   const update = updateScoreRoute(gate, scores);
   const openapi = JSON.stringify(openApiDocument(PACKAGE_VERSION));
   const board = leaderboardRoutes(gate, leaderboard);
-  const ready = readyRoute(() => storage.ping());
+  const ready = readyRoute(
+    () => storage.ping(),
+    () => services.redis?.breaker.closed ?? true,
+  );
   const routes: Routes = {
     '/update-score': { POST: (req, res, { meta }) => update(req, res, meta) },
     '/leaderboard': { GET: (_req, res, { url, meta }) => board.page(url, res, meta) },
@@ -143,7 +146,7 @@ export async function createApp(
     await services.retention.stop();
     await services.audit.stop();
     await storage.close();
-    services.redis?.disconnect();
+    services.redis?.close();
   };
   return {
     services,
