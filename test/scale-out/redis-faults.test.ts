@@ -67,6 +67,23 @@ async function crossesWithoutRedis(from: ChildServer, atTo: RawSubscriber, ackno
   await atTo.until((s) => s.latest!.entries[0]?.user_id === 'idle-check', 15_000);
 }
 
+/**
+ * Serves on both instances until both breakers are open: a Redis that hangs is noticed only
+ * by the commands that wait for it.
+ */
+async function serveUntilBothOpen(a: ChildServer, b: ChildServer, acknowledged: string[], tag: string) {
+  let round = 0;
+  await eventually(
+    async () => {
+      await serve([a, b], `${tag}-${round++}`, acknowledged);
+      const up = await Promise.all([a, b].map((i) => metric(i, 'scoreboard_redis_up')));
+      return up.every((value) => value === 0);
+    },
+    60_000,
+    'both breakers open',
+  );
+}
+
 /** While both breakers are open: both instances serve, an idle one follows the other, one trip each. */
 async function servedWhileOpen(a: ChildServer, b: ChildServer, atB: RawSubscriber, acknowledged: string[]) {
   await untilRedis([a, b], 'degraded');
@@ -110,16 +127,7 @@ describe('Redis faults in scale-out', () => {
 
     redis.pause();
     // The connections stay open and nothing answers: only the commands' timeouts tell.
-    let round = 0;
-    await eventually(
-      async () => {
-        await serve([a, b], `hung-${round++}`, acknowledged);
-        const up = await Promise.all([a, b].map((i) => metric(i, 'scoreboard_redis_up')));
-        return up.every((value) => value === 0);
-      },
-      60_000,
-      'both breakers open',
-    );
+    await serveUntilBothOpen(a, b, acknowledged, 'hung');
     await servedWhileOpen(a, b, atB, acknowledged);
 
     redis.resume();
@@ -136,6 +144,19 @@ describe('Redis faults in scale-out', () => {
 
     await redis.start();
     // Their subscriptions to the bus, impossible at start, are made once Redis is there.
+    await recovered(a, b, acknowledged);
+  }, 120_000);
+
+  it('starts while Redis hangs, opens the breaker under traffic, and closes it after SIGCONT', async () => {
+    redis = await SpareRedis.start();
+    redis.pause(); // it accepts connections and answers nothing
+    const [a, b] = await twoInstances();
+    const atB = await subscribe(b);
+    const acknowledged: string[] = [];
+    await serveUntilBothOpen(a, b, acknowledged, 'hung-at-start');
+    await servedWhileOpen(a, b, atB, acknowledged);
+
+    redis.resume();
     await recovered(a, b, acknowledged);
   }, 120_000);
 });

@@ -12,6 +12,9 @@ interface Message extends CommittedChanges {
   readonly epoch: string;
 }
 
+/** How long start waits for the subscription before it goes on without (the poll covers). */
+const SUBSCRIBE_WAIT_MS = 2000;
+
 /** Where a Redis bus publishes and listens. */
 export interface RedisBusOptions {
   /** The commands connection (publishes go through its breaker); the subscriber dials its URL. */
@@ -72,13 +75,18 @@ export class RedisLiveBus implements LiveBus {
       // Every (re)connection may follow a gap in delivery.
       handlers.resync();
     });
-    try {
-      await this.subscriber.connect();
-      await this.subscriber.subscribe(channel);
-    } catch (err) {
-      // The breaker of the commands connection says so once; this one retries by itself.
-      logger.debug({ err }, 'could not subscribe to board changes yet; live changes follow the database');
-    }
+    const subscribed = this.subscriber
+      .connect()
+      .then(() => this.subscriber.subscribe(channel))
+      .catch((err: unknown) => {
+        // The breaker of the commands connection says so once; this one retries by itself.
+        logger.debug({ err }, 'could not subscribe to board changes yet; live changes follow the database');
+      });
+    // A Redis that hangs accepts the connection and never answers: start does not wait for it.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, SUBSCRIBE_WAIT_MS)));
+    await Promise.race([subscribed, late]);
+    clearTimeout(timer);
   }
 
   async close(): Promise<void> {
