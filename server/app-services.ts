@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
 import type { AdminService } from './admin/admin.service.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config/config.js';
 import type { BoardFollower } from './leaderboard/board-follower.js';
 import type { LeaderboardService } from './leaderboard/leaderboard.service.js';
 import type { LiveLeaderboard } from './leaderboard/live-leaderboard.js';
+import type { RedisConnection } from './live/redis-client.js';
 import type { UserWatch } from './leaderboard/user-watch.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
@@ -35,6 +35,6 @@ export interface AppServices {
   readonly live: LiveLeaderboard;
   readonly watch: UserWatch;
   readonly admin: AdminService;
-  /** The Redis connection when REDIS_URL is set (limiters, live bus). */
-  readonly redis: Redis | undefined;
+  /** The Redis connection and its breaker when REDIS_URL is set (limiters, live bus). */
+  readonly redis: RedisConnection | undefined;
 }

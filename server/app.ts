@@ -80,7 +80,10 @@ export async function createApp(
   const update = updateScoreRoute(call);
   const openapi = JSON.stringify(openApiDocument(PACKAGE_VERSION));
   const board = leaderboardRoutes(call);
-  const ready = readyRoute(() => storage.ping());
+  const ready = readyRoute(
+    () => storage.ping(),
+    () => services.redis?.breaker.closed ?? true,
+  );
   const notFound = (res: ServerResponse) => sendJson(res, 404, { status: 'error', message: 'Not found' });
   const routes: Routes = {
     '/update-score': { POST: (req, res, { meta }) => update(req, res, meta) },
@@ -145,7 +148,7 @@ export async function createApp(
     await services.retention.stop();
     await services.audit.stop();
     await storage.close();
-    services.redis?.disconnect();
+    services.redis?.close();
   };
   return {
     services,

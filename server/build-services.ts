@@ -11,7 +11,7 @@ import { LiveLeaderboard } from './leaderboard/live-leaderboard.js';
 import { UserWatch } from './leaderboard/user-watch.js';
 import { MemoryLiveBus } from './live/bus/memory/memory-live-bus.js';
 import { RedisLiveBus } from './live/bus/redis/redis-live-bus.js';
-import { createRedis } from './live/redis-client.js';
+import { RedisConnection } from './live/redis-client.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { ScoreService } from './scores/score.service.js';
@@ -41,20 +41,33 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
     },
     onError: (message) => logger.error(message),
   });
-  const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
+  const redis = config.redisUrl
+    ? new RedisConnection(config.redisUrl, logger, {
+        breaker: config.redisBreaker,
+        tripped: () => metrics.redisBreakerTrips.inc(),
+      })
+    : undefined;
+  if (redis) metrics.watchRedis(() => redis.breaker.closed);
   const leaderboard = new LeaderboardService(storage.scores, config.leaderboardSize);
   await leaderboard.load();
-  const bus =
-    redis && config.redisUrl
-      ? new RedisLiveBus(redis, config.redisUrl, `${config.redisPrefix}board`, leaderboard.epoch, logger)
-      : new MemoryLiveBus();
+  const bus = redis
+    ? new RedisLiveBus({
+        redis,
+        channel: `${config.redisPrefix}board`,
+        epoch: leaderboard.epoch,
+        logger,
+        received: () => metrics.busReceived.inc(),
+      })
+    : new MemoryLiveBus();
   const follower = new BoardFollower(leaderboard, bus, storage.changes, logger);
   await follower.start();
   const live = new LiveLeaderboard(leaderboard);
   const watch = new UserWatch(leaderboard);
   live.onPublish(() => metrics.snapshotsPublished.inc());
 
-  const limiters = redis ? redisRateLimiters(redis, config.redisPrefix) : memoryRateLimiters;
+  const limiters = redis
+    ? redisRateLimiters(redis, config.redisPrefix, memoryRateLimiters)
+    : memoryRateLimiters;
   const guard = new RequestGuard(limiters, config.rateLimit);
   const flags = new AnomalyFlags(storage.flags, limiters, config.flags, logger, () => metrics.flagged.inc());
   const audit = new SecurityAudit(storage.audit, logger);

@@ -110,6 +110,8 @@ const envSchema = z.object({
       .regex(/^[A-Za-z0-9:_.-]{1,64}$/, { error: 'expects 1 to 64 letters, digits or : _ . -' })
       .default('scoreboard:'),
   ),
+  REDIS_BREAKER_FAILURES: integer(1, 1000).default(3),
+  REDIS_BREAKER_COOLDOWN_MS: integer(100, 600_000).default(5000),
   METRICS_TOKEN: optionalText,
   DB_SYNCHRONOUS: z.preprocess(
     unsetIfEmpty,
@@ -174,6 +176,8 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** Prefix of every Redis key and channel (several deployments may share one Redis). */
   readonly redisPrefix: string;
+  /** Redis's circuit breaker: failed commands in a row that open it, and ms before it probes. */
+  readonly redisBreaker: { readonly failures: number; readonly coolDownMs: number };
   readonly metricsToken: string | undefined;
   /** Origins (besides the server's own) that browsers may call from: CORS and WebSocket upgrades. */
   readonly allowedOrigins: readonly string[];
@@ -263,6 +267,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
+    redisBreaker: Object.freeze({
+      failures: e.REDIS_BREAKER_FAILURES,
+      coolDownMs: e.REDIS_BREAKER_COOLDOWN_MS,
+    }),
     metricsToken: e.METRICS_TOKEN,
     // WS_ALLOWED_ORIGINS is the earlier name of ALLOWED_ORIGINS, still read.
     allowedOrigins: Object.freeze(e.ALLOWED_ORIGINS ?? e.WS_ALLOWED_ORIGINS ?? []),

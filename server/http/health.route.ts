@@ -6,14 +6,26 @@ export function healthRoute(res: ServerResponse): void {
   sendJson(res, 200, { status: 'ok' });
 }
 
-/** `GET /readyz`: the database answers (503 otherwise). */
-export function readyRoute(ping: () => Promise<void>) {
+/** What /readyz says while Redis does not answer (the instance still serves every request). */
+export const REDIS_DEGRADED = {
+  status: 'degraded',
+  degraded: ['redis'],
+  message: 'Redis is not answering: rate limits are per instance and live changes follow the database',
+} as const;
+
+/**
+ * `GET /readyz`: 503 while the database does not answer. A Redis that does not answer keeps
+ * it 200, with a body that names it: every instance keeps serving on its fallbacks, so taking
+ * them all out of a load balancer would turn a Redis outage into a total one.
+ */
+export function readyRoute(ping: () => Promise<void>, redisUp: () => boolean = () => true) {
   return async (res: ServerResponse): Promise<void> => {
     try {
       await ping();
-      sendJson(res, 200, { status: 'ready' });
     } catch {
       sendJson(res, 503, { status: 'error', message: 'Database is not answering' });
+      return;
     }
+    sendJson(res, 200, redisUp() ? { status: 'ready' } : REDIS_DEGRADED);
   };
 }

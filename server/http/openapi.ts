@@ -246,6 +246,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/readyz': {
         get: {
           summary: 'The database answers',
+          description:
+            'While Redis does not answer (scale-out) the answer stays 200, with {"status":"degraded","degraded":["redis"],"message":...}: the instance still serves every request.',
           responses: {
             '200': { description: 'Ready', content: json({ type: 'object' }, { status: 'ready' }) },
             '503': error('The database does not answer', 'Database is not answering'),

@@ -110,6 +110,42 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // ---- Redis health (scale-out): registered by watchRedis, so an embedded server exports none ----
+
+  private redisUpSource: () => boolean = () => false;
+
+  /** 1 while the Redis breaker is closed, 0 while the instance runs on its in-memory fallbacks. */
+  readonly redisUp: Gauge = new Gauge({
+    name: 'scoreboard_redis_up',
+    help: '1 while Redis answers (breaker closed); 0 while limits are per instance and live changes follow the database',
+    registers: [],
+    collect: (): void => this.redisUp.set(this.redisUpSource() ? 1 : 0),
+  });
+
+  /** Times the Redis breaker opened from closed. */
+  readonly redisBreakerTrips = new Counter({
+    name: 'scoreboard_redis_breaker_trips_total',
+    help: 'Times the Redis circuit breaker opened (failed commands in a row, or the connection lost)',
+    registers: [],
+  });
+
+  /** Board changes taken from other instances over the Redis bus. */
+  readonly busReceived = new Counter({
+    name: 'scoreboard_live_bus_received_total',
+    help: 'Board changes received from other instances over Redis pub/sub',
+    registers: [],
+  });
+
+  /** Exports the Redis metrics; `up` says whether the breaker is closed (read at each scrape). */
+  watchRedis(up: () => boolean): void {
+    this.redisUpSource = up;
+    for (const metric of [this.redisUp, this.redisBreakerTrips, this.busReceived]) {
+      this.registry.registerMetric(metric);
+    }
+  }
+
+  // ---- end of Redis health ----
+
   constructor() {
     // Process metrics and the event-loop lag (nodejs_eventloop_lag_*).
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });

@@ -54,6 +54,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       redisUrl: undefined,
       redisPrefix: 'scoreboard:',
+      redisBreaker: { failures: 3, coolDownMs: 5000 },
       metricsToken: undefined,
       allowedOrigins: [],
       trustProxy: [],
@@ -94,6 +95,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'warn',
       REDIS_URL: 'redis://cache:6379',
       REDIS_PREFIX: 'game-a:',
+      REDIS_BREAKER_FAILURES: '5',
+      REDIS_BREAKER_COOLDOWN_MS: '2000',
       METRICS_TOKEN: 'metrics',
       RATE_LIMIT_READS_PER_MIN: '30',
       ALLOWED_ORIGINS: 'https://a.example, https://b.example',
@@ -122,6 +125,7 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       redisUrl: 'redis://cache:6379',
       redisPrefix: 'game-a:',
+      redisBreaker: { failures: 5, coolDownMs: 2000 },
       metricsToken: 'metrics',
       allowedOrigins: ['https://a.example', 'https://b.example'],
       trustProxy: ['10.0.0.0/8', '127.0.0.1', 'fd00::/8'],
@@ -199,6 +203,11 @@ describe('loadConfig', () => {
       variable: 'TRUST_PROXY',
       message:
         'Invalid configuration: TRUST_PROXY expects comma-separated IP addresses or CIDRs, e.g. 10.0.0.0/8,::1',
+    },
+    {
+      setting: 'REDIS_BREAKER_COOLDOWN_MS=50',
+      variable: 'REDIS_BREAKER_COOLDOWN_MS',
+      message: 'Invalid configuration: REDIS_BREAKER_COOLDOWN_MS expects an integer from 100 to 600000',
     },
     {
       setting: 'TRPC_MAX_BATCH=0',

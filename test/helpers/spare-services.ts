@@ -64,10 +64,21 @@ export class SpareRedis {
     await waitForPort(this.port, true);
   }
 
+  /** Freezes it (SIGSTOP): connections stay open and nothing is answered, as when Redis hangs. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused Redis run again (SIGCONT). */
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   /** Kills it (SIGKILL) and waits until the port refuses connections. */
   async stop(): Promise<void> {
     const child = this.process;
-    if (!child || child.exitCode !== null) return;
+    // A process killed by a signal keeps exitCode null: signalCode says it is gone.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;

@@ -3,7 +3,7 @@ import { afterAll } from 'vitest';
 import { createLogger } from '../../server/observability/logger.js';
 import { MemoryBusHub, MemoryLiveBus } from '../../server/live/bus/memory/memory-live-bus.js';
 import { RedisLiveBus } from '../../server/live/bus/redis/redis-live-bus.js';
-import { createRedis } from '../../server/live/redis-client.js';
+import { RedisConnection } from '../../server/live/redis-client.js';
 import { liveBusContract } from '../contracts/live-bus.contract.js';
 import { REDIS_URL } from '../helpers/test-server.js';
 
@@ -12,12 +12,13 @@ liveBusContract('memory', async () => {
   return () => new MemoryLiveBus(hub);
 });
 
-const publisher = createRedis(REDIS_URL);
-afterAll(() => publisher.disconnect());
+const logger = createLogger('silent');
+const redis = new RedisConnection(REDIS_URL, logger);
+afterAll(() => redis.close());
 liveBusContract('redis', async () => {
   await new Promise<void>((resolve) =>
-    publisher.status === 'ready' ? resolve() : publisher.once('ready', () => resolve()),
+    redis.client.status === 'ready' ? resolve() : redis.client.once('ready', () => resolve()),
   );
   const channel = `sbt:bus:${randomBytes(6).toString('hex')}`;
-  return () => new RedisLiveBus(publisher, REDIS_URL, channel, 'epoch1', createLogger('silent'));
+  return () => new RedisLiveBus({ redis, channel, epoch: 'epoch1', logger });
 });

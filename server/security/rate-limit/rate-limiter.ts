@@ -1,6 +1,14 @@
 /** The answer of a limiter: allowed, or refused with the wait in whole seconds. */
 export type LimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
+export const ALLOWED: LimitDecision = { allowed: true };
+
+/** A refusal for a wait of `ms`, in whole seconds (at least one). */
+export const refusedFor = (ms: number): LimitDecision => ({
+  allowed: false,
+  retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)),
+});
+
 /**
  * A fixed budget of points per key per window. The embedded implementation keeps counts in
  * memory; a distributed one (Redis) can replace it without touching the callers.

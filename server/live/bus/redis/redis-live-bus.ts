@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { CommittedChanges } from '../../../domain/score-record.js';
 import type { Logger } from '../../../observability/logger.js';
+import { retryDelay, type RedisConnection } from '../../redis-client.js';
 import type { BusHandlers, LiveBus } from '../live-bus.js';
 
 interface Message extends CommittedChanges {
@@ -11,24 +12,34 @@ interface Message extends CommittedChanges {
   readonly epoch: string;
 }
 
+/** How long start waits for the subscription before it goes on without (the poll covers). */
+const SUBSCRIBE_WAIT_MS = 2000;
+
+/** Where a Redis bus publishes and listens. */
+export interface RedisBusOptions {
+  /** The commands connection (publishes go through its breaker); the subscriber dials its URL. */
+  readonly redis: RedisConnection;
+  readonly channel: string;
+  /** The database's epoch (LeaderboardService.epoch). */
+  readonly epoch: string;
+  readonly logger: Logger;
+  /** Called for each message taken from another instance (a metric). */
+  readonly received?: () => void;
+}
+
 /**
  * Redis pub/sub between instances. Pub/sub keeps nothing: a message published while a
  * subscriber is disconnected is lost to it, so every (re)connection asks the follower to
  * resync from the database's change feed. Publishing never waits for Redis and never fails
- * a write: with Redis down, the followers' poll of the feed carries the changes.
+ * a write: while the breaker is open nothing is published, and the followers' poll of the
+ * feed carries the changes.
  */
 export class RedisLiveBus implements LiveBus {
   private readonly id = randomUUID();
   private readonly subscriber: Redis;
 
-  constructor(
-    private readonly publisher: Redis,
-    url: string,
-    private readonly channel: string,
-    private readonly epoch: string,
-    private readonly logger: Logger,
-  ) {
-    this.subscriber = new Redis(url, {
+  constructor(private readonly options: RedisBusOptions) {
+    this.subscriber = new Redis(options.redis.url, {
       lazyConnect: true,
       maxRetriesPerRequest: null,
       retryStrategy: retryDelay,
@@ -37,13 +48,16 @@ export class RedisLiveBus implements LiveBus {
   }
 
   publish(committed: CommittedChanges): void {
-    const message: Message = { ...committed, from: this.id, epoch: this.epoch };
-    this.publisher.publish(this.channel, JSON.stringify(message)).catch((err: unknown) => {
-      this.logger.debug({ err }, 'could not publish board changes; followers will poll');
-    });
+    const { redis, channel, epoch } = this.options;
+    const text = JSON.stringify({ ...committed, from: this.id, epoch } satisfies Message);
+    void redis.breaker.call(
+      () => redis.client.publish(channel, text),
+      () => 0,
+    );
   }
 
   async subscribe(handlers: BusHandlers): Promise<void> {
+    const { channel, epoch, logger, received } = this.options;
     this.subscriber.on('message', (_channel: string, text: string) => {
       let message: Message;
       try {
@@ -51,17 +65,28 @@ export class RedisLiveBus implements LiveBus {
       } catch {
         return;
       }
-      if (message.from === this.id || message.epoch !== this.epoch) return;
+      if (message.from === this.id || message.epoch !== epoch) return;
+      received?.();
       handlers.changes({ version: message.version, changes: message.changes });
     });
-    // Every (re)subscription may follow a gap in delivery.
-    this.subscriber.on('ready', () => handlers.resync());
-    try {
-      await this.subscriber.connect();
-      await this.subscriber.subscribe(this.channel);
-    } catch (err) {
-      this.logger.warn({ err }, 'Redis is not reachable; live changes follow the database until it is');
-    }
+    this.subscriber.on('ready', () => {
+      // A subscription that could not be made at start is made now (ioredis renews the others).
+      this.subscriber.subscribe(channel).catch(() => {});
+      // Every (re)connection may follow a gap in delivery.
+      handlers.resync();
+    });
+    const subscribed = this.subscriber
+      .connect()
+      .then(() => this.subscriber.subscribe(channel))
+      .catch((err: unknown) => {
+        // The breaker of the commands connection says so once; this one retries by itself.
+        logger.debug({ err }, 'could not subscribe to board changes yet; live changes follow the database');
+      });
+    // A Redis that hangs accepts the connection and never answers: start does not wait for it.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, SUBSCRIBE_WAIT_MS)));
+    await Promise.race([subscribed, late]);
+    clearTimeout(timer);
   }
 
   async close(): Promise<void> {
@@ -70,9 +95,4 @@ export class RedisLiveBus implements LiveBus {
     this.subscriber.removeAllListeners('ready');
     this.subscriber.disconnect();
   }
-}
-
-/** Reconnects quickly at first, then every 2 s at most. */
-export function retryDelay(attempt: number): number {
-  return Math.min(2000, 50 * 2 ** attempt);
 }

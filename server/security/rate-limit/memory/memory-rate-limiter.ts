@@ -1,23 +1,11 @@
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { LimitDecision, LimitSpec, RateLimiter, RateLimiterFactory } from '../rate-limiter.js';
-
-const ALLOWED: LimitDecision = { allowed: true };
-
-const refused = (ms: number): LimitDecision => ({
-  allowed: false,
-  retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)),
-});
-
-/** Spends one of `key`'s points in a rate-limiter-flexible limiter, as a decision. */
-export async function consumeOne(limiter: RateLimiterAbstract, key: string): Promise<LimitDecision> {
-  try {
-    await limiter.consume(key);
-    return ALLOWED;
-  } catch (rejection) {
-    if (!(rejection instanceof RateLimiterRes)) throw rejection;
-    return refused(rejection.msBeforeNext);
-  }
-}
+import {
+  ALLOWED,
+  refusedFor,
+  type LimitDecision,
+  type LimitSpec,
+  type RateLimiter,
+  type RateLimiterFactory,
+} from '../rate-limiter.js';
 
 /** One key's window; times in ms on the limiter's clock. */
 interface Window {
@@ -76,7 +64,7 @@ export class MemoryRateLimiter implements RateLimiter {
       window = this.previous.get(key);
       if (window) this.current.set(key, window);
     }
-    if (window && window.blockedUntil > now) return refused(window.blockedUntil - now);
+    if (window && window.blockedUntil > now) return refusedFor(window.blockedUntil - now);
     if (!window || window.resetAt <= now) {
       window = { count: 0, resetAt: now + this.windowMs, blockedUntil: 0 };
       this.current.set(key, window);
@@ -85,9 +73,9 @@ export class MemoryRateLimiter implements RateLimiter {
     if (window.count <= this.spec.points) return ALLOWED;
     if (this.blockMs > 0) {
       window.blockedUntil = now + this.blockMs;
-      return refused(this.blockMs);
+      return refusedFor(this.blockMs);
     }
-    return refused(window.resetAt - now);
+    return refusedFor(window.resetAt - now);
   }
 
   /**
