@@ -22,6 +22,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Each file releases what its failed tests left; the run fails if anything is left at its end.
+    setupFiles: ['test/helpers/release-leftovers.setup.ts'],
+    globalSetup: ['test/helpers/no-leftovers.global.ts'],
     reporters: json ? ['default', 'json'] : ['default'],
     ...(json ? { outputFile: { json } } : {}),
     projects: [

@@ -6,10 +6,9 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findWrk } from '../../bench/wrk-load.js';
-import { PG_URL } from '../helpers/postgres.js';
+import { PG_URL, REDIS_URL } from '../helpers/shared-services.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** wrk drives the load when it is on PATH; autocannon otherwise. */
 const DRIVER = findWrk() ? 'wrk' : 'autocannon';
 

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { holdUntilReleased } from './cleanup-registry.js';
 import { testEnv } from './test-server.js';
 
 /** The repository root: every child runs from here, as `npm start` does. */
@@ -157,6 +158,12 @@ export async function startChildServer(
     });
   });
 
+  /** Kills it unless it has ended; the test file's end does this at the latest. */
+  const release = holdUntilReleased(async () => {
+    if (!ending) signal('SIGKILL');
+    await exited;
+    running.delete(server);
+  });
   const server: ChildServer = {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -164,14 +171,10 @@ export async function startChildServer(
     async stop(name = 'SIGTERM') {
       if (!ending) signal(name);
       const { code } = await exited;
-      running.delete(server);
+      await release();
       return code;
     },
-    async kill9() {
-      if (!ending) signal('SIGKILL');
-      await exited;
-      running.delete(server);
-    },
+    kill9: release,
     stderr: () => stderr,
     endedOnItsOwn() {
       if (onItsOwn === undefined) return undefined;

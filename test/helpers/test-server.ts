@@ -1,16 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type App } from '../../server/app.js';
 import { loadConfig } from '../../server/config/config.js';
 import { createLogger } from '../../server/observability/logger.js';
-import { freshSchema, ON_POSTGRES, type TestSchema } from './postgres.js';
-import { postgresState, sqliteState, type StoredState } from './stored-state.js';
+import { dataFolder } from './data-folder.js';
+import { postgresState, sqliteState } from './stored-state.js';
 import { serviceToken, TEST_SECRET } from './tokens.js';
+import { until } from './until.js';
 
-/** The shared Redis of this machine and CI, for the PostgreSQL runs. */
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Longest a test waits for a token to expire: tests mint them seconds ahead at most. */
+const TOKEN_EXPIRY_WAIT_MS = 60_000;
+
+export { REDIS_URL } from './shared-services.js';
 
 /** A real server on a random port with a temporary database. */
 export interface TestServer {
@@ -24,6 +24,8 @@ export interface TestServer {
   storedBytes(): number;
   /** Writes the audit counts held in memory (they are otherwise written once a second). */
   flushAudit(): Promise<void>;
+  /** Resolves once this server's clock is past the token's expiry (it refuses the token now). */
+  untilTokenExpired(token: string): Promise<void>;
   /** POSTs JSON (or a raw string) to a path. */
   post(
     path: string,
@@ -53,52 +55,44 @@ export function testEnv(dir: string, overrides: Record<string, string> = {}): Re
 }
 
 /**
- * The database of a test server: a SQLite file in `dir`, or (the `postgres` project) a fresh
- * PostgreSQL schema with a Redis prefix of its own, remembered in `dir` so that a restart on
- * the same folder finds the same data.
+ * Starts a server in this process. `dir` restarts on an existing data folder (and its database):
+ * the folder of a server the helper started, or one the test made. Closing any server on a
+ * folder the helper made releases that folder (every server on it, its schema, its Redis keys);
+ * a folder the test made keeps its database until the end of the test file, for later restarts.
  */
-async function testDatabase(dir: string): Promise<{ env: Record<string, string>; schema?: TestSchema }> {
-  if (!ON_POSTGRES) return { env: {} };
-  const remembered = join(dir, 'postgres.json');
-  if (existsSync(remembered))
-    return { env: JSON.parse(readFileSync(remembered, 'utf8')) as Record<string, string> };
-  const schema = await freshSchema();
-  const env = {
-    DATABASE_URL: schema.url,
-    REDIS_URL,
-    REDIS_PREFIX: `sbt:${schema.name}:${randomBytes(3).toString('hex')}:`,
-  };
-  writeFileSync(remembered, JSON.stringify(env));
-  return { env, schema };
-}
-
-/** Starts a server in this process; `dir` reuses an existing data folder (restart tests). */
 export async function startTestServer(
   overrides: Record<string, string> = {},
   dir?: string,
   appOptions: { trpcAdapterOnly?: boolean; subscriptionsThroughTrpc?: boolean } = {},
 ): Promise<TestServer> {
-  const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'scoreboard-test-'));
-  const database = await testDatabase(dataDir);
-  const env = testEnv(dataDir, { ...database.env, ...overrides });
-  const config = loadConfig(env);
+  const folder = await dataFolder(dir);
+  const config = loadConfig(testEnv(folder.path, { ...folder.env, ...overrides }));
   const app = await createApp(config, createLogger('silent'), undefined, appOptions);
-  const port = await app.listen();
-  const url = `http://127.0.0.1:${port}`;
-  const state: StoredState = ON_POSTGRES
-    ? postgresState(
-        config.databaseUrl,
-        new URL(config.databaseUrl).searchParams.get('options')!.split('=')[1]!,
-      )
-    : sqliteState(config.databaseUrl, dataDir);
+  const state = folder.schema
+    ? postgresState(config.databaseUrl, folder.schema)
+    : sqliteState(config.databaseUrl, folder.path);
+  let closing: Promise<void> | undefined;
+  const shutdown = () =>
+    (closing ??= (async () => {
+      state.close();
+      await app.close();
+    })());
+  folder.servers.add(shutdown);
+  const url = `http://127.0.0.1:${await app.listen()}`;
   const server: TestServer = {
     app,
     url,
-    dir: dataDir,
+    dir: folder.path,
     dbFile: config.databaseUrl,
     query: <T>(sql: string, ...params: unknown[]) => state.query<T>(sql, ...params),
     storedBytes: () => state.bytes(),
     flushAudit: () => app.services.audit.flush(),
+    untilTokenExpired: (token) =>
+      until(
+        () => app.services.authenticator.fromHeader(`Bearer ${token}`) === undefined,
+        'the token to expire',
+        TOKEN_EXPIRY_WAIT_MS,
+      ),
     async post(path, body, headers = {}) {
       const res = await fetch(url + path, {
         method: 'POST',
@@ -117,12 +111,8 @@ export async function startTestServer(
       return server.post('/update-score', body, { authorization: `Bearer ${serviceToken()}` });
     },
     async close() {
-      state.close();
-      await app.close();
-      if (!dir) {
-        await database.schema?.drop();
-        rmSync(dataDir, { recursive: true, force: true });
-      }
+      await shutdown();
+      if (folder.made) await folder.release();
     },
   };
   return server;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { holdUntilReleased } from '../helpers/cleanup-registry.js';
 import { serviceToken } from '../helpers/tokens.js';
 
 /** Several server processes that share one PostgreSQL schema and one Redis prefix. */
@@ -36,31 +37,26 @@ export async function startCluster(
     ...options.env,
   };
   const instances: ChildServer[] = [];
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 }); // connects when used
+  pool.on('error', () => {});
+  // Held from the start: a cluster that fails to start is stopped and removed after the file.
+  const stop = holdUntilReleased(async () => {
+    await Promise.all(instances.map((i) => i.kill9()));
+    await pool.end();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const add = async (overrides: Record<string, string> = {}) => {
     const instance = await startChildServer(dir, { ...env, ...overrides });
     instances.push(instance);
     return instance;
   };
-  try {
-    await Promise.all(Array.from({ length: count }, () => add()));
-  } catch (error) {
-    // A start that failed leaves nothing behind either.
-    await Promise.all(instances.map((i) => i.kill9()));
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
-  pool.on('error', () => {});
+  await Promise.all(Array.from({ length: count }, () => add()));
   return {
     instances,
     add,
     query: async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) =>
       (await pool.query<T>(sql, params)).rows,
-    async stop() {
-      await Promise.all(instances.map((i) => i.kill9()));
-      await pool.end();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 

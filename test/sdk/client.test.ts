@@ -13,6 +13,7 @@ import {
 } from '../../client-sdk/src/index.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { serviceToken, tokenFor } from '../helpers/tokens.js';
+import { until } from '../helpers/until.js';
 
 let server: TestServer | undefined;
 const clients: ScoreboardClient[] = [];
@@ -37,15 +38,6 @@ const set = (user: string, action: string, score: number) =>
     { user_id: user, action_id: action, new_score: score },
     { authorization: `Bearer ${serviceToken()}` },
   );
-
-/** Resolves once `predicate` holds, polling; fails with `what` after `ms`. */
-async function until(predicate: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** The error a call was rejected with. */
 const rejection = (promise: Promise<unknown>) =>
@@ -300,20 +292,22 @@ describe("calls: 'websocket'", () => {
 
   it('sends a call again over HTTP with a fresh token when the socket token has expired, and reopens the socket', async () => {
     server = await startTestServer();
-    let token = tokenFor('alice', { expiresIn: 2 });
+    // Valid while the socket opens and the first call is made, however busy the machine.
+    let token = tokenFor('alice', { expiresIn: 5 });
     const client = connect({ calls: 'websocket', getToken: () => token });
     expect(
       (await client.scores.update.mutate({ user_id: 'alice', action_id: 'x1', new_score: 1 })).applied,
     ).toBe(true);
-    const opened = server.app.sockets.wss.clients.size;
+    const sockets = () => [...server!.app.sockets.wss.clients];
+    const [first] = sockets();
+    expect(sockets()).toEqual([first]);
     // The socket's token expires; the next token is fresh.
-    const expiry = Number(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp) * 1000;
-    await new Promise((resolve) => setTimeout(resolve, expiry - Date.now() + 50));
+    await server.untilTokenExpired(token);
     token = tokenFor('alice');
     expect(
       (await client.scores.update.mutate({ user_id: 'alice', action_id: 'x2', new_score: 2 })).applied,
     ).toBe(true);
-    await until(() => server!.app.sockets.wss.clients.size === opened, 'the socket to be replaced');
+    await until(() => sockets().length === 1 && sockets()[0] !== first, 'the socket to be replaced');
     expect(
       (await client.scores.update.mutate({ user_id: 'alice', action_id: 'x3', new_score: 3 })).applied,
     ).toBe(true);
@@ -321,6 +315,11 @@ describe("calls: 'websocket'", () => {
       { action_id: 'x1' },
       { action_id: 'x2' },
       { action_id: 'x3' },
+    ]);
+    // The socket refused the expired token once; the call went again over HTTP.
+    await server.flushAudit();
+    expect(server.query('select kind, subject, count from security_events')).toEqual([
+      { kind: 'unauthorized', subject: 'alice', count: 1 },
     ]);
   });
 });

@@ -48,7 +48,7 @@ describe('the audit trail under a flood of refusals', () => {
     expect(server.storedBytes() - before).toBeLessThan(600 * 1024);
   });
 
-  it('prunes events older than SECURITY_EVENTS_RETENTION_DAYS, in chunks, and keeps the rest', async () => {
+  it('prunes events last seen before SECURITY_EVENTS_RETENTION_DAYS, in chunks, and keeps the rest', async () => {
     server = await startTestServer({ SECURITY_EVENTS_RETENTION_DAYS: '30' });
     const { storage, retention } = server.app.services;
     const now = Date.now();
@@ -60,12 +60,18 @@ describe('the audit trail under a flood of refusals', () => {
       reason: 'r',
       at,
     });
-    await Promise.all(
-      Array.from({ length: 6000 }, () => storage.audit.insertEvent(event(now - 31 * DAY_MS))),
-    );
+    // No more inserts in flight than the pool has connections: queued past its wait limit
+    // (2 s), they would fail on a busy machine.
+    await pooled(6000, 4, () => storage.audit.insertEvent(event(now - 31 * DAY_MS)));
     await storage.audit.insertEvent(event(now - 29 * DAY_MS, 'conflict'));
+    // First seen long ago, seen again since: its last occurrence decides.
+    const recurring = await storage.audit.insertEvent(event(now - 40 * DAY_MS, 'rate_limited'));
+    await storage.audit.addCounts([{ id: recurring, add: 2, lastAt: now - DAY_MS }]);
     expect(await retention.prune(now)).toBe(6000);
-    expect(server.query('select kind from security_events')).toEqual([{ kind: 'conflict' }]);
+    expect(server.query('select kind, count from security_events order by id')).toEqual([
+      { kind: 'conflict', count: 1 },
+      { kind: 'rate_limited', count: 3 },
+    ]);
   });
 });
 
@@ -88,17 +94,23 @@ class MemoryAuditStore implements AuditStore {
   prune = () => Promise.resolve(0);
 }
 
+/** An audit trail over a store in memory: one-minute windows, at most `maxOpen` open at once. */
+function foldedAudit(maxOpen = 100) {
+  const store = new MemoryAuditStore();
+  const audit = new SecurityAudit(store, createLogger('silent'), {
+    windowMs: 60_000,
+    flushMs: 1000,
+    maxOpen,
+  });
+  return { store, audit };
+}
+
 describe('SecurityAudit windows', () => {
   afterEach(() => vi.useRealTimers());
 
   it('starts a new row when the window ends, and keys unverified subjects by address only', async () => {
     vi.useFakeTimers({ now: 1_000_000 });
-    const store = new MemoryAuditStore();
-    const audit = new SecurityAudit(store, createLogger('silent'), {
-      windowMs: 60_000,
-      flushMs: 1000,
-      maxOpen: 100,
-    });
+    const { store, audit } = foldedAudit();
     const denied = refuse('forbidden', 'no');
     const bad = refuse('unauthorized', 'who?');
     const from = (subject: string | null, ip: string) => ({ subject, ip, userId: null });
@@ -120,13 +132,24 @@ describe('SecurityAudit windows', () => {
     ]);
   });
 
+  it('keeps the count not yet written of a window that ends, and starts a new row', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const { store, audit } = foldedAudit();
+    const denied = refuse('forbidden', 'no');
+    const from = { subject: 'mallory', ip: '10.0.0.1', userId: null };
+    for (let i = 0; i < 4; i++) await audit.record(denied, from);
+    // The window ends with three occurrences held in memory (no flush has run).
+    vi.setSystemTime(1_000_000 + 60_000);
+    await audit.record(denied, from);
+    await audit.stop();
+    expect(store.events.map((e) => [e.subject, e.count, e.at, e.lastAt])).toEqual([
+      ['mallory', 4, 1_000_000, 1_000_000],
+      ['mallory', 1, 1_060_000, 1_060_000],
+    ]);
+  });
+
   it('closes the oldest window when too many are open, keeping its count', async () => {
-    const store = new MemoryAuditStore();
-    const audit = new SecurityAudit(store, createLogger('silent'), {
-      windowMs: 60_000,
-      flushMs: 1000,
-      maxOpen: 2,
-    });
+    const { store, audit } = foldedAudit(2);
     const denied = refuse('forbidden', 'no');
     await audit.record(denied, { subject: 'a', ip: null, userId: null });
     await audit.record(denied, { subject: 'a', ip: null, userId: null });

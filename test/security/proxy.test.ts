@@ -32,6 +32,26 @@ describe('client addresses (TRUST_PROXY)', () => {
     expect(ip(request('127.0.0.1'))).toBe('127.0.0.1');
   });
 
+  it('walks only the last 32 hops of a long header, from the right', () => {
+    const ip = clientIpResolver(['10.0.0.0/8', '127.0.0.1']);
+    const forged = Array.from({ length: 40 }, (_, i) => `203.0.113.${i + 1}`);
+    // 40 forged hops the client wrote, then the client as its proxy saw it, then that proxy.
+    const header = [...forged, '198.51.100.7', '10.1.2.3'].join(', ');
+    expect(ip(request('127.0.0.1', header))).toBe('198.51.100.7');
+    // 32 trusted hops at the right end: the walk ends at the left-most of them.
+    const trustedChain = Array.from({ length: 32 }, (_, i) => `10.0.0.${i + 1}`);
+    expect(ip(request('127.0.0.1', [...forged, ...trustedChain].join(', ')))).toBe('10.0.0.1');
+  });
+
+  it('stops at the trusted proxy that reported a hop that is not an address, wherever it is', () => {
+    const ip = clientIpResolver(['10.0.0.0/8', '127.0.0.1']);
+    // The peer reported garbage: the peer is the client, not whatever stands left of it.
+    expect(ip(request('127.0.0.1', '198.51.100.7, garbage'))).toBe('127.0.0.1');
+    // 10.1.2.3 reported garbage: it is the client.
+    expect(ip(request('127.0.0.1', '198.51.100.7, not-an-ip, 10.1.2.3'))).toBe('10.1.2.3');
+    expect(ip(request('127.0.0.1', '198.51.100.7, , 10.1.2.3'))).toBe('10.1.2.3');
+  });
+
   it('handles IPv6 proxies and clients', () => {
     const ip = clientIpResolver(['fd00::/8', '::1']);
     expect(ip(request('::1', '2001:db8::5, fd00::2'))).toBe('2001:db8::5');

@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -10,6 +10,7 @@ import { migrations } from '../../server/storage/sqlite/migrations/index.js';
 import { SqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js';
 import { storageContract } from '../contracts/storage.contract.js';
 import { command, judge } from './storage-fixtures.js';
+import { until } from '../helpers/until.js';
 
 storageContract('SQLite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'scoreboard-contract-'));
@@ -54,12 +55,37 @@ describe('SQLite storage settings', () => {
 
   it('closes even when its checkpoint thread has already exited', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scoreboard-ckpt-'));
-    const storage = await SqliteStorage.open({ file: join(dir, 'db.sqlite'), sync: 'normal' });
-    const worker = (storage as unknown as { checkpointer: { worker: import('node:worker_threads').Worker } })
-      .checkpointer.worker;
-    await worker.terminate();
-    await storage.close(); // would never resolve if it waited for a second 'exit'
-    rmSync(dir, { recursive: true, force: true });
+    const file = join(dir, 'db.sqlite');
+    const errors: string[] = [];
+    const storage = await SqliteStorage.open({ file, sync: 'normal', onError: (e) => errors.push(e) });
+    try {
+      const event = { kind: 'forbidden', subject: 's', ip: null, userId: null, reason: 'r', at: 1 };
+      await storage.audit.insertEvent(event);
+      const worker = (
+        storage as unknown as { checkpointer: { worker: import('node:worker_threads').Worker } }
+      ).checkpointer.worker;
+      await worker.terminate();
+      await until(() => errors.length > 0, 'the thread to be seen gone');
+      expect(errors).toEqual(['checkpointer exited; automatic checkpoints are back on the writer']);
+
+      // Waiting for a second 'exit' would never resolve; a deadline makes that a clear failure.
+      const outcome = await Promise.race([
+        storage.close().then(() => 'closed'),
+        new Promise((resolve) => setTimeout(resolve, 10_000, 'still closing after 10 s')),
+      ]);
+      expect(outcome).toBe('closed');
+      await expect(storage.ping()).rejects.toThrow();
+      // Closed for real: the last connection's checkpoint emptied the WAL into the file.
+      expect(existsSync(`${file}-wal`)).toBe(false);
+      const reader = new BetterSqlite3(file, { readonly: true });
+      expect(reader.prepare('select kind, subject from security_events').all()).toEqual([
+        { kind: 'forbidden', subject: 's' },
+      ]);
+      reader.close();
+    } finally {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('moves the scores of an older database into a table keyed by user_id alone (WITHOUT ROWID)', async () => {
