@@ -18,6 +18,7 @@ import { clientIpResolver } from './transport/client-ip.js';
 import { createHttpApp, type Routes } from './transport/http-app.js';
 import { sendJson } from './transport/respond.js';
 import { trpcHttpHandler } from './trpc/http-handler.js';
+import { appRouter } from './trpc/routers/_app.js';
 import { apiDocsRoutes } from './web/api-docs.js';
 import { scoreboardPageRoutes } from './web/scoreboard-page.js';
 import { attachWebSockets, type LiveSockets } from './ws/ws-server.js';
@@ -116,6 +117,7 @@ export async function createApp(
     }),
   );
   const sockets = attachWebSockets(server, {
+    router: appRouter,
     procedures,
     clientIp,
     allowedOrigins: config.allowedOrigins,

@@ -1,6 +1,6 @@
 import { isPostgresUrl } from '../config/database-url.js';
 import { PostgresStorage } from './postgres/postgres-storage.js';
-import type { CommitObserver } from './sqlite/group-commit.js';
+import type { CommitObserver } from './storage.js';
 import type { SyncMode } from './sqlite/sqlite-connection.js';
 import { SqliteStorage } from './sqlite/sqlite-storage.js';
 import type { Storage } from './storage.js';

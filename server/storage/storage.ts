@@ -76,6 +76,9 @@ export interface Erasure {
   readonly committed: CommittedChanges;
 }
 
+/** Observes each committed batch: its size and how long the transaction took. */
+export type CommitObserver = (size: number, seconds: number) => void;
+
 /** Thrown when the database cannot commit; nothing of the request was applied. */
 export class StorageUnavailableError extends Error {
   override name = 'StorageUnavailableError';

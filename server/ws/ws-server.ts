@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { AnyTRPCRouter } from '@trpc/server';
 import { getWSConnectionHandler, type CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import { hasRole, ROLE_SERVICE } from '../auth/principal.js';
@@ -11,7 +12,6 @@ import { createContextInner, type Context, type ProcedureDeps } from '../procedu
 import type { ClientIpResolver } from '../transport/client-ip.js';
 import { originAllowed } from '../transport/origin-policy.js';
 import { requestIdOf, requestUrl } from '../transport/request-meta.js';
-import { appRouter } from '../trpc/routers/_app.js';
 import { ConnectionCounter } from './connection-counter.js';
 import { guardedSocketClass, type GuardedSocket } from './guarded-socket.js';
 import { LiveFanout } from './live-fanout.js';
@@ -38,6 +38,8 @@ export interface WsLimits {
 
 /** What the WebSocket endpoint is made of. */
 export interface WsDeps {
+  /** tRPC's router, whose handler serves the queries and mutations. */
+  readonly router: AnyTRPCRouter;
   readonly procedures: ProcedureDeps;
   readonly clientIp: ClientIpResolver;
   readonly allowedOrigins: readonly string[];
@@ -150,7 +152,7 @@ export function attachWebSockets(server: Server, deps: WsDeps): LiveSockets {
     return createContextInner(procedures, { ...meta, authorization, principal }, connection);
   };
   const handlerOptions = {
-    router: appRouter,
+    router: deps.router,
     maxBatchSize: procedures.maxBatch,
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     onError: ({ error, path }: { error: { code: string; cause?: unknown }; path?: string }) => {

@@ -1,6 +1,6 @@
 import type { UpdateOutcome } from '../../domain/score-record.js';
 import { StorageUnavailableError } from '../storage.js';
-import type { CommitObserver } from '../sqlite/group-commit.js';
+import type { CommitObserver } from '../storage.js';
 import { isUnavailable } from './pg-pool.js';
 import type { PgScoreWriter, UpdateJob } from './pg-score-writer.js';
 

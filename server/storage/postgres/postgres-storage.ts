@@ -2,7 +2,7 @@ import { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Database } from '../database.js';
 import { migrateToLatest } from '../migrate.js';
-import type { CommitObserver } from '../sqlite/group-commit.js';
+import type { CommitObserver } from '../storage.js';
 import type { Erasure, Storage } from '../storage.js';
 import { migrations } from './migrations/index.js';
 import { PgGroupCommit } from './pg-group-commit.js';

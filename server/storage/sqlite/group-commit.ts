@@ -1,9 +1,6 @@
 import type { SqliteWriter } from './sqlite-writer.js';
-import { StorageUnavailableError } from '../storage.js';
+import { StorageUnavailableError, type CommitObserver } from '../storage.js';
 import type { WriteJob, WriteResults } from './write-jobs.js';
-
-/** Observes each committed batch: its size and how long the transaction took. */
-export type CommitObserver = (size: number, seconds: number) => void;
 
 interface Pending {
   job: WriteJob;

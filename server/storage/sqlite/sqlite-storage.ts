@@ -5,9 +5,9 @@ import { ensureDir } from '../../config/data-dir.js';
 import type { Database } from '../database.js';
 import { migrateToLatest } from '../migrate.js';
 import { migrations } from './migrations/index.js';
-import type { Erasure, Storage } from '../storage.js';
+import type { CommitObserver, Erasure, Storage } from '../storage.js';
 import { Checkpointer } from './checkpointer.js';
-import { GroupCommit, type CommitObserver } from './group-commit.js';
+import { GroupCommit } from './group-commit.js';
 
 import { openConnection, synchronousPragma, type SyncMode } from './sqlite-connection.js';
 import { SqliteAuditStore, SqliteFlagStore } from './sqlite-stores.js';
