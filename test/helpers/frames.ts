@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { until } from './until.js';
 
 /** A bare WebSocket that records every frame the server sends (parsed when it is JSON). */
 export class FrameSocket {
@@ -37,17 +38,13 @@ export class FrameSocket {
     return this.frames.filter((frame) => typeof frame === 'object' && frame !== null && frame.id === id);
   }
 
-  /** Waits until `predicate` holds (polling the frames received so far). */
-  async until(predicate: (self: FrameSocket) => boolean, what = 'a condition', ms = 10_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!predicate(this)) {
-      if (Date.now() > deadline) {
-        throw new Error(
-          `timed out waiting for ${what}; frames: ${JSON.stringify(this.frames).slice(0, 2000)}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+  /** Waits until `predicate` holds for the frames received so far. */
+  until(predicate: (self: FrameSocket) => boolean, what = 'a condition', ms?: number): Promise<void> {
+    return until(
+      () => predicate(this),
+      () => `${what}; frames: ${JSON.stringify(this.frames).slice(0, 2000)}`,
+      ms,
+    );
   }
 
   /** Sends a query and waits for its answer: the socket is still served. */

@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawSubscriber } from '../helpers/raw-ws.js';
+import { until } from '../helpers/until.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 let server: TestServer;
@@ -52,29 +53,35 @@ describe('leaderboard.live fan-out', () => {
     const heavy = async () => {
       const ws = new WebSocket(server.url.replace('http', 'ws') + '/trpc');
       await new Promise((resolve) => ws.once('open', resolve));
+      let started = 0;
+      ws.on('message', (data) => {
+        if (String(data).includes('"type":"started"')) started += 1;
+      });
       for (let id = 1; id <= 100; id++) {
         const input = { limit: 100 };
         ws.send(JSON.stringify({ id, method: 'subscription', params: { path: 'leaderboard.live', input } }));
       }
+      await until(() => started === 100, 'all 100 subscriptions started');
       return ws;
     };
     const busy = await heavy();
     let busyFrames = 0;
     busy.on('message', () => (busyFrames += 1));
     const slow = await heavy();
-    await new Promise((resolve) => setTimeout(resolve, 100));
     (slow as unknown as { _socket: { pause(): void } })._socket.pause();
 
+    // Rounds of updates, each waited for until the healthy subscriber has seen it (so the
+    // publishes are spread out as the server coalesces them), until the reader that stopped
+    // is dropped.
     const longId = (i: number) => `player-${i}-${'x'.repeat(110)}`;
-    let round = 0;
-    while (server.app.sockets.dropped() === 0 && round < 200) {
-      round += 1;
+    for (let round = 1; server.app.sockets.dropped() === 0; round++) {
+      expect(round, 'rounds before the slow reader was dropped').toBeLessThan(500);
       await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           set(longId(i + (round % 5) * 20), `r${round}-${i}`, round * 100 + i),
         ),
       );
-      await new Promise((resolve) => setTimeout(resolve, 45));
+      await healthy.until((s) => s.latest!.entries[0]!.score === round * 100 + 19);
     }
     expect(server.app.sockets.dropped()).toBe(1);
     expect(busy.readyState).toBe(WebSocket.OPEN);
