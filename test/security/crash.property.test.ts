@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { startTestServer, UNLIMITED, type TestServer } from '../helpers/test-server.js';
 import { serviceToken, tokenFor } from '../helpers/tokens.js';
 
 // Nothing a client sends may end the process or be answered as an internal error: generated
@@ -10,13 +10,7 @@ import { serviceToken, tokenFor } from '../helpers/tokens.js';
 // answers, and at the end no internal error was counted.
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({
-    RATE_LIMIT_READS_PER_MIN: '1000000',
-    RATE_LIMIT_IP_PER_MIN: '1000000',
-    RATE_LIMIT_USER_PER_MIN: '1000000',
-    RATE_LIMIT_AUTH_FAILURES_PER_MIN: '1000000',
-    WS_MAX_MESSAGES_PER_SECOND: '1000000',
-  });
+  server = await startTestServer({ ...UNLIMITED, WS_MAX_MESSAGES_PER_SECOND: '1000000' });
 });
 afterAll(() => server.close());
 

@@ -1,14 +1,12 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { startTestServer, UNLIMITED, type TestServer } from '../helpers/test-server.js';
 import { serviceToken, tokenFor } from '../helpers/tokens.js';
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({
-    RATE_LIMIT_USER_PER_MIN: '1000000',
-    RATE_LIMIT_IP_PER_MIN: '1000000',
-    RATE_LIMIT_AUTH_FAILURES_PER_MIN: '1000000',
+    ...UNLIMITED,
     SCORE_MAX: '5000',
     SCORE_MAX_GAIN: '1000',
   });
