@@ -42,27 +42,20 @@ export function createPool(
   });
   // Without a listener, the pool's 'error' event would end the process.
   pool.on('error', (error) => onIdleLost(error));
+  // A client whose connection is lost while it is checked out (57P01 from
+  // pg_terminate_backend, a restart of PostgreSQL, a cut network) emits 'error', and the pool
+  // listens only while the client is idle; `pool.query` listens once, and a lost connection
+  // can emit twice. So every client the pool makes gets a listener of its own for its whole
+  // life, whoever checks it out. Nothing is lost by listening: the query in flight fails with
+  // the same error (its caller answers 503), a later one fails as "not queryable", and the
+  // pool drops the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
-/** Clients that carry the listener already (the pool hands one client out many times). */
-const guarded = new WeakSet<pg.PoolClient>();
-
-/**
- * Takes a client from the pool: the only way this code checks one out. A client whose
- * connection is lost while checked out (57P01 from pg_terminate_backend, a restart of
- * PostgreSQL, a cut network) emits 'error', and the pool listens only while the client is
- * idle: with no listener of ours, that event would end the process. Nothing is lost by
- * listening: the query in flight fails with the same error (its caller answers 503), a later
- * one fails as "not queryable", and the pool drops the broken client when it is released.
- */
-export async function checkout(pool: pg.Pool): Promise<pg.PoolClient> {
-  const client = await pool.connect();
-  if (!guarded.has(client)) {
-    guarded.add(client);
-    client.on('error', () => {});
-  }
-  return client;
+/** Takes a client from the pool (see createPool: every client carries an error listener). */
+export function checkout(pool: pg.Pool): Promise<pg.PoolClient> {
+  return pool.connect();
 }
 
 /**
