@@ -19,9 +19,13 @@ export class FrameSocket {
   }
 
   /** Opens a socket to a test server's `/trpc` (with `?connectionParams=1` when params are given). */
-  static async open(serverUrl: string, connectionParams?: Record<string, unknown>): Promise<FrameSocket> {
+  static async open(
+    serverUrl: string,
+    connectionParams?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<FrameSocket> {
     const url = `${serverUrl.replace(/^http/, 'ws')}/trpc${connectionParams ? '?connectionParams=1' : ''}`;
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, { headers });
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     const socket = new FrameSocket(ws);
     if (connectionParams) socket.send({ method: 'connectionParams', data: connectionParams });
