@@ -25,7 +25,8 @@ const TOO_MANY = (what: string) =>
     'Too many requests; retry in 42 seconds',
     RETRY_AFTER,
   );
-const BAD_QUERY = (message: string) => error('A query parameter or the path is not valid', message);
+const BAD_QUERY = (message: string) =>
+  error('A query parameter or the path is not valid (the message names the field)', message);
 const USER_PATH = {
   name: 'user_id',
   in: 'path',
@@ -179,7 +180,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
                 },
               }),
             },
-            '400': BAD_QUERY(`limit must be an integer from 1 to ${LEADERBOARD_LIMIT_MAX}`),
+            '400': BAD_QUERY(`limit: must be an integer from 1 to ${LEADERBOARD_LIMIT_MAX}`),
             '429': TOO_MANY('the address read budget'),
           },
         },
@@ -204,7 +205,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
                 { user_id: 'alice', score: 120, rank: 1234 },
               ),
             },
-            '400': BAD_QUERY('user_id in the path must be 1 to 128 characters, URL-encoded'),
+            '400': BAD_QUERY('user_id: Too big: expected string to have <=128 characters'),
             '404': NO_SCORE,
             '429': TOO_MANY('the address read budget'),
           },
@@ -231,7 +232,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
                 properties: { entries: { type: 'array', items: { $ref: '#/components/schemas/Entry' } } },
               }),
             },
-            '400': BAD_QUERY(`radius must be an integer from 0 to ${AROUND_RADIUS_MAX}`),
+            '400': BAD_QUERY(`radius: must be an integer from 0 to ${AROUND_RADIUS_MAX}`),
             '404': NO_SCORE,
             '429': TOO_MANY('the address read budget'),
           },
