@@ -1,4 +1,4 @@
-// The server's layers (see README "Architecture"), checked by `npm run lint`:
+// The server's layers (see docs/architecture.md), checked by `npm run lint`:
 // domain <- services <- procedures <- transports (http, trpc, ws over one transport toolbox)
 // <- the composition root (app.ts, build-services.ts), which only main.ts imports.
 const SERVICES = '^server/(scores|leaderboard|admin|security|storage|live|auth|config|observability)/';

@@ -33,7 +33,7 @@ try {
   throw error;
 }
 if (isPostgresUrl(databaseUrl)) {
-  fail('DATABASE_URL is PostgreSQL: back it up with pg_dump (see the README).', 1);
+  fail('DATABASE_URL is PostgreSQL: back it up with pg_dump (see docs/operations.md).', 1);
 }
 if (!existsSync(databaseUrl)) fail(`No database at ${databaseUrl} (DATABASE_URL).`, 1);
 
