@@ -59,8 +59,9 @@ export class RankIndex {
     const old = this.byUser.get(record.userId);
     const from = old ? this.unplace(old) : -1;
     // A known user keeps their Map entry (set in place): a delete and a re-insert per update
-    // leave a hole in the Map's table each time, and V8 rebuilds the whole table (~30 MB at a
-    // million users) whenever the holes fill its spare room: garbage that raised the peak RSS.
+    // leave a hole in the Map's table each time, and V8 rebuilds the whole table (tens of MB
+    // at a million users) whenever the holes fill its spare room: garbage that raised the peak
+    // RSS (docs/performance.md).
     this.byUser.set(record.userId, record);
     if (this.leaves.length === 0) {
       this.leaves = [[record]];

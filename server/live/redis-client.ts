@@ -13,7 +13,7 @@ export function retryDelay(attempt: number): number {
  * down (no offline queue) and after a short timeout while Redis hangs; the breaker turns a
  * few such failures into fallbacks for everyone. Commands issued in the same turn of the event
  * loop (the budgets of every request that arrived together) go out as one pipeline: one write
- * and one read instead of one each per command (see the README's Performance section).
+ * and one read instead of one each per command (see docs/performance.md).
  */
 export class RedisConnection {
   readonly client: Redis;

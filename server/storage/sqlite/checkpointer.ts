@@ -44,12 +44,10 @@ parentPort.on('message', () => { clearTimeout(timer); db.close(); parentPort.clo
  * (1000 pages by default), which stalled that commit, and every request queued behind it, for
  * milliseconds. Here a thread with its own connection checkpoints (PASSIVE: never blocks the
  * writer) every 10 ms while the WAL grows and every half second when it does not, and the
- * writer's inline checkpoint, rarer, finds little left to copy. Measured at a million users,
- * random users (each update a random page): with a pass every half second the inline one
- * copied the whole 16 MiB itself, a 30–58 ms commit every ~140 commits, and POST p99 was
- * 39–45 ms; with the thread keeping up, those commits take ~6–12 ms and p99 was 16.5–17 ms
- * (three alternating runs each). Should the thread die, the writer's default threshold comes
- * back.
+ * writer's inline checkpoint, rarer, finds little left to copy: with a pass only every half
+ * second, updates of random users at a million users left the inline checkpoint to copy the
+ * whole WAL inside one commit now and then, stalling every request behind it (the measurements
+ * are in docs/performance.md). Should the thread die, the writer's default threshold comes back.
  */
 export class Checkpointer {
   private readonly worker: Worker;

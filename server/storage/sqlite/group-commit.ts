@@ -15,7 +15,8 @@ interface Pending {
  * the commit cost per batch instead of per request.
  *
  * The batch runs on the event loop (better-sqlite3 is synchronous). A writer thread was
- * tried and measured slower on two cores: the messages cost more than the sync they hid.
+ * tried and was slower on two cores: the messages cost more than the sync they hid
+ * (docs/performance.md).
  */
 export class GroupCommit {
   private queue: Pending[] = [];

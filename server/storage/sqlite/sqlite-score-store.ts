@@ -29,7 +29,7 @@ export class SqliteScoreStore implements ScoreStore {
   /**
    * Every score, row by row in one synchronous pass, each row an array that dies young: at a
    * million users, reading through Kysely built a million row objects before the records, and
-   * the heap that peak left behind stayed in the process's RSS (about 500 MB at start).
+   * the heap that peak left behind stayed in the process's RSS (docs/performance.md).
    */
   private readAllScores(): ScoreRecord[] {
     const query = this.db.selectFrom('scores').select(['user_id', 'score', 'reached_seq']).compile();

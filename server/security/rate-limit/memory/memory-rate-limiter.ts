@@ -23,8 +23,8 @@ const processClock = () => Math.floor(performance.now());
  * kept synchronously, so a consume is atomic.
  *
  * Written here rather than taken from rate-limiter-flexible's memory store because of what it
- * costs per key at scale: that store arms a timer per key to forget it (457 bytes a key,
- * measured: 274 MB for the 600,000 users a busy minute can touch). Here a key costs its map
+ * costs per key at scale: that store arms a timer per key to forget it, several times what a
+ * key costs here (docs/performance.md has the figures). Here a key costs its map
  * entry and a three-number object, and keys are forgotten in bulk: the map in use is retired
  * every period (the longer of the window and the block), and a retired map is dropped one period
  * later, so a key lives at most two periods after its last point and nothing sweeps key by key.

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 
 // Frozen in time: no imports of application code.
 // Ranks, pages and the top N are answered from the in-memory rank index: nothing reads scores
-// in leaderboard order any more, and the index cost 20-35 % of write throughput (measured).
+// in leaderboard order any more, and the index cost every write (docs/performance.md).
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('scores_rank_idx').ifExists().execute();
 }

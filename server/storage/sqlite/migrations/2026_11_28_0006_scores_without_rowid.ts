@@ -3,8 +3,8 @@ import { sql, type Kysely } from 'kysely';
 // Frozen in time: no imports of application code.
 // The scores table keyed by user_id alone (WITHOUT ROWID): an update of one user writes one
 // B-tree page instead of two (the row and its primary-key index). At a million users, where
-// every update of a random user dirties pages of its own, that cut the WAL written per update
-// and the p99 of POST /update-score from ~31 ms to ~21 ms (measured, bench --users 1000000).
+// every update of a random user dirties pages of its own, that cuts the WAL written per update
+// and the p99 of POST /update-score (docs/performance.md).
 // One transaction, so a crash midway leaves the old table whole.
 export async function up(db: Kysely<any>): Promise<void> {
   await rebuild(db, 'WITHOUT ROWID');
