@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SqliteDialect } from 'kysely';
+import { SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import { defineConfig } from 'kysely-ctl';
 import { loadConfig } from './server/config/config.js';
 import { ensureDir } from './server/config/data-dir.js';
@@ -18,16 +18,26 @@ const postgres = /^postgres(ql)?:\/\//i.test(databaseUrl);
 const folder = (dialect: string) =>
   fileURLToPath(new URL(`./server/storage/${dialect}/migrations`, import.meta.url));
 
+/**
+ * A dialect's migrations: the static list the server runs (every command runs the provider) and
+ * the folder `npx kysely migrate:make` writes a new one into. kysely-ctl's types take a folder or
+ * a provider, not both; its commands use both, so the pair is typed as the provider alone.
+ */
+const migrationsOf = (dialect: string, list: Record<string, Migration>) =>
+  ({ migrationFolder: folder(dialect), provider: migrationProvider(list) }) as {
+    provider: MigrationProvider;
+  };
+
 if (!postgres && databaseUrl !== ':memory:') ensureDir(dirname(databaseUrl));
 
 export default defineConfig(
   postgres
     ? {
         dialect: postgresDialect(createPool(databaseUrl)),
-        migrations: { migrationFolder: folder('postgres'), provider: migrationProvider(postgresMigrations) },
+        migrations: migrationsOf('postgres', postgresMigrations),
       }
     : {
         dialect: new SqliteDialect({ database: new BetterSqlite3(databaseUrl) }),
-        migrations: { migrationFolder: folder('sqlite'), provider: migrationProvider(sqliteMigrations) },
+        migrations: migrationsOf('sqlite', sqliteMigrations),
       },
 );
