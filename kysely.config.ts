@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SqliteDialect } from 'kysely';
+import { SqliteDialect, type MigrationProvider } from 'kysely';
 import { defineConfig } from 'kysely-ctl';
 import { loadConfig } from './server/config/config.js';
 import { ensureDir } from './server/config/data-dir.js';
@@ -15,8 +15,14 @@ import { migrations as sqliteMigrations } from './server/storage/sqlite/migratio
 // database DATABASE_URL names: a SQLite file, or PostgreSQL (postgres://).
 const { databaseUrl } = loadConfig();
 const postgres = /^postgres(ql)?:\/\//i.test(databaseUrl);
-const folder = (dialect: string) =>
-  fileURLToPath(new URL(`./server/storage/${dialect}/migrations`, import.meta.url));
+// The provider runs the migrations; `kysely migrate:make` writes new files into the folder all
+// the same. kysely-ctl's types allow one or the other (once `type-fest` resolves, as it does
+// beside openapi-typescript), so the folder travels past them.
+const migrations = (dialect: string, provider: MigrationProvider) =>
+  ({
+    migrationFolder: fileURLToPath(new URL(`./server/storage/${dialect}/migrations`, import.meta.url)),
+    provider,
+  }) as { provider: MigrationProvider };
 
 if (!postgres && databaseUrl !== ':memory:') ensureDir(dirname(databaseUrl));
 
@@ -24,10 +30,10 @@ export default defineConfig(
   postgres
     ? {
         dialect: postgresDialect(createPool(databaseUrl)),
-        migrations: { migrationFolder: folder('postgres'), provider: migrationProvider(postgresMigrations) },
+        migrations: migrations('postgres', migrationProvider(postgresMigrations)),
       }
     : {
         dialect: new SqliteDialect({ database: new BetterSqlite3(databaseUrl) }),
-        migrations: { migrationFolder: folder('sqlite'), provider: migrationProvider(sqliteMigrations) },
+        migrations: migrations('sqlite', migrationProvider(sqliteMigrations)),
       },
 );
