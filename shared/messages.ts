@@ -7,4 +7,3 @@ export const MESSAGES = {
   badRequest: 'Invalid input data or missing required fields.',
   unauthorized: 'Unauthorized access. Invalid or missing authentication token',
 } as const;
-
