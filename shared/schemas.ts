@@ -17,7 +17,12 @@ export const identifierSchema = z
   .min(1)
   .max(ID_MAX_LENGTH)
   .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters')
-  .refine((value) => value.isWellFormed(), 'must not contain lone surrogates');
+  .refine((value) => value.isWellFormed(), 'must not contain lone surrogates')
+  .meta({
+    id: 'Identifier',
+    description: 'No control characters (C0, DEL, C1) and no lone surrogates',
+    examples: ['alice'],
+  });
 
 /** A whole number in [min, max], refused with one message that says so. */
 function wholeNumber(min: number, max: number) {
@@ -44,10 +49,18 @@ export const scoreSchema = z.int().min(0);
 
 /** The body of `POST /update-score` and the input of `scores.update`. */
 export const updateScoreInputSchema = strictInput({
-  user_id: identifierSchema,
-  action_id: identifierSchema,
-  new_score: scoreSchema,
-});
+  user_id: identifierSchema.meta({
+    description: "The user whose score this is: the token's sub, unless the token has role service",
+  }),
+  action_id: identifierSchema.meta({
+    description:
+      'Single-use per user: the same action with the same payload is answered 200 and changes nothing; ' +
+      'with another payload, 409',
+  }),
+  new_score: scoreSchema.meta({
+    description: "The user's new score (the total, not an increment); score rules may refuse it (422)",
+  }),
+}).meta({ id: 'UpdateScoreInput', examples: [{ user_id: 'alice', action_id: 'lvl-3', new_score: 120 }] });
 export type UpdateScoreInput = z.infer<typeof updateScoreInputSchema>;
 
 /** What `scores.update` answers once an update is committed (or replayed). */
@@ -74,12 +87,15 @@ export const BAD_CURSOR_MESSAGE = 'is not one this server gave out';
 
 /** Input of `leaderboard.top` and the query of `GET /leaderboard`; `cursor` is a `next_cursor`. */
 export const leaderboardQuerySchema = strictInput({
-  limit: wholeNumber(1, LEADERBOARD_LIMIT_MAX).optional(),
+  limit: wholeNumber(1, LEADERBOARD_LIMIT_MAX)
+    .optional()
+    .meta({ description: "Entries in the page (default: the server's LEADERBOARD_SIZE)" }),
   cursor: z
     .string()
     .min(1, { error: BAD_CURSOR_MESSAGE })
     .max(CURSOR_MAX_LENGTH, { error: BAD_CURSOR_MESSAGE })
-    .optional(),
+    .optional()
+    .meta({ description: 'The next_cursor of the previous page (opaque)' }),
 });
 export type LeaderboardQuery = z.infer<typeof leaderboardQuerySchema>;
 
@@ -89,7 +105,9 @@ export const userQuerySchema = strictInput({ user_id: identifierSchema });
 /** Input of `leaderboard.around`. */
 export const aroundQuerySchema = strictInput({
   user_id: identifierSchema,
-  radius: wholeNumber(0, AROUND_RADIUS_MAX).default(5),
+  radius: wholeNumber(0, AROUND_RADIUS_MAX)
+    .default(5)
+    .meta({ description: 'How many users above the user, and how many below' }),
 });
 
 /** A user's place on the board. */

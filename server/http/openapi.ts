@@ -1,51 +1,171 @@
+import { z } from 'zod';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';
 import { MESSAGES } from '../../shared/messages.js';
 import {
+  errorBodySchema,
+  leaderboardPageSchema,
+  neighboursSchema,
+  successBodySchema,
+  userRankSchema,
+} from '../../shared/response-schemas.js';
+import {
   AROUND_RADIUS_MAX,
-  CURSOR_MAX_LENGTH,
+  aroundQuerySchema,
   ID_MAX_LENGTH,
+  identifierSchema,
   LEADERBOARD_LIMIT_MAX,
+  leaderboardQuerySchema,
+  updateScoreInputSchema,
 } from '../../shared/schemas.js';
-import { BODY_LIMIT_BYTES } from '../domain/refusal.js';
+import { BODY_LIMIT_BYTES, BODY_TOO_LARGE, STORAGE_UNAVAILABLE, tooManyRequests } from '../domain/refusal.js';
+import { DATABASE_DOWN, healthBodySchema, readyBodySchema } from './health.route.js';
+import { METRICS_UNAUTHORIZED } from './metrics.route.js';
 
-// The plain HTTP interface, for clients in any language. The literal bodies come from the
-// same constants the handlers answer with, so the document cannot drift from them.
+// The plain HTTP interface, for clients in any language, generated from the schemas the routes
+// validate and answer with. Written here is only what schemas cannot say: paths, status codes,
+// who may call, and example refusals (test/http/openapi.test.ts provokes each and compares).
 
-const ERROR = { $ref: '#/components/schemas/Error' };
-const error = (description: string, message: string, headers?: Record<string, unknown>) => ({
-  description,
-  ...(headers ? { headers } : {}),
-  content: { 'application/json': { schema: ERROR, example: { status: 'error', message } } },
-});
-const RETRY_AFTER = {
-  'Retry-After': { description: 'Whole seconds to wait', schema: { type: 'integer', minimum: 1 } },
-};
-const TOO_MANY = (what: string) =>
-  error(
-    `Rate limited (${what}); wait Retry-After seconds`,
-    'Too many requests; retry in 42 seconds',
-    RETRY_AFTER,
-  );
-const BAD_QUERY = (message: string) =>
-  error('A query parameter or the path is not valid (the message names the field)', message);
-const USER_PATH = {
-  name: 'user_id',
-  in: 'path',
-  required: true,
-  description: `The user id, URL-encoded (1 to ${ID_MAX_LENGTH} characters; a / in it is %2F)`,
-  schema: { type: 'string', minLength: 1, maxLength: ID_MAX_LENGTH },
-};
-const NO_SCORE = error('The user has no score', 'No score for user "alice"');
-const json = (schema: unknown, example?: unknown) => ({
+const json = (schema: z.ZodType, example?: unknown) => ({
   'application/json': { schema, ...(example === undefined ? {} : { example }) },
 });
 
+const refusal = (description: string, message: string, headers?: z.ZodObject): ZodOpenApiResponseObject => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: json(errorBodySchema, { status: 'error', message }),
+});
+
+const tooMany = (budget: string) =>
+  refusal(
+    `Rate limited (${budget}); wait Retry-After seconds`,
+    tooManyRequests(42).message,
+    z.object({ 'Retry-After': z.int().min(1).meta({ description: 'Whole seconds to wait' }) }),
+  );
+
+/** Node.js answers it before any route sees the request; every operation can get it. */
+const HEADERS_TOO_LARGE: ZodOpenApiResponseObject = {
+  id: 'HeadersTooLarge',
+  description: "The request's headers are over 16 KiB; answered with no body, and the connection closed",
+};
+
+/** Anyone may call it. */
+const PUBLIC = { security: [] };
+
+/** The user of `/leaderboard/users/{user_id}[/around]`: one path segment (see user-path.ts). */
+const USER_PATH = {
+  path: z.object({
+    user_id: identifierSchema.meta({ param: { description: 'The user id, URL-encoded (a / in it is %2F)' } }),
+  }),
+};
+
+const badQuery = (example: string) =>
+  refusal('A query parameter or the path is not valid; the message names the field', example);
+const NO_SCORE = refusal('The user has no score', 'No score for user "alice"');
+const READ_BUDGET = tooMany('the address read budget');
+
+const updateScore: ZodOpenApiOperationObject = {
+  operationId: 'updateScore',
+  summary: "Set a user's new score",
+  description:
+    'Checks, in order: token, the address budget, body size, input, authorization, the user budget, ' +
+    'score rules. A 200 means the update is committed. Content-Type is not required.',
+  security: [{ bearerJwt: [] }],
+  requestBody: { required: true, content: json(updateScoreInputSchema) },
+  responses: {
+    '200': {
+      description: 'Committed (or an exact replay of an earlier action)',
+      content: json(successBodySchema, { status: 'success', message: MESSAGES.success }),
+    },
+    '400': refusal(
+      'The body is not a JSON object of exactly the three fields, or a field is invalid',
+      MESSAGES.badRequest,
+    ),
+    '401': refusal('The token is missing, malformed, expired or wrongly signed', MESSAGES.unauthorized),
+    '403': refusal(
+      'A valid token for another user (and not role service)',
+      'This token may only update the score of its own user',
+    ),
+    '409': refusal(
+      "This user's action_id was already used with a different payload",
+      'action_id "a-1" was already used with a different payload',
+    ),
+    '413': refusal(`The body is over ${BODY_LIMIT_BYTES / 1024} KiB`, BODY_TOO_LARGE.message),
+    '422': refusal(
+      'A score rule refused it',
+      'new_score 90 is lower than the current score 100; scores may not decrease',
+    ),
+    '429': tooMany('per user, per address, or after too many bad tokens'),
+    '431': HEADERS_TOO_LARGE,
+    '503': refusal('The database could not commit; nothing was applied', STORAGE_UNAVAILABLE.message),
+  },
+};
+
+const leaderboardPage: ZodOpenApiOperationObject = {
+  operationId: 'getLeaderboard',
+  summary: 'A page of the leaderboard',
+  description:
+    'Ranked by score, then who reached it first, then user id. Walk the pages with next_cursor: ' +
+    'a user who did not move is never repeated or skipped.',
+  ...PUBLIC,
+  requestParams: { query: leaderboardQuerySchema },
+  responses: {
+    '200': { description: 'The page', content: json(leaderboardPageSchema) },
+    '400': badQuery(`limit: must be an integer from 1 to ${LEADERBOARD_LIMIT_MAX}`),
+    '429': READ_BUDGET,
+    '431': HEADERS_TOO_LARGE,
+  },
+};
+
+const userRank: ZodOpenApiOperationObject = {
+  operationId: 'getUserRank',
+  summary: "A user's score and rank",
+  ...PUBLIC,
+  requestParams: USER_PATH,
+  responses: {
+    '200': { description: 'The user on the board', content: json(userRankSchema) },
+    '400': badQuery(`user_id: Too big: expected string to have <=${ID_MAX_LENGTH} characters`),
+    '404': NO_SCORE,
+    '429': READ_BUDGET,
+    '431': HEADERS_TOO_LARGE,
+  },
+};
+
+const usersAround: ZodOpenApiOperationObject = {
+  operationId: 'getUsersAround',
+  summary: 'The users around one',
+  description: 'Up to radius users above the user, the user, and up to radius below, in rank order.',
+  ...PUBLIC,
+  requestParams: { ...USER_PATH, query: aroundQuerySchema.omit({ user_id: true }) },
+  responses: {
+    '200': { description: 'The neighbourhood, in rank order', content: json(neighboursSchema) },
+    '400': badQuery(`radius: must be an integer from 0 to ${AROUND_RADIUS_MAX}`),
+    '404': NO_SCORE,
+    '429': READ_BUDGET,
+    '431': HEADERS_TOO_LARGE,
+  },
+};
+
+/** An operational route: public, answered without a budget. */
+const probe = (
+  operationId: string,
+  summary: string,
+  ok: ZodOpenApiResponseObject,
+  more: ZodOpenApiOperationObject['responses'] = {},
+): ZodOpenApiOperationObject => ({
+  operationId,
+  summary,
+  ...PUBLIC,
+  responses: { '200': ok, '431': HEADERS_TOO_LARGE, ...more },
+});
+
 /** The OpenAPI 3.1 description of every plain HTTP route (`GET /openapi.json`). */
-export function openApiDocument(version: string): Record<string, unknown> {
-  return {
+export function openApiDocument(version: string): ReturnType<typeof createDocument> {
+  return createDocument({
     openapi: '3.1.0',
     info: {
       title: 'Scoreboard',
       version,
+      license: { name: 'MIT', identifier: 'MIT' },
       description:
         'Authenticated score updates and a live leaderboard. These are the plain HTTP routes, for ' +
         'clients in any language; TypeScript clients use the tRPC procedures under /trpc (typed SDK), ' +
@@ -53,230 +173,61 @@ export function openApiDocument(version: string): Record<string, unknown> {
     },
     servers: [{ url: '/' }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      schemas: {
-        Error: {
-          type: 'object',
-          required: ['status', 'message'],
-          additionalProperties: false,
-          properties: { status: { const: 'error' }, message: { type: 'string' } },
+      securitySchemes: {
+        bearerJwt: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: "A JWT whose sub is the user; one with role service may update any user's score",
         },
-        Entry: {
-          type: 'object',
-          required: ['rank', 'user_id', 'score'],
-          additionalProperties: false,
-          properties: {
-            rank: { type: 'integer', minimum: 1 },
-            user_id: { type: 'string' },
-            score: { type: 'integer', minimum: 0 },
-          },
-        },
-        UpdateScore: {
-          type: 'object',
-          required: ['user_id', 'action_id', 'new_score'],
-          additionalProperties: false,
-          properties: {
-            user_id: {
-              type: 'string',
-              minLength: 1,
-              maxLength: ID_MAX_LENGTH,
-              description: 'No control characters, no lone surrogates',
-            },
-            action_id: {
-              type: 'string',
-              minLength: 1,
-              maxLength: ID_MAX_LENGTH,
-              description:
-                'Single-use: the same action with the same payload is a no-op 200, another payload 409',
-            },
-            new_score: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-          },
+        metricsToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The METRICS_TOKEN the server is configured with',
         },
       },
     },
     paths: {
-      '/update-score': {
-        post: {
-          summary: "Set a user's new score",
-          description:
-            'Checks, in order: token, the address budget, body size, input, authorization, the user budget, ' +
-            'score rules. A 200 means the update is committed.',
-          security: [{ bearer: [] }],
-          requestBody: {
-            required: true,
-            content: json(
-              { $ref: '#/components/schemas/UpdateScore' },
-              { user_id: 'alice', action_id: 'lvl-3', new_score: 120 },
-            ),
-          },
-          responses: {
-            '200': {
-              description: 'Committed (or an exact replay of an earlier action)',
-              content: json(
-                {
-                  type: 'object',
-                  required: ['status', 'message'],
-                  properties: { status: { const: 'success' }, message: { const: MESSAGES.success } },
-                },
-                { status: 'success', message: MESSAGES.success },
-              ),
-            },
-            '400': error(
-              'The body is not a JSON object of exactly the three fields, or a field is invalid',
-              MESSAGES.badRequest,
-            ),
-            '401': error('The token is missing, malformed, expired or wrongly signed', MESSAGES.unauthorized),
-            '403': error(
-              'A valid token for another user (and not role service)',
-              'This token may only update the score of its own user',
-            ),
-            '409': error(
-              'action_id already used with a different payload',
-              'action_id "a-1" was already used with a different payload',
-            ),
-            '413': error(
-              `Body over ${BODY_LIMIT_BYTES / 1024} KiB`,
-              `Request body is larger than ${BODY_LIMIT_BYTES / 1024} KiB`,
-            ),
-            '422': error(
-              'A score rule refused it',
-              'new_score 90 is lower than the current score 100; scores may not decrease',
-            ),
-            '429': TOO_MANY('per user, per address, or after too many bad tokens'),
-            '503': error(
-              'The database could not commit; nothing was applied',
-              'Storage is unavailable; the score was not updated',
-            ),
-          },
-        },
-      },
-      '/leaderboard': {
-        get: {
-          summary: 'A page of the leaderboard',
-          description:
-            'Ranked by score, then who reached it first, then user id. Walk the pages with next_cursor.',
-          parameters: [
-            {
-              name: 'limit',
-              in: 'query',
-              schema: { type: 'integer', minimum: 1, maximum: LEADERBOARD_LIMIT_MAX },
-            },
-            {
-              name: 'cursor',
-              in: 'query',
-              description: 'The next_cursor of the previous page (opaque)',
-              schema: { type: 'string', maxLength: CURSOR_MAX_LENGTH },
-            },
-          ],
-          responses: {
-            '200': {
-              description: 'The page',
-              content: json({
-                type: 'object',
-                required: ['entries', 'next_cursor'],
-                properties: {
-                  entries: { type: 'array', items: { $ref: '#/components/schemas/Entry' } },
-                  next_cursor: { type: ['string', 'null'] },
-                },
-              }),
-            },
-            '400': BAD_QUERY(`limit: must be an integer from 1 to ${LEADERBOARD_LIMIT_MAX}`),
-            '429': TOO_MANY('the address read budget'),
-          },
-        },
-      },
-      '/leaderboard/users/{user_id}': {
-        get: {
-          summary: "A user's score and rank",
-          parameters: [USER_PATH],
-          responses: {
-            '200': {
-              description: 'The user on the board',
-              content: json(
-                {
-                  type: 'object',
-                  required: ['user_id', 'score', 'rank'],
-                  properties: {
-                    user_id: { type: 'string' },
-                    score: { type: 'integer' },
-                    rank: { type: 'integer', minimum: 1 },
-                  },
-                },
-                { user_id: 'alice', score: 120, rank: 1234 },
-              ),
-            },
-            '400': BAD_QUERY('user_id: Too big: expected string to have <=128 characters'),
-            '404': NO_SCORE,
-            '429': TOO_MANY('the address read budget'),
-          },
-        },
-      },
-      '/leaderboard/users/{user_id}/around': {
-        get: {
-          summary: 'The users around one',
-          description: 'Up to radius users above the user, the user, and up to radius below.',
-          parameters: [
-            USER_PATH,
-            {
-              name: 'radius',
-              in: 'query',
-              schema: { type: 'integer', minimum: 0, maximum: AROUND_RADIUS_MAX, default: 5 },
-            },
-          ],
-          responses: {
-            '200': {
-              description: 'The neighbourhood, in rank order',
-              content: json({
-                type: 'object',
-                required: ['entries'],
-                properties: { entries: { type: 'array', items: { $ref: '#/components/schemas/Entry' } } },
-              }),
-            },
-            '400': BAD_QUERY(`radius: must be an integer from 0 to ${AROUND_RADIUS_MAX}`),
-            '404': NO_SCORE,
-            '429': TOO_MANY('the address read budget'),
-          },
-        },
-      },
+      '/update-score': { post: updateScore },
+      '/leaderboard': { get: leaderboardPage },
+      '/leaderboard/users/{user_id}': { get: userRank },
+      '/leaderboard/users/{user_id}/around': { get: usersAround },
       '/healthz': {
-        get: {
-          summary: 'The process is up',
-          responses: { '200': { description: 'Up', content: json({ type: 'object' }, { status: 'ok' }) } },
-        },
+        get: probe('getHealth', 'The process is up', {
+          description: 'Up',
+          content: json(healthBodySchema, { status: 'ok' }),
+        }),
       },
       '/readyz': {
-        get: {
-          summary: 'The database answers',
-          description:
-            'While Redis does not answer (scale-out) the answer stays 200, with {"status":"degraded","degraded":["redis"],"message":...}: the instance still serves every request.',
-          responses: {
-            '200': { description: 'Ready', content: json({ type: 'object' }, { status: 'ready' }) },
-            '503': error('The database does not answer', 'Database is not answering'),
+        get: probe(
+          'getReadiness',
+          'The database answers',
+          {
+            description:
+              'Ready; while Redis does not answer (scale-out), degraded: the instance still serves every request',
+            content: json(readyBodySchema, { status: 'ready' }),
           },
-        },
+          { '503': refusal('The database does not answer', DATABASE_DOWN) },
+        ),
       },
       '/metrics': {
         get: {
-          summary: 'Prometheus metrics',
-          description: 'Needs Authorization: Bearer <METRICS_TOKEN> when that is set.',
-          responses: {
-            '200': {
-              description: 'Prometheus text format',
-              content: { 'text/plain': { schema: { type: 'string' } } },
-            },
-            '401': error(
-              'METRICS_TOKEN is set and was not sent',
-              'Metrics need the METRICS_TOKEN bearer token',
-            ),
-          },
+          ...probe(
+            'getMetrics',
+            'Prometheus metrics',
+            { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } },
+            { '401': refusal('METRICS_TOKEN is set and was not sent', METRICS_UNAUTHORIZED) },
+          ),
+          description: 'Public unless the server sets METRICS_TOKEN; then it needs that bearer token.',
+          security: [{ metricsToken: [] }, {}],
         },
       },
       '/openapi.json': {
-        get: {
-          summary: 'This document',
-          responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
-        },
+        get: probe('getOpenApiDocument', 'This document', {
+          description: 'OpenAPI 3.1',
+          content: json(z.looseObject({ openapi: z.string() })),
+        }),
       },
     },
-  };
+  });
 }
