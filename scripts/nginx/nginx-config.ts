@@ -17,7 +17,12 @@ const path = z.string().regex(/^\/[\w./@+-]*$/, { error: 'expects an absolute pa
  * takes its default (a Debian nginx serving the instances on this host, on port 80).
  */
 const variables = z.object({
-  SCOREBOARD_LISTEN: word('a listen address like 80, 127.0.0.1:8080 or "443 ssl"').optional(),
+  SCOREBOARD_LISTEN: z
+    .string()
+    .regex(/^((\*|[\w.-]+|\[[\da-fA-F:.]+\]):)?\d{1,5}( [a-z_]+(=[\w.:-]+)?)*$/, {
+      error: 'expects a listen address like 80, 127.0.0.1:8080 or "443 ssl"',
+    })
+    .optional(),
   SCOREBOARD_UPSTREAMS: z
     .string()
     .default('127.0.0.1:3001,127.0.0.1:3002')
