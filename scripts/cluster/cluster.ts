@@ -7,7 +7,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../server/config/config.js';
 import { holdUntilReleased, releaseLeftovers } from '../local/cleanup-registry.js';
 import { startLocalNginx, type LocalNginx } from '../local/local-nginx.js';
 import { startServerProcess, type ServerProcess } from '../local/server-process.js';
@@ -94,6 +93,18 @@ async function startCluster(options: ClusterOptions): Promise<Cluster> {
   return { instances, nginx, failed };
 }
 
+/** Releases what is left (newest first); says what could not be, and whether all went. */
+async function releaseTheRest(): Promise<boolean> {
+  try {
+    await releaseLeftovers();
+    return true;
+  } catch (error) {
+    const failures = error instanceof AggregateError ? error.errors : [error];
+    for (const failure of failures) process.stderr.write(`Could not stop or remove: ${String(failure)}\n`);
+    return false;
+  }
+}
+
 /** Drains the instances, then stops nginx, then releases the rest; resolves with the exit code. */
 async function stopCluster(cluster: Cluster, why: string): Promise<number> {
   say(`${why}: stopping the cluster`);
@@ -108,7 +119,7 @@ async function stopCluster(cluster: Cluster, why: string): Promise<number> {
   );
   await cluster.nginx.stop();
   say('  nginx stopped');
-  await releaseLeftovers();
+  if (!(await releaseTheRest())) return 1;
   say('Scoreboard cluster stopped.');
   return codes.every((code) => code === 0) ? 0 : 1;
 }
@@ -130,9 +141,10 @@ async function main(): Promise<number> {
   try {
     cluster = await startCluster(options);
   } catch (error) {
-    const message = error instanceof ConfigError ? error.message : String((error as Error).message ?? error);
-    process.stderr.write(`Scoreboard cluster could not start: ${message}\n`);
-    await releaseLeftovers();
+    process.stderr.write(
+      `Scoreboard cluster could not start: ${(error as Error).message ?? String(error)}\n`,
+    );
+    await releaseTheRest();
     return 1;
   }
   const outcome = await Promise.race([

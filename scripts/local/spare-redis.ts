@@ -32,11 +32,6 @@ export class SpareRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** The process id of the running redis-server, if one runs. */
-  get pid(): number | undefined {
-    return this.process?.pid;
-  }
-
   async start(): Promise<void> {
     const child = spawn(
       'redis-server',
