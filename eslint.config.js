@@ -20,7 +20,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['server/config/config.ts', 'test/**', 'bench/**', 'kysely.config.ts', 'vitest.config.ts'],
+    files: [
+      'server/config/config.ts',
+      'test/**',
+      'bench/**',
+      'scripts/**',
+      'kysely.config.ts',
+      'vitest.config.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { FirstOutcome } from '../scripts/local/first-outcome.js';
 import { sleep } from './stats.js';
 
 /** The repository root: children run from here, as `npm start` does. */
@@ -109,26 +110,18 @@ async function spawnServer(spec: SpawnSpec): Promise<ChildServer> {
   });
 
   const port = await new Promise<number>((resolve, reject) => {
-    let settled = false;
-    const settle = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      outcome();
+    const fail = (why: string) => () => {
+      child.kill('SIGKILL');
+      reject(new Error(`${spec.name}: ${why}\n${tail.join('\n')}`));
     };
-    const fail = (why: string) =>
-      settle(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`${spec.name}: ${why}\n${tail.join('\n')}`));
-      });
-    const timer = setTimeout(() => fail(`did not start within ${STARTUP_TIMEOUT_MS} ms`), STARTUP_TIMEOUT_MS);
-    void exited.then(({ code }) => fail(`exited with code ${code} before listening`));
-    announcedPort = (value) => settle(() => resolve(value));
+    const first = new FirstOutcome(STARTUP_TIMEOUT_MS, fail(`did not start within ${STARTUP_TIMEOUT_MS} ms`));
+    void exited.then(({ code }) => first.settle(fail(`exited with code ${code} before listening`)));
+    announcedPort = (value) => first.settle(() => resolve(value));
     if (spec.healthPort !== undefined) {
       const healthPort = spec.healthPort;
       void (async () => {
-        while (!settled) {
-          if (await healthy(healthPort)) return settle(() => resolve(healthPort));
+        while (!first.settled) {
+          if (await healthy(healthPort)) return first.settle(() => resolve(healthPort));
           await sleep(100);
         }
       })();

@@ -26,7 +26,7 @@ export interface PostgresResults {
   schemaDropped: boolean;
   settings: PgSettings | null;
   redis: { url: string; prefix: string; version: string | null; keysLeft: number | null };
-  /** (b): two instances behind nginx (deploy/nginx/scoreboard.conf), through nginx. */
+  /** (b): two instances behind nginx (deploy/nginx/scoreboard.conf.template), through nginx. */
   nginx: { instances: number; warmup: HttpLoadResult | null; measured: HttpLoadResult | null };
   /** (c): pgbench running one update's statements per transaction. */
   pgbench: {

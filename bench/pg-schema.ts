@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { schemaUrl } from '../scripts/local/postgres-schema.js';
 import { commandName, parentPid } from './cpu.js';
 
 /** The PostgreSQL settings a reader of the results needs (durability first). */
@@ -54,9 +55,7 @@ async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>
 export async function createBenchSchema(databaseUrl: string): Promise<BenchSchema> {
   const name = `sb_bench_${randomBytes(5).toString('hex')}`;
   await withClient(databaseUrl, (c) => c.query(`CREATE SCHEMA ${name}`));
-  const url = `${databaseUrl}${databaseUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(
-    `-c search_path=${name}`,
-  )}`;
+  const url = schemaUrl(databaseUrl, name);
   return {
     name,
     url,

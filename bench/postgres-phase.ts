@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { startLocalNginx, type LocalNginx } from '../scripts/local/local-nginx.js';
 import { startScoreboard, type ChildServer } from './child.js';
 import { processCpuSeconds, treeCpuProbe, type CpuProbe } from './cpu.js';
 import { loadWithWarmup } from './load.js';
-import { startNginx, type Nginx } from './nginx.js';
 import {
   describeFailure,
   emptyOutcome,
@@ -22,7 +22,7 @@ const progress = (message: string) => process.stderr.write(`bench: ${message}\n`
  * PostgreSQL + Redis, in a fresh schema of `options.database` and a fresh Redis prefix, both
  * removed at the end:
  *  (a) one instance: the update load (warm-up, measured), then the SDK, fan-out and soak phases;
- *  (b) two instances behind nginx (deploy/nginx/scoreboard.conf): the update load through nginx;
+ *  (b) two instances behind nginx (deploy/nginx/scoreboard.conf.template): the update load through nginx;
  *  (c) pgbench: the same statements as one update, one transaction each, same clients and time.
  * Instances run one after another, never beside pgbench, so each has the machine to itself.
  */
@@ -46,7 +46,7 @@ export async function runPostgresMode(args: ModeArgs): Promise<ModeOutcome> {
   };
   out.postgres = pg;
   const running = new Set<ChildServer>();
-  let nginx: Nginx | undefined;
+  let nginx: LocalNginx | undefined;
   const start = async (name: string, env: Record<string, string> = {}) => {
     const started = await startScoreboard({
       databaseUrl: schema.url,
@@ -106,7 +106,7 @@ export async function runPostgresMode(args: ModeArgs): Promise<ModeOutcome> {
     const pair = await Promise.all(
       [1, 2].map((i) => start(`instance ${i} of 2`, { TRUST_PROXY: '127.0.0.1' })),
     );
-    nginx = await startNginx([pair[0]!.port, pair[1]!.port]);
+    nginx = await startLocalNginx({ upstreamPorts: pair.map((server) => server.port) });
     const update = await loadWithWarmup({
       driver,
       cpu,

@@ -118,7 +118,7 @@ function reportText(results: BenchResults): string {
       ? `PostgreSQL ${pg.settings.serverVersion} (synchronous_commit=${pg.settings.synchronousCommit}, ` +
         `fsync=${pg.settings.fsync}, wal_sync_method=${pg.settings.walSyncMethod}, shared_buffers=${pg.settings.sharedBuffers}) ` +
         `in schema ${pg.schema} of ${pg.database} (dropped afterwards), Redis ${pg.redis.version ?? '?'} ` +
-        `at ${pg.redis.url} under ${pg.redis.prefix}; nginx with deploy/nginx/scoreboard.conf (one worker); ` +
+        `at ${pg.redis.url} under ${pg.redis.prefix}; nginx with deploy/nginx/scoreboard.conf.template (one worker); ` +
         `SDK, fan-out and soak phases on ${pg.otherPhasesOn}`
       : pg
         ? `PostgreSQL at ${pg.database}`

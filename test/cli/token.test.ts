@@ -14,6 +14,7 @@ import {
   startChildServer,
   type ChildServer,
 } from '../helpers/child-server.js';
+import { runInShell } from '../helpers/processes.js';
 import { TEST_SECRET } from '../helpers/tokens.js';
 
 const CLI_ARGS = ['--import', 'tsx', 'server/cli/token.ts'];
@@ -88,17 +89,6 @@ describe('npm run token', () => {
     expect(result.stderr).toContain('Usage: npm run token');
   });
 });
-
-/** Runs a command line as a person would paste it, with no configuration in the environment. */
-const runInShell = (command: string) =>
-  execFileSync('sh', ['-c', command], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '' },
-    encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')
-    .at(-1)!;
 
 describe('the command the start banner prints', () => {
   it('mints a token that this server accepts, for a database in a folder of its own', async () => {

@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SUCCESS_BODY } from '../helpers/bodies.js';
 import { killChildServers, REPO_ROOT, startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { inFlightUpdate } from '../helpers/in-flight-update.js';
+import { processesBelow, running } from '../helpers/processes.js';
 
 /** Generous: a loaded machine takes seconds to shut a server down. */
 const STOP_TIMEOUT_MS = 20_000;
@@ -23,29 +24,11 @@ afterEach(async () => {
   dir = undefined;
 });
 
-/** Whether the process runs (a zombie, ended but not yet reaped, does not). */
-function running(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 /** The node processes running the server's sources anywhere below `pid` (children, theirs...). */
 function serverProcessesBelow(pid: number): number[] {
-  const rows = execFileSync('ps', ['-A', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => line.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/))
-    .filter((match) => match !== null)
-    .map(([, child, parent, args]) => ({ pid: Number(child), ppid: Number(parent), args: args! }));
-  const below: typeof rows = [];
-  for (let parents = [pid]; parents.length > 0;) {
-    const children = rows.filter((row) => parents.includes(row.ppid));
-    below.push(...children);
-    parents = children.map((row) => row.pid);
-  }
-  const servers = below.filter((row) => /^\S*node .*server\/main\.ts/.test(row.args)).map((row) => row.pid);
+  const servers = processesBelow(pid)
+    .filter((row) => /^\S*node .*server\/main\.ts/.test(row.args))
+    .map((row) => row.pid);
   found.push(...servers);
   return servers;
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropKeys } from '../../bench/redis.js';
-import { holdUntilReleased } from './cleanup-registry.js';
+import { holdUntilReleased } from '../../scripts/local/cleanup-registry.js';
 import { freshSchema, ON_POSTGRES } from './postgres.js';
 import { REDIS_URL, RUN_REDIS_PREFIX } from './shared-services.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { dropKeys } from '../../bench/redis.js';
 import { PG_URL, REDIS_URL, redisPrefixOf, schemaPrefixOf } from './shared-services.js';
-import { stopPostgres } from './spare-services.js';
+import { stopPostgres } from '../../scripts/local/spare-postgres.js';
 
 /**
  * vitest's global setup: gives the run a mark (TEST_RUN_ID) and a temporary folder of its own

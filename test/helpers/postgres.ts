@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { holdUntilReleased } from './cleanup-registry.js';
-import { PG_URL, RUN_SCHEMA_PREFIX, withParameter } from './shared-services.js';
+import { holdUntilReleased } from '../../scripts/local/cleanup-registry.js';
+import { runStatement, schemaUrl } from '../../scripts/local/postgres-schema.js';
+import { PG_URL, RUN_SCHEMA_PREFIX } from './shared-services.js';
 
 export { PG_URL } from './shared-services.js';
 
@@ -18,14 +18,7 @@ export interface TestSchema {
 
 /** Runs one statement on the shared database, on a connection of its own. */
 async function execute(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  client.on('error', () => {}); // a connection lost meanwhile fails the query below instead
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+  await runStatement(PG_URL, sql);
 }
 
 /** Creates a fresh schema; every connection made with `url` uses it (search_path). */
@@ -33,7 +26,7 @@ export async function freshSchema(): Promise<TestSchema> {
   const name = `${RUN_SCHEMA_PREFIX}${randomBytes(6).toString('hex')}`;
   await execute(`CREATE SCHEMA ${name}`);
   return {
-    url: withParameter(PG_URL, 'options', `-c search_path=${name}`),
+    url: schemaUrl(PG_URL, name),
     name,
     drop: holdUntilReleased(() => execute(`DROP SCHEMA IF EXISTS ${name} CASCADE`)),
   };

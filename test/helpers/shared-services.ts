@@ -24,8 +24,3 @@ export const RUN_SCHEMA_PREFIX = schemaPrefixOf(RUN_ID);
 
 /** Every Redis key this run's test servers write starts with this. */
 export const RUN_REDIS_PREFIX = redisPrefixOf(RUN_ID);
-
-/** `url` with one more query parameter (a TEST_POSTGRES_URL may carry some already). */
-export function withParameter(url: string, name: string, value: string): string {
-  return `${url}${url.includes('?') ? '&' : '?'}${name}=${encodeURIComponent(value)}`;
-}

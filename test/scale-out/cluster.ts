@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
-import { holdUntilReleased } from '../helpers/cleanup-registry.js';
+import { holdUntilReleased } from '../../scripts/local/cleanup-registry.js';
 import { serviceToken } from '../helpers/tokens.js';
 
 /** Several server processes that share one PostgreSQL schema and one Redis prefix. */

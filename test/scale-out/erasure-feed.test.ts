@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../../server/trpc/routers/_app.js';
 import { killChildServers } from '../helpers/child-server.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
-import { freePort } from '../helpers/spare-services.js';
+import { freePort } from '../../scripts/local/ports.js';
 import { tokenFor } from '../helpers/tokens.js';
 import { board, eventually, post, startCluster, type Cluster } from './cluster.js';
 

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { killChildServers } from '../helpers/child-server.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
 import { RawSubscriber } from '../helpers/raw-ws.js';
-import { SparePostgres, SpareRedis } from '../helpers/spare-services.js';
+import { SparePostgres } from '../../scripts/local/spare-postgres.js';
+import { SpareRedis } from '../../scripts/local/spare-redis.js';
 import { REDIS_URL } from '../helpers/test-server.js';
 import { board, eventually, post, startCluster, type Cluster } from './cluster.js';
 

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startNginx as startDeployedNginx, type Nginx } from '../../bench/nginx.js';
+import { startLocalNginx, type LocalNginx } from '../../scripts/local/local-nginx.js';
 import { killChildServers } from '../helpers/child-server.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
 import { REDIS_URL } from '../helpers/test-server.js';
@@ -10,7 +10,7 @@ import { eventually, startCluster, type Cluster } from './cluster.js';
 
 let schema: TestSchema | undefined;
 let cluster: Cluster | undefined;
-let nginx: Nginx | undefined;
+let nginx: LocalNginx | undefined;
 afterEach(async () => {
   await nginx?.stop();
   await cluster?.stop();
@@ -18,9 +18,9 @@ afterEach(async () => {
   await schema?.drop();
 });
 
-/** nginx with the repository's deploy/nginx/scoreboard.conf (the benchmark's), pointed at `ports`. */
+/** nginx with the repository's deploy/nginx/scoreboard.conf.template (the benchmark's), pointed at `ports`. */
 async function startNginx(ports: number[]): Promise<number> {
-  nginx = await startDeployedNginx([ports[0]!, ports[1]!]);
+  nginx = await startLocalNginx({ upstreamPorts: ports });
   return Number(new URL(nginx.url).port);
 }
 
@@ -39,7 +39,7 @@ function postFrom(port: number, body: unknown, headers: Record<string, string>):
   });
 }
 
-describe('two instances behind nginx (deploy/nginx/scoreboard.conf)', () => {
+describe('two instances behind nginx (deploy/nginx/scoreboard.conf.template)', () => {
   it('serves updates and the live WebSocket through nginx, and sees each client by X-Forwarded-For', async () => {
     schema = await freshSchema();
     cluster = await startCluster(2, {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killChildServers, type ChildServer } from '../helpers/child-server.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
-import { SparePostgres } from '../helpers/spare-services.js';
+import { SparePostgres } from '../../scripts/local/spare-postgres.js';
 import { REDIS_URL } from '../helpers/test-server.js';
 import { eventually, post, startCluster, type Cluster } from './cluster.js';
 import { eraseUser, holdWriteLock, type LockHolder } from './lock-holder.js';

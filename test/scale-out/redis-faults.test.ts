@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ChildServer } from '../helpers/child-server.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
 import { RawSubscriber } from '../helpers/raw-ws.js';
-import { SpareRedis } from '../helpers/spare-services.js';
+import { SpareRedis } from '../../scripts/local/spare-redis.js';
 import { eventually, post, startCluster, type Cluster } from './cluster.js';
 import { metric, untilPushCrosses, untilRedis } from './redis-health.js';
 

@@ -3,7 +3,7 @@ import { RedisConnection } from '../../server/live/redis-client.js';
 import { createLogger } from '../../server/observability/logger.js';
 import { memoryRateLimiters } from '../../server/security/rate-limit/memory/memory-rate-limiter.js';
 import { redisRateLimiters } from '../../server/security/rate-limit/redis/redis-rate-limiter.js';
-import { freePort } from '../helpers/spare-services.js';
+import { freePort } from '../../scripts/local/ports.js';
 
 let redis: RedisConnection | undefined;
 afterEach(() => {

@@ -1,8 +1,9 @@
 /**
- * What the helpers made and have not released yet (servers, schemas, spare services, temporary
- * folders). A test releases what it made when it is done; whatever a failing test left is
- * released after its file by `releaseLeftovers` (vitest's setup file calls it), so one
- * failure never leaves a database, a folder or a process behind.
+ * What this process started or made and has not released yet (servers, schemas, spare
+ * services, nginx, temporary folders). A test releases what it made when it is done; whatever a
+ * failing test left is released after its file by `releaseLeftovers` (vitest's setup file calls
+ * it), and `npm run cluster` releases what is left the same way when it stops or fails to start,
+ * so one failure never leaves a database, a folder or a process behind.
  */
 const held = new Map<symbol, () => Promise<void>>();
 
