@@ -7,11 +7,11 @@ export interface CommandOutput {
   stderr: string;
 }
 
-/** Runs a command to its end, collecting both outputs (wrk, pgbench). */
+/** Runs a command to its end, collecting both outputs (wrk, pgbench; npm and tsc in tests). */
 export function runCommand(
   command: string,
   args: string[],
-  options: Pick<SpawnOptions, 'env'> = {},
+  options: Pick<SpawnOptions, 'env' | 'cwd'> = {},
 ): Promise<CommandOutput> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });

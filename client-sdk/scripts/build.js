@@ -1,14 +1,16 @@
 // Builds dist/index.js (esbuild, @trpc/* external) and dist/index.d.ts (rollup-plugin-dts),
 // with the server's router type bundled in so that a consumer never needs the server source.
+// `node scripts/build.js <folder>` writes them to another folder (tests build their own copy).
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { argv } from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { rollup } from 'rollup';
 import { dts } from 'rollup-plugin-dts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
+const dist = resolve(argv[2] ?? join(root, 'dist'));
 const entry = join(root, 'src/index.ts');
 const isTrpc = (id) => id === '@trpc/client' || id === '@trpc/server' || id.startsWith('@trpc/server/');
 

@@ -21,8 +21,14 @@ export function setup(): (() => Promise<void>) | undefined {
   const root = mkdtempSync(join(tmpdir(), `scoreboard-run-${runId}-`));
   chmodSync(root, 0o711); // a spare PostgreSQL runs as `postgres` in a folder inside
   process.env.TMPDIR = process.env.TEST_RUN_TMPDIR = root;
+  // Node 22+ tools (tsc, eslint, prettier) keep a compile cache in $TMPDIR/node-compile-cache:
+  // in a test's child it would land in the run's folder and count as a leftover.
+  const outerCompileCache = process.env.NODE_DISABLE_COMPILE_CACHE;
+  process.env.NODE_DISABLE_COMPILE_CACHE = '1';
   return async () => {
     delete process.env.TEST_RUN_TMPDIR;
+    if (outerCompileCache === undefined) delete process.env.NODE_DISABLE_COMPILE_CACHE;
+    else process.env.NODE_DISABLE_COMPILE_CACHE = outerCompileCache;
     if (outerTmp === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = outerTmp;
     const schemas = await dropSchemas(schemaPrefixOf(runId));
