@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { isPostgresUrl } from '../config/database-url.js';
@@ -52,7 +52,10 @@ try {
   const users = (copy.prepare('select count(*) as n from scores').get() as { n: number }).n;
   copy.close();
   if (check !== 'ok') fail(`The backup in ${target} failed its integrity check: ${String(check)}`, 1);
-  process.stdout.write(`Backed up ${databaseUrl} to ${target}: ${totalPages} pages, ${users} users.\n`);
+  const bytes = statSync(target).size;
+  process.stdout.write(
+    `Backed up ${databaseUrl} to ${target}: ${bytes.toLocaleString('en')} bytes (${totalPages} pages), ${users} users.\n`,
+  );
 } catch (error) {
   fail(`Backup failed: ${(error as Error).message}`, 1);
 } finally {

@@ -64,7 +64,7 @@ try {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   process.stderr.write('\n');
   process.stdout.write(
-    `Seeded ${added.toLocaleString('en')} users (seed-0 ... seed-${users - 1}) in ${seconds} s.\n`,
+    `Seeded ${added.toLocaleString('en')} new users in ${seconds} s; seed-0 ... seed-${users - 1} are all on the board.\n`,
   );
 } catch (error) {
   process.stderr.write('\n');

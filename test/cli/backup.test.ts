@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -40,7 +40,11 @@ describe('npm run backup', () => {
     const result = backup(live, join(restored, 'scoreboard.db'));
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^Backed up .* to .*scoreboard\.db: \d+ pages, 50 users\.\n$/);
+    const size = statSync(join(restored, 'scoreboard.db')).size.toLocaleString('en');
+    expect(result.stdout).toMatch(
+      /^Backed up .* to .*scoreboard\.db: [\d,]+ bytes \(\d+ pages\), 50 users\.\n$/,
+    );
+    expect(result.stdout).toContain(`: ${size} bytes (`);
     expect((await post('later', 'after-backup', 1000)).status).toBe(200);
 
     // One self-contained file: no -wal or -shm beside it, before or after it is read.

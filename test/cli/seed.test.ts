@@ -50,8 +50,12 @@ describe('npm run seed', () => {
     dirs.push(dir);
     const first = seed(dir, ['--users', '3000']);
     expect(first.status).toBe(0);
-    expect(first.stdout).toMatch(/^Seeded 3,000 users \(seed-0 \.\.\. seed-2999\) in [\d.]+ s\.\n$/);
-    expect(seed(dir, ['--users', '4000']).stdout).toMatch(/^Seeded 1,000 users/);
+    expect(first.stdout).toMatch(
+      /^Seeded 3,000 new users in [\d.]+ s; seed-0 \.\.\. seed-2999 are all on the board\.\n$/,
+    );
+    expect(seed(dir, ['--users', '4000']).stdout).toMatch(
+      /^Seeded 1,000 new users in [\d.]+ s; seed-0 \.\.\. seed-3999 are all/,
+    );
     const server = await startChildServer(dir, { RATE_LIMIT_READS_PER_MIN: '100000' });
     await checkBoard(server.url, 4000);
     const scores = new Set(Array.from({ length: 4000 }, (_, i) => seedScore(i)));
@@ -104,7 +108,7 @@ describe('npm run seed', () => {
 
     expect(await server.stop()).toBe(0);
     const seeded = seed(dir, ['--users', '50']);
-    expect(seeded.stdout).toMatch(/^Seeded 50 users /);
+    expect(seeded.stdout).toMatch(/^Seeded 50 new users /);
     expect(seeded.status).toBe(0);
     expect(stored().scores).toHaveLength(51);
   });
@@ -118,7 +122,7 @@ describe('npm run seed', () => {
     const seeded = seed(dir, ['--users', '20']);
     expect(seeded.stderr).not.toContain('refused');
     expect(seeded.status).toBe(0);
-    expect(seeded.stdout).toMatch(/^Seeded 20 users /);
+    expect(seeded.stdout).toMatch(/^Seeded 20 new users /);
   });
 
   it.each([[[]], [['--users', '0']], [['--users', 'many']], [['--users', '10000001']]])(
