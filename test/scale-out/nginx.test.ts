@@ -1,4 +1,5 @@
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startLocalNginx, type LocalNginx } from '../../scripts/local/local-nginx.js';
@@ -94,5 +95,20 @@ describe('two instances behind nginx (deploy/nginx/scoreboard.conf.template)', (
       'audit row',
     );
     expect(await cluster.query('select ip from security_events')).toEqual([{ ip: '127.0.0.2' }]);
+  });
+});
+
+describe('nginx that cannot bind its port', () => {
+  it('fails to start with its own reason, though another server on the port answers /healthz', async () => {
+    const holder = createServer((_req, res) => res.end('{"status":"ok"}'));
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      await expect(startLocalNginx({ upstreamPorts: [port], port })).rejects.toThrow(
+        `nginx did not start (exit code 1): [emerg] bind() to 127.0.0.1:${port} failed (98: Address already in use); [emerg] still could not bind()`,
+      );
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 });
