@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { holdUntilReleased, releaseLeftovers } from '../local/cleanup-registry.js';
 import { startLocalNginx, type LocalNginx } from '../local/local-nginx.js';
+import { listenError } from '../local/ports.js';
 import { startServerProcess, type ServerProcess } from '../local/server-process.js';
 import { clusterBackends } from './cluster-backends.js';
 import { instanceSettings } from './instance-settings.js';
@@ -35,14 +36,37 @@ function unlessStopAsked(): void {
   if (stopSignal) throw new Error(`stopped by ${stopSignal} while starting`);
 }
 
+/** Something of the cluster that ended without being asked to, and what it said. */
+interface Failure {
+  readonly why: string;
+  readonly said: readonly string[];
+}
+
 interface Cluster {
   readonly instances: ServerProcess[];
   readonly nginx: LocalNginx;
   /** Resolves with what happened when an instance or nginx ends without being asked to. */
-  readonly failed: Promise<string>;
+  readonly failed: Promise<Failure>;
+}
+
+/**
+ * Throws, in one line, when nginx could not listen on `--port` of `--host`: checked before
+ * anything starts (a readiness check would otherwise reach whatever holds the port).
+ */
+async function checkListen({ host, port }: ClusterOptions): Promise<void> {
+  const error = await listenError(host, port);
+  if (error === undefined) return;
+  if (error.code === 'EADDRINUSE')
+    throw new Error(`port ${port} on ${host} is already in use (choose another with --port)`);
+  if (error.code === 'EACCES')
+    throw new Error(`no permission to listen on port ${port} on ${host} (choose one above 1023 with --port)`);
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
+    throw new Error(`cannot listen on ${host}: no such address on this machine (choose another with --host)`);
+  throw new Error(`cannot listen on port ${port} on ${host}: ${error.message}`);
 }
 
 async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  await checkListen(options);
   const dir = mkdtempSync(join(tmpdir(), 'scoreboard-cluster-'));
   holdUntilReleased(() => {
     rmSync(dir, { recursive: true, force: true });
@@ -72,14 +96,16 @@ async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ownProcessGroup: true,
   });
   unlessStopAsked();
-  const failed = new Promise<string>((resolve) => {
+  const failed = new Promise<Failure>((resolve) => {
     instances.forEach((instance, i) =>
       instance.child.once('exit', (code, signal) => {
-        if (!stopSignal) resolve(`instance ${i + 1} ended on its own (${signal ?? `exit code ${code}`})`);
+        if (!stopSignal)
+          resolve({ why: `instance ${i + 1} ended on its own (${signal ?? `exit code ${code}`})`, said: [] });
       }),
     );
-    void nginx.ended.then(() => {
-      if (!stopSignal) resolve('nginx ended on its own');
+    void nginx.ended.then(({ how, errors }) => {
+      if (!stopSignal)
+        resolve({ why: `nginx ended on its own (${how})`, said: errors.map((line) => `nginx | ${line}`) });
     });
   });
 
@@ -149,7 +175,10 @@ async function main(): Promise<number> {
   }
   const outcome = await Promise.race([
     stopAsked.then((signal) => ({ why: signal, code: 0 })),
-    cluster.failed.then((why) => ({ why, code: 1 })),
+    cluster.failed.then(({ why, said }) => {
+      for (const line of said) say(line);
+      return { why, code: 1 };
+    }),
   ]);
   stopSignal ??= 'SIGTERM'; // from here on, an instance that ends was asked to
   const code = await stopCluster(cluster, outcome.why);

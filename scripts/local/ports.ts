@@ -13,6 +13,18 @@ export function freePort(): Promise<number> {
 }
 
 /**
+ * Why `port` of `host` cannot be listened on (EADDRINUSE: another process holds it; EACCES,
+ * EADDRNOTAVAIL...), or undefined when it can. Bound and released at once.
+ */
+export function listenError(host: string, port: number): Promise<NodeJS.ErrnoException | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error));
+    server.listen(port, host, () => server.close(() => resolve(undefined)));
+  });
+}
+
+/**
  * Waits for a TCP port on 127.0.0.1 to accept (or, with `open` false, to refuse) connections;
  * `gaveUp` says why waiting longer is pointless (the process that should listen has exited).
  */

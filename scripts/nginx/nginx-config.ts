@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { BODY_LIMIT_BYTES, BODY_TOO_LARGE } from '../../server/domain/refusal.js';
+import type { ErrorBody } from '../../shared/response-schemas.js';
 import { REPO_ROOT } from '../local/server-process.js';
 
 const TEMPLATE_NAME = 'deploy/nginx/scoreboard.conf.template';
@@ -55,6 +57,24 @@ export class NginxConfigError extends Error {
   override name = 'NginxConfigError';
 }
 
+/**
+ * nginx's `client_max_body_size`: a little over the server's limit, so that the server answers
+ * bodies just over it (after the token check, as without nginx) and nginx the larger ones.
+ */
+const NGINX_BODY_LIMIT_BYTES = BODY_LIMIT_BYTES + 1024;
+
+/** `text` as one quoted nginx string, in which nothing is a variable or an escape. */
+function nginxString(text: string): string {
+  if (/['\\$]/.test(text)) throw new NginxConfigError(`${text} cannot be an nginx string as it is`);
+  return `'${text}'`;
+}
+
+/** The server's answer to a body over its limit, as nginx returns it for a larger one. */
+const BODY_TOO_LARGE_BODY = JSON.stringify({
+  status: 'error',
+  message: BODY_TOO_LARGE.message,
+} satisfies ErrorBody);
+
 /** What each `${NAME}` of the template becomes (lines; none drops the line). */
 function placeholders(vars: NginxVariables): Map<string, string[]> {
   const set = Object.fromEntries(Object.entries(vars).filter(([, value]) => value?.trim()));
@@ -87,6 +107,8 @@ function placeholders(vars: NginxVariables): Map<string, string[]> {
     ['NGINX_ERROR_LOG', [v.NGINX_ERROR_LOG]],
     ['NGINX_ACCESS_LOG', [v.NGINX_ACCESS_LOG]],
     ['NGINX_TEMP_DIR', [v.NGINX_TEMP_DIR]],
+    ['SERVER_BODY_LIMIT_AND_SOME', [String(NGINX_BODY_LIMIT_BYTES)]],
+    ['SERVER_BODY_TOO_LARGE', [nginxString(BODY_TOO_LARGE_BODY)]],
   ]);
 }
 

@@ -10,6 +10,8 @@ export interface Principal {
 export const ROLE_SERVICE = 'service';
 /** An operator: may read the audit trail and clear flags. */
 export const ROLE_ADMIN = 'admin';
+/** Every role a token may carry. */
+export const ROLES: readonly string[] = [ROLE_SERVICE, ROLE_ADMIN];
 
 /** True when the principal holds the role. */
 export function hasRole(principal: Principal, role: string): boolean {

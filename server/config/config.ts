@@ -4,22 +4,15 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SCORE_CEILING } from '../../shared/schemas.js';
 
-// An empty variable counts as unset, so `PORT=` in a compose file means the default.
-const unsetIfEmpty = (value: unknown) =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
-
 const integer = (min: number, max: number) => {
   const error = `expects an integer from ${min} to ${max}`;
-  return z.preprocess(
-    unsetIfEmpty,
-    z
-      .string({ error })
-      .trim()
-      .regex(/^\d+$/, { error })
-      .transform(Number)
-      .pipe(z.int({ error }).min(min, { error }).max(max, { error }))
-      .optional(),
-  );
+  return z
+    .string({ error })
+    .trim()
+    .regex(/^\d+$/, { error })
+    .transform(Number)
+    .pipe(z.int({ error }).min(min, { error }).max(max, { error }))
+    .optional();
 };
 
 const commaList = (list: string) =>
@@ -28,22 +21,19 @@ const commaList = (list: string) =>
     .map((item) => item.trim())
     .filter(Boolean);
 
-const originList = z.preprocess(
-  unsetIfEmpty,
-  z
-    .string()
-    .optional()
-    .transform((list) => (list === undefined ? undefined : commaList(list)))
-    .pipe(
-      z
-        .array(
-          z.string().refine((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o), {
-            error: 'expects a comma-separated list of origins like https://example.com, or *',
-          }),
-        )
-        .optional(),
-    ),
-);
+const originList = z
+  .string()
+  .optional()
+  .transform((list) => (list === undefined ? undefined : commaList(list)))
+  .pipe(
+    z
+      .array(
+        z.string().refine((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o), {
+          error: 'expects a comma-separated list of origins like https://example.com, or *',
+        }),
+      )
+      .optional(),
+  );
 
 /** An IPv4/IPv6 address, optionally with a prefix length (`10.0.0.0/8`, `fd00::/8`). */
 function isAddressOrCidr(entry: string): boolean {
@@ -54,30 +44,19 @@ function isAddressOrCidr(entry: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
-const optionalText = z
-  .string()
-  .trim()
-  .transform((value) => (value === '' ? undefined : value))
-  .optional();
+const optionalText = z.string().trim().optional();
 
 const envSchema = z.object({
-  NODE_ENV: z.preprocess(
-    unsetIfEmpty,
-    z
-      .enum(['development', 'production', 'test'], { error: 'expects development, production or test' })
-      .default('development'),
-  ),
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], { error: 'expects development, production or test' })
+    .default('development'),
   PORT: integer(0, 65535).default(3000),
-  HOST: z.preprocess(
-    unsetIfEmpty,
-    z
-      .string()
-      .regex(/^[A-Za-z0-9.:-]+$/, { error: 'expects a host name or IP address' })
-      .default('127.0.0.1'),
-  ),
+  HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:-]+$/, { error: 'expects a host name or IP address' })
+    .default('127.0.0.1'),
   DATABASE_URL: z
     .string()
-    .min(1)
     .refine((url) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || isPostgresUrl(url), {
       error: 'expects a SQLite file path or a postgres:// URL',
     })
@@ -103,20 +82,14 @@ const envSchema = z.object({
     })
     .default('info'),
   REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/, error: 'expects a redis:// URL' }).optional()),
-  REDIS_PREFIX: z.preprocess(
-    unsetIfEmpty,
-    z
-      .string()
-      .regex(/^[A-Za-z0-9:_.-]{1,64}$/, { error: 'expects 1 to 64 letters, digits or : _ . -' })
-      .default('scoreboard:'),
-  ),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, { error: 'expects 1 to 64 letters, digits or : _ . -' })
+    .default('scoreboard:'),
   REDIS_BREAKER_FAILURES: integer(1, 1000).default(3),
   REDIS_BREAKER_COOLDOWN_MS: integer(100, 600_000).default(5000),
   METRICS_TOKEN: optionalText,
-  DB_SYNCHRONOUS: z.preprocess(
-    unsetIfEmpty,
-    z.enum(['full', 'normal'], { error: 'expects full or normal' }).default('full'),
-  ),
+  DB_SYNCHRONOUS: z.enum(['full', 'normal'], { error: 'expects full or normal' }).default('full'),
   ALLOWED_ORIGINS: originList,
   WS_ALLOWED_ORIGINS: originList,
   TRUST_PROXY: z
@@ -141,7 +114,18 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_MS: integer(0, 60_000).default(1000),
 });
 
-/** Who may lower a score: nobody, service-role tokens only, or anyone. */
+/** Every variable the configuration reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
+
+/**
+ * The environment without its empty variables: an empty (or blank) variable counts as unset,
+ * so `PORT=` in a compose or env file means the default. The one place this rule lives.
+ */
+function withoutEmptyValues(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+}
 
 /** The validated, frozen configuration handed down to every part of the server. */
 export interface Config {
@@ -219,7 +203,7 @@ function dataDirOf(databaseUrl: string): string {
  * Throws a ConfigError whose message is one line naming the first bad variable.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema.safeParse(withoutEmptyValues(env));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');

@@ -1,6 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -34,6 +35,24 @@ const sharedEnv = (overrides: Record<string, string | undefined> = {}) => childE
 /** Runs `npm run token -- ...args` and returns the printed token. */
 const mint = (args: string[], env = sharedEnv()) =>
   execFileSync(process.execPath, [...CLI_ARGS, ...args], { cwd: REPO_ROOT, env, encoding: 'utf8' }).trim();
+
+const PRODUCTION_WITHOUT_KEY =
+  'Invalid configuration: JWT_SECRET expects a secret of at least 32 characters (or set JWT_PUBLIC_KEY) when NODE_ENV=production\n';
+
+/** Runs `npm run token -- ...args` to its exit. */
+const runCli = (args: string[], env = sharedEnv()) =>
+  spawnSync(process.execPath, [...CLI_ARGS, ...args], { cwd: REPO_ROOT, env, encoding: 'utf8' });
+
+/** A key pair of `type`, the private half written to a PEM file in the test's folder. */
+function keyPair(type: 'rsa' | 'ec', namedCurve = 'P-256') {
+  const { privateKey, publicKey } =
+    type === 'rsa'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : generateKeyPairSync('ec', { namedCurve });
+  const file = join(dir, `${type}-${namedCurve}-${Math.random().toString(36).slice(2)}.pem`);
+  writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  return { file, publicPem: String(publicKey.export({ type: 'spki', format: 'pem' })) };
+}
 
 async function updateScore(server: ChildServer, token: string, body: object) {
   const res = await fetch(`${server.url}/update-score`, {
@@ -78,15 +97,143 @@ describe('npm run token', () => {
   });
 
   it('exits with code 2 and prints usage for a lifetime that is not a duration', () => {
-    const result = spawnSync(process.execPath, [...CLI_ARGS, 'alice', '--ttl', 'soon'], {
-      cwd: REPO_ROOT,
-      env: sharedEnv(),
-      encoding: 'utf8',
-    });
+    const result = runCli(['alice', '--ttl', 'soon']);
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('--ttl soon is not a duration like 3600, 30m or 1h.');
     expect(result.stderr).toContain('Usage: npm run token');
+  });
+});
+
+describe('npm run token refusals', () => {
+  it('refuses an unknown role with the list of roles, exit code 2', () => {
+    const result = runCli(['alice', '--role', 'service', '--role', 'bogus']);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^--role bogus is not a role; the roles are service, admin\.\n\nUsage: npm run token/,
+    );
+  });
+
+  it('refuses, in production without a key, in one line naming what to set, and makes no secret', () => {
+    const result = runCli(
+      ['ops', '--role', 'admin'],
+      sharedEnv({ NODE_ENV: 'production', JWT_SECRET: undefined }),
+    );
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(PRODUCTION_WITHOUT_KEY);
+    expect(existsSync(join(dir, 'jwt-secret'))).toBe(false);
+  });
+
+  it('refuses, in one line and with code 2, to sign without --key for a server that verifies JWT_PUBLIC_KEY', () => {
+    const { publicPem } = keyPair('ec');
+    const result = runCli(['alice'], sharedEnv({ JWT_SECRET: undefined, JWT_PUBLIC_KEY: publicPem }));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(
+      'The server verifies ES256 tokens with JWT_PUBLIC_KEY: pass its private key with --key\n',
+    );
+  });
+
+  it('refuses --key when JWT_SECRET is set: the server verifies HS256', () => {
+    const { file } = keyPair('ec');
+    const result = runCli(['alice', '--key', file]);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `--key ${file} signs ES256, but JWT_SECRET is set (HS256): leave out --key, or set JWT_PUBLIC_KEY instead of JWT_SECRET\n`,
+    );
+  });
+
+  it('refuses --key when it is not the private half of JWT_PUBLIC_KEY', () => {
+    const { file } = keyPair('rsa');
+    const other = keyPair('rsa');
+    const result = runCli(
+      ['alice', '--key', file],
+      sharedEnv({ JWT_SECRET: undefined, JWT_PUBLIC_KEY: other.publicPem }),
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(
+      `--key ${file} does not match JWT_PUBLIC_KEY: the server would refuse its tokens\n`,
+    );
+  });
+
+  it('refuses a key the server cannot verify (P-384) and a file that is no private key', () => {
+    const { file } = keyPair('ec', 'P-384');
+    const env = sharedEnv({ JWT_SECRET: undefined });
+    expect(runCli(['alice', '--key', file], env)).toMatchObject({
+      status: 2,
+      stderr: `--key ${file} is neither an RSA nor a P-256 EC key, the keys the server verifies (RS256, ES256)\n`,
+    });
+    const notAKey = join(dir, 'not-a-key.pem');
+    writeFileSync(notAKey, 'hello\n');
+    expect(runCli(['alice', '--key', notAKey], env)).toMatchObject({
+      status: 2,
+      stderr: `--key ${notAKey} is not a PEM private key\n`,
+    });
+  });
+});
+
+describe('npm run token --key', () => {
+  it('signs ES256 with a P-256 key without JWT_PUBLIC_KEY, makes no secret, and an ES256 server accepts it', async () => {
+    const { file, publicPem } = keyPair('ec');
+    const env = sharedEnv({ NODE_ENV: 'development', JWT_SECRET: undefined });
+    const token = mint(['alice', '--key', file], env);
+    expect(jwt.decode(token, { complete: true })?.header.alg).toBe('ES256');
+    expect(existsSync(join(dir, 'jwt-secret'))).toBe(false);
+
+    const server = await startChildServer(dir, { JWT_SECRET: undefined, JWT_PUBLIC_KEY: publicPem });
+    const res = await updateScore(server, token, { user_id: 'alice', action_id: 'key-1', new_score: 5 });
+    expect(res).toEqual({ status: 200, body: SUCCESS_BODY });
+  });
+
+  it('signs RS256 with an RSA key that matches JWT_PUBLIC_KEY', () => {
+    const { file, publicPem } = keyPair('rsa');
+    const token = mint(
+      ['bob', '--key', file, '--role', 'service'],
+      sharedEnv({ JWT_SECRET: undefined, JWT_PUBLIC_KEY: publicPem }),
+    );
+    const claims = jwt.verify(token, publicPem, { algorithms: ['RS256'] }) as jwt.JwtPayload;
+    expect(claims).toMatchObject({ sub: 'bob', roles: ['service'] });
+  });
+});
+
+describe('the production command of docs/security.md', () => {
+  /** The documented commands, run in this checkout on the environment file `envFile`. */
+  function documentedCommand(envFile: string): string {
+    const doc = readFileSync(join(REPO_ROOT, 'docs', 'security.md'), 'utf8');
+    const block = doc.match(/```sh\n(cd \/opt\/scoreboard\n[^`]*scoreboard\.env[^`]*)```/)?.[1];
+    expect(block).toBeDefined();
+    return block!
+      .replace('cd /opt/scoreboard\n', '')
+      .replaceAll('/etc/scoreboard/scoreboard.env', envFile)
+      .trim()
+      .replaceAll('\n', '; ');
+  }
+
+  it('mints with the secret and issuer of the environment file', () => {
+    const envFile = join(dir, 'scoreboard.env');
+    writeFileSync(
+      envFile,
+      `JWT_SECRET=${TEST_SECRET}\nJWT_ISSUER=scores.example.com\nTRUST_PROXY=127.0.0.1\n`,
+    );
+    const token = runInShell(documentedCommand(envFile));
+    const claims = jwt.verify(token, TEST_SECRET, { algorithms: ['HS256'], issuer: 'scores.example.com' });
+    expect(claims).toMatchObject({ sub: 'ops', roles: ['admin'] });
+  });
+
+  it('stops with one line, and makes no development secret, when the file holds no key', () => {
+    const envFile = join(dir, 'scoreboard.env');
+    writeFileSync(envFile, `TRUST_PROXY=127.0.0.1\nDATABASE_URL=${join(dir, 'scoreboard.db')}\n`);
+    const result = spawnSync('sh', ['-c', documentedCommand(envFile)], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(PRODUCTION_WITHOUT_KEY);
+    expect(existsSync(join(dir, 'jwt-secret'))).toBe(false);
   });
 });
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../server/config/config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../server/config/config.js';
 import { withDevelopmentSecret } from '../../server/config/dev-secret.js';
 import { runServerToExit } from '../helpers/child-server.js';
 import { TEST_SECRET } from '../helpers/tokens.js';
@@ -32,6 +32,33 @@ describe('loadConfig', () => {
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', SCORE_MAX_GAIN: ' ' }).port).toBe(3000);
   });
+
+  it('reads the variables of the whole table', () => {
+    expect(CONFIG_VARIABLES).toContain('DATABASE_URL');
+    expect(CONFIG_VARIABLES).toContain('WS_ALLOWED_ORIGINS');
+    expect(CONFIG_VARIABLES.length).toBeGreaterThan(30);
+  });
+
+  /** The configuration that `env` gives, or the one line that refuses it. */
+  const outcomeOf = (env: Record<string, string>) => {
+    try {
+      return loadConfig(env);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  // Generated from the schema's keys, so a variable added later is covered too.
+  it.each(CONFIG_VARIABLES.flatMap((name) => [`${name}=`, `${name}=' '`]))(
+    'treats %s as unset',
+    (setting) => {
+      const [name = '', quoted = ''] = setting.split('=');
+      const value = quoted.replaceAll("'", '');
+      for (const base of [{}, { NODE_ENV: 'production', JWT_SECRET: TEST_SECRET }]) {
+        const unset = Object.fromEntries(Object.entries(base).filter(([key]) => key !== name));
+        expect(outcomeOf({ ...unset, [name]: value })).toEqual(outcomeOf(unset));
+      }
+    },
+  );
 
   it('defaults SCORE_MAX_GAIN to SCORE_MAX when SCORE_MAX is below 1000', () => {
     expect(loadConfig({ SCORE_MAX: '500' }).score).toEqual({ max: 500, maxGain: 500, decrease: 'never' });

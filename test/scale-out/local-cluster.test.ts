@@ -1,5 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -181,4 +184,48 @@ describe('npm run cluster, as docs/scale-out.md tells it', () => {
     expect(await countKeys(REDIS_URL, made.redisPrefix!)).toBe(0);
     expect([existsSync(folder!), existsSync(nginxFolder)]).toEqual([false, false]);
   }, 420_000);
+});
+
+describe('npm run cluster on a port that another server holds', () => {
+  it('says so in one line naming the port, exits 1, and starts and leaves nothing', async () => {
+    // Another server on the port, answering every request (its /healthz too) with 200.
+    const holder = createServer((_req, res) => res.end('{"status":"ok"}'));
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    // The cluster's temporary folders go here, so that what it leaves is seen.
+    const temp = mkdtempSync(join(tmpdir(), 'scoreboard-cluster-busy-'));
+    made.folders = [temp];
+    try {
+      const child = spawn('npm', ['run', '-s', 'cluster', '--', '--instances', '1', '--port', String(port)], {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: PG_URL, REDIS_URL, TMPDIR: temp },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      npm = child;
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const code = await new Promise<number | null>((resolve) =>
+        child.once('close', (status) => resolve(status)),
+      );
+
+      expect({ code, stdout, stderr }).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `Scoreboard cluster could not start: port ${port} on 127.0.0.1 is already in use (choose another with --port)\n`,
+      });
+      // No folder of its own (tsx's cache aside), and nothing of its process group still running
+      // (an ended process not yet reaped, a zombie, is not running).
+      expect(readdirSync(temp).filter((name) => !name.startsWith('tsx-'))).toEqual([]);
+      const group = execFileSync('ps', ['-A', '-o', 'pgid=,stat=,args='], { encoding: 'utf8' })
+        .split('\n')
+        .map((row) => row.trim().split(/\s+/))
+        .filter(([pgid, stat]) => Number(pgid) === child.pid && !stat?.startsWith('Z'));
+      expect(group).toEqual([]);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  }, 120_000);
 });

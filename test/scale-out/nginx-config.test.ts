@@ -50,6 +50,11 @@ describe('the nginx configuration (deploy/nginx/scoreboard.conf.template)', () =
     expect(lines(config, 'user')).toEqual(['user www-data;']);
     expect(lines(config, 'pid')).toEqual(['pid /run/nginx.pid;']);
     expect(lines(config, 'ssl_certificate')).toEqual([]);
+    // The server's 16 KiB and a little more; larger bodies get the server's own 413 from nginx.
+    expect(lines(config, 'client_max_body_size')).toEqual(['client_max_body_size 17408;']);
+    expect(lines(config, 'return')).toEqual([
+      `return 413 '{"status":"error","message":"Request body is larger than 16 KiB"}';`,
+    ]);
     expect(config).not.toContain('${');
   });
 
@@ -139,5 +144,29 @@ describe('the nginx configuration (deploy/nginx/scoreboard.conf.template)', () =
     expect(refused.status).toBe(2);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toMatch(/^Invalid nginx configuration: SCOREBOARD_LISTEN expects [^\n]*\n$/);
+  });
+
+  it('npm run nginx-config -- --help prints the usage; a bad flag is one line, the usage and exit code 2', () => {
+    const run = (...args: string[]) =>
+      spawnSync('npm', ['run', '-s', 'nginx-config', '--', ...args], {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '' },
+        encoding: 'utf8',
+      });
+    const help = run('--help');
+    expect(help.status).toBe(0);
+    expect(help.stderr).toBe('');
+    expect(help.stdout).toMatch(/^Usage: npm run -s nginx-config \[-- --out FILE\]\n/);
+    for (const [args, line] of [
+      [['--out'], /^Option '--out <value>' argument missing\n/],
+      [['--bogus'], /^Unknown option '--bogus'[^\n]*\n/],
+      [['nginx.conf'], /^Unexpected argument 'nginx.conf'[^\n]*\n/],
+    ] as const) {
+      const refused = run(...args);
+      expect(refused.status).toBe(2);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toMatch(line);
+      expect(refused.stderr.replace(line, '')).toBe(`\n${help.stdout}`);
+    }
   });
 });

@@ -1,8 +1,10 @@
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startLocalNginx, type LocalNginx } from '../../scripts/local/local-nginx.js';
 import { killChildServers } from '../helpers/child-server.js';
+import { errorBody } from '../helpers/bodies.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
 import { REDIS_URL } from '../helpers/test-server.js';
 import { serviceToken } from '../helpers/tokens.js';
@@ -94,5 +96,62 @@ describe('two instances behind nginx (deploy/nginx/scoreboard.conf.template)', (
       'audit row',
     );
     expect(await cluster.query('select ip from security_events')).toEqual([{ ip: '127.0.0.2' }]);
+  });
+});
+
+describe('bodies over the limit, through nginx', () => {
+  /** A POST /update-score of `bytes` bytes through nginx on `port`, with a service token. */
+  function postBytes(port: number, bytes: number) {
+    return new Promise<{ status: number; contentType: string | undefined; body: string }>(
+      (resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/update-score',
+            headers: { authorization: `Bearer ${serviceToken()}`, 'content-type': 'application/json' },
+          },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], body }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end(`{"user_id":"big","action_id":"big","new_score":1,"pad":"${'x'.repeat(bytes - 60)}"}`);
+      },
+    );
+  }
+
+  it('answers each one 413 in the API JSON shape, whether the server or nginx refuses it', async () => {
+    schema = await freshSchema();
+    cluster = await startCluster(1, { databaseUrl: schema.url, redisUrl: REDIS_URL });
+    const port = await startNginx([cluster.instances[0]!.port]);
+    const refused = {
+      status: 413,
+      contentType: 'application/json; charset=utf-8',
+      body: errorBody('Request body is larger than 16 KiB'),
+    };
+    // 17,000 bytes: over the server's 16 KiB, under nginx's limit; then 20 KB and 1.1 MB, nginx's.
+    for (const bytes of [17_000, 20_000, 1_100_000])
+      expect({ bytes, ...(await postBytes(port, bytes)) }).toEqual({ bytes, ...refused });
+  });
+});
+
+describe('nginx that cannot bind its port', () => {
+  it('fails to start with its own reason, though another server on the port answers /healthz', async () => {
+    const holder = createServer((_req, res) => res.end('{"status":"ok"}'));
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      await expect(startLocalNginx({ upstreamPorts: [port], port })).rejects.toThrow(
+        `nginx did not start (exit code 1): [emerg] bind() to 127.0.0.1:${port} failed (98: Address already in use); [emerg] still could not bind()`,
+      );
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 });
