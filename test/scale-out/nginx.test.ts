@@ -26,11 +26,16 @@ async function startNginx(ports: number[]): Promise<number> {
   return Number(new URL(nginx.url).port);
 }
 
-/** A POST from the client address 127.0.0.2, through nginx. */
-function postFrom(port: number, body: unknown, headers: Record<string, string>): Promise<number> {
+/** A POST from the client address `from` (127.0.0.2 unless named), through nginx. */
+function postFrom(
+  port: number,
+  body: unknown,
+  headers: Record<string, string>,
+  from = '127.0.0.2',
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/update-score', localAddress: '127.0.0.2', headers },
+      { host: '127.0.0.1', port, method: 'POST', path: '/update-score', localAddress: from, headers },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -96,6 +101,26 @@ describe('two instances behind nginx (deploy/nginx/scoreboard.conf.template)', (
       'audit row',
     );
     expect(await cluster.query('select ip from security_events')).toEqual([{ ip: '127.0.0.2' }]);
+
+    // A client connecting from a trusted address (a process on nginx's host) names nobody else:
+    // nginx replaces the header with the address that connected.
+    expect(
+      await postFrom(
+        port,
+        { user_id: 'x', action_id: 'y', new_score: 1 },
+        { 'x-forwarded-for': '6.6.6.6' },
+        '127.0.0.1',
+      ),
+    ).toBe(401);
+    await eventually(
+      async () => (await cluster!.query('select ip from security_events')).length > 1,
+      5000,
+      'second audit row',
+    );
+    expect(await cluster.query('select ip from security_events order by ip')).toEqual([
+      { ip: '127.0.0.1' },
+      { ip: '127.0.0.2' },
+    ]);
   });
 });
 
