@@ -43,6 +43,7 @@ export function redactUrl(url: string): string {
 
 async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
+  client.on('error', () => {}); // a connection lost meanwhile fails the query in `use` instead
   await client.connect();
   try {
     return await use(client);

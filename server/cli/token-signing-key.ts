@@ -44,7 +44,12 @@ export function signingKeyFromFile(file: string, jwt: Config['jwt']): SigningKey
       `--key ${file} signs ${algorithm}, but JWT_SECRET is set (HS256): leave out --key, or set JWT_PUBLIC_KEY instead of JWT_SECRET`,
     );
   }
-  if (jwt.publicKey && !createPublicKey(key).equals(verificationKey(jwt).key)) {
+  if (!jwt.publicKey) {
+    throw new SigningKeyError(
+      `--key ${file} signs ${algorithm}, but JWT_PUBLIC_KEY is not set: set it to the server's public key, so the token is checked against what the server verifies with`,
+    );
+  }
+  if (!createPublicKey(key).equals(verificationKey(jwt).key)) {
     throw new SigningKeyError(
       `--key ${file} does not match JWT_PUBLIC_KEY: the server would refuse its tokens`,
     );

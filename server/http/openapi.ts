@@ -169,7 +169,7 @@ export function openApiDocument(version: string): ReturnType<typeof createDocume
       description:
         'Authenticated score updates and a live leaderboard. These are the plain HTTP routes, for ' +
         'clients in any language; TypeScript clients use the tRPC procedures under /trpc (typed SDK), ' +
-        'and live boards subscribe over the WebSocket at /trpc (see the README).',
+        'and live boards subscribe over the WebSocket at /trpc (see docs/live-protocol.md).',
     },
     servers: [{ url: '/' }],
     components: {

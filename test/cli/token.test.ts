@@ -145,6 +145,20 @@ describe('npm run token refusals', () => {
     );
   });
 
+  it('refuses --key without JWT_PUBLIC_KEY: nothing says the server verifies that key', () => {
+    const { file } = keyPair('ec');
+    const result = runCli(
+      ['alice', '--key', file],
+      sharedEnv({ NODE_ENV: 'development', JWT_SECRET: undefined }),
+    );
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `--key ${file} signs ES256, but JWT_PUBLIC_KEY is not set: set it to the server's public key, so the token is checked against what the server verifies with\n`,
+    );
+    expect(existsSync(join(dir, 'jwt-secret'))).toBe(false);
+  });
+
   it('refuses --key when it is not the private half of JWT_PUBLIC_KEY', () => {
     const { file } = keyPair('rsa');
     const other = keyPair('rsa');
@@ -175,9 +189,9 @@ describe('npm run token refusals', () => {
 });
 
 describe('npm run token --key', () => {
-  it('signs ES256 with a P-256 key without JWT_PUBLIC_KEY, makes no secret, and an ES256 server accepts it', async () => {
+  it('signs ES256 with a P-256 key that matches JWT_PUBLIC_KEY, makes no secret, and an ES256 server accepts it', async () => {
     const { file, publicPem } = keyPair('ec');
-    const env = sharedEnv({ NODE_ENV: 'development', JWT_SECRET: undefined });
+    const env = sharedEnv({ NODE_ENV: 'development', JWT_SECRET: undefined, JWT_PUBLIC_KEY: publicPem });
     const token = mint(['alice', '--key', file], env);
     expect(jwt.decode(token, { complete: true })?.header.alg).toBe('ES256');
     expect(existsSync(join(dir, 'jwt-secret'))).toBe(false);
