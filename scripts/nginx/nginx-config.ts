@@ -27,7 +27,7 @@ const variables = z.object({
     .optional(),
   SCOREBOARD_UPSTREAMS: z
     .string()
-    .default('127.0.0.1:3001,127.0.0.1:3002')
+    .default('127.0.0.1:3000')
     .transform((list) => list.split(',').map((entry) => entry.trim()))
     .pipe(
       z
@@ -63,6 +63,19 @@ export class NginxConfigError extends Error {
  */
 const NGINX_BODY_LIMIT_BYTES = BODY_LIMIT_BYTES + 1024;
 
+/** TLS 1.2 ciphers of Mozilla's intermediate configuration (TLS 1.3's are all fine). */
+const INTERMEDIATE_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+  'DHE-RSA-AES128-GCM-SHA256',
+  'DHE-RSA-AES256-GCM-SHA384',
+  'DHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
 /** `text` as one quoted nginx string, in which nothing is a variable or an escape. */
 function nginxString(text: string): string {
   if (/['\\$]/.test(text)) throw new NginxConfigError(`${text} cannot be an nginx string as it is`);
@@ -92,11 +105,19 @@ function placeholders(vars: NginxVariables): Map<string, string[]> {
     ? [
         `ssl_certificate ${v.SCOREBOARD_TLS_CERTIFICATE};`,
         `ssl_certificate_key ${v.SCOREBOARD_TLS_KEY};`,
+        // Mozilla's "intermediate" configuration: forward secrecy and AEAD ciphers only.
         'ssl_protocols TLSv1.2 TLSv1.3;',
+        `ssl_ciphers ${INTERMEDIATE_CIPHERS};`,
+        'ssl_prefer_server_ciphers off;',
         'ssl_session_cache shared:scoreboard_tls:10m;',
         'ssl_session_timeout 1d;',
+        'ssl_session_tickets off;',
       ]
     : [];
+  if (tls.length > 0 && v.SCOREBOARD_LISTEN !== undefined && !/ ssl( |$)/.test(v.SCOREBOARD_LISTEN))
+    throw new NginxConfigError(
+      `Invalid nginx configuration: SCOREBOARD_LISTEN "${v.SCOREBOARD_LISTEN}" lacks "ssl", so the certificate would not be used (e.g. "443 ssl")`,
+    );
   return new Map([
     ['SCOREBOARD_LISTEN', [v.SCOREBOARD_LISTEN ?? (tls.length > 0 ? '443 ssl' : '80')]],
     ['SCOREBOARD_UPSTREAMS', v.SCOREBOARD_UPSTREAMS.map((address) => `server ${address};`)],

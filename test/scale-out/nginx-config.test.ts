@@ -43,9 +43,9 @@ const lines = (config: string, directive: string) =>
     .filter((line) => line.startsWith(`${directive} `) && line.endsWith(';'));
 
 describe('the nginx configuration (deploy/nginx/scoreboard.conf.template)', () => {
-  it('renders, without variables, a Debian host serving two local instances on port 80', () => {
+  it('renders, without variables, a Debian host serving the systemd unit instance on port 80', () => {
     const config = renderNginxConfig({});
-    expect(lines(config, 'server')).toEqual(['server 127.0.0.1:3001;', 'server 127.0.0.1:3002;']);
+    expect(lines(config, 'server')).toEqual(['server 127.0.0.1:3000;']);
     expect(lines(config, 'listen')).toEqual(['listen 80;']);
     expect(lines(config, 'user')).toEqual(['user www-data;']);
     expect(lines(config, 'pid')).toEqual(['pid /run/nginx.pid;']);
@@ -109,6 +109,8 @@ describe('the nginx configuration (deploy/nginx/scoreboard.conf.template)', () =
     expect(lines(config, 'listen')).toEqual(['listen 443 ssl;']);
     expect(lines(config, 'ssl_certificate')).toEqual([`ssl_certificate ${certificate};`]);
     expect(lines(config, 'ssl_certificate_key')).toEqual([`ssl_certificate_key ${key};`]);
+    expect(lines(config, 'ssl_session_tickets')).toEqual(['ssl_session_tickets off;']);
+    expect(lines(config, 'ssl_ciphers')[0]).toMatch(/^ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:[\w:-]+;$/);
     const result = nginxTest(config);
     expect(result.stderr).toContain('test is successful');
     expect(result.status).toBe(0);
@@ -123,6 +125,15 @@ describe('the nginx configuration (deploy/nginx/scoreboard.conf.template)', () =
     );
     expect(() => renderNginxConfig({ NGINX_PID: 'nginx.pid' })).toThrow(
       'Invalid nginx configuration: NGINX_PID expects an absolute path',
+    );
+    expect(() =>
+      renderNginxConfig({
+        SCOREBOARD_TLS_CERTIFICATE: '/etc/ssl/cert.pem',
+        SCOREBOARD_TLS_KEY: '/etc/ssl/key.pem',
+        SCOREBOARD_LISTEN: '443',
+      }),
+    ).toThrow(
+      'Invalid nginx configuration: SCOREBOARD_LISTEN "443" lacks "ssl", so the certificate would not be used',
     );
     expect(() => renderNginxConfig({ SCOREBOARD_TLS_CERTIFICATE: '/etc/ssl/cert.pem' })).toThrow(
       'Invalid nginx configuration: SCOREBOARD_TLS_CERTIFICATE and SCOREBOARD_TLS_KEY go together',
