@@ -75,7 +75,9 @@ async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const backends = await clusterBackends(options, say);
   unlessStopAsked();
   const settings = instanceSettings(backends, dir);
-  const instances = await Promise.all(
+  // Every start settles before a failure is reported: an instance still starting when another
+  // failed registers for release once it listens, so the release that follows stops it too.
+  const started = await Promise.allSettled(
     Array.from({ length: options.instances }, (_, i) =>
       startServerProcess({
         env: settings.env,
@@ -88,6 +90,9 @@ async function startCluster(options: ClusterOptions): Promise<Cluster> {
       }),
     ),
   );
+  const failure = started.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
+  const instances = started.map((outcome) => (outcome as PromiseFulfilledResult<ServerProcess>).value);
   unlessStopAsked();
   const nginx = await startLocalNginx({
     upstreamPorts: instances.map((instance) => instance.port),
