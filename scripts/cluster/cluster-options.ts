@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { isPostgresUrl } from '../../server/config/database-url.js';
+import { withoutEmptyValues } from '../../server/config/empty-values.js';
 
 /** The PostgreSQL of a development machine (DEVELOPERS.md): trust auth for `postgres` on 127.0.0.1. */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -59,10 +60,11 @@ export function parseClusterOptions(argv: string[], env: NodeJS.ProcessEnv): Clu
     throw new ClusterUsageError((error as Error).message);
   }
   if (values.help) return 'help';
-  const fromEnv = env.DATABASE_URL && isPostgresUrl(env.DATABASE_URL) ? env.DATABASE_URL : undefined;
+  const set = withoutEmptyValues(env);
+  const fromEnv = set.DATABASE_URL && isPostgresUrl(set.DATABASE_URL) ? set.DATABASE_URL : undefined;
   const databaseUrl = values['database-url'] ?? fromEnv;
   // REDIS_URL is judged with the instances' configuration, as the server judges it.
-  const redisUrl = values['redis-url'] ?? (env.REDIS_URL || undefined);
+  const redisUrl = values['redis-url'] ?? set.REDIS_URL;
   if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl))
     throw new ClusterUsageError('--database-url expects a postgres:// URL');
   return {

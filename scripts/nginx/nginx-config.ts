@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { BODY_LIMIT_BYTES, BODY_TOO_LARGE } from '../../server/domain/refusal.js';
+import { withoutEmptyValues } from '../../server/config/empty-values.js';
 import type { ErrorBody } from '../../shared/response-schemas.js';
 import { REPO_ROOT } from '../local/server-process.js';
 
@@ -90,8 +91,7 @@ const BODY_TOO_LARGE_BODY = JSON.stringify({
 
 /** What each `${NAME}` of the template becomes (lines; none drops the line). */
 function placeholders(vars: NginxVariables): Map<string, string[]> {
-  const set = Object.fromEntries(Object.entries(vars).filter(([, value]) => value?.trim()));
-  const parsed = variables.safeParse(set);
+  const parsed = variables.safeParse(withoutEmptyValues(vars));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new NginxConfigError(`Invalid nginx configuration: ${String(issue.path[0])} ${issue.message}`);

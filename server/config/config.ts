@@ -3,6 +3,7 @@ import { isPostgresUrl, sqliteFileOf } from './database-url.js';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SCORE_CEILING } from '../../shared/schemas.js';
+import { withoutEmptyValues } from './empty-values.js';
 
 const integer = (min: number, max: number) => {
   const error = `expects an integer from ${min} to ${max}`;
@@ -116,16 +117,6 @@ const envSchema = z.object({
 
 /** Every variable the configuration reads. */
 export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
-
-/**
- * The environment without its empty variables: an empty (or blank) variable counts as unset,
- * so `PORT=` in a compose or env file means the default. The one place this rule lives.
- */
-function withoutEmptyValues(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
-  );
-}
 
 /** The validated, frozen configuration handed down to every part of the server. */
 export interface Config {
