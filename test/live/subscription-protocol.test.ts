@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FrameSocket } from '../helpers/frames.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { tokenFor } from '../helpers/tokens.js';
+import { until } from '../helpers/until.js';
 
 let server: TestServer | undefined;
 const sockets: FrameSocket[] = [];
@@ -127,7 +128,16 @@ describe('subscriptions over the WebSocket', () => {
       for (let i = 0; i < 10; i++) socket.send('PING');
       await socket.until((s) => s.closed !== undefined, 'the close');
     }
-    await server.flushAudit();
+    // The refusal is recorded after its observers (flags) have seen it, so the third socket's
+    // close can reach this client before its count is held: wait for the count, then judge.
+    const counted = () => server!.query<{ n: number }>('select sum(count) as n from security_events')[0]?.n;
+    await until(
+      async () => {
+        await server!.flushAudit();
+        return counted() === 3;
+      },
+      () => `3 floods counted (now ${counted()})`,
+    );
     expect(server.query('select kind, ip, count, reason from security_events')).toEqual([
       {
         kind: 'rate_limited',
