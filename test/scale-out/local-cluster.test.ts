@@ -198,7 +198,14 @@ describe('npm run cluster on a port that another server holds', () => {
     try {
       const child = spawn('npm', ['run', '-s', 'cluster', '--', '--instances', '1', '--port', String(port)], {
         cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH ?? '', DATABASE_URL: PG_URL, REDIS_URL, TMPDIR: temp },
+        // No compile cache: Node 22+ would keep one in TMPDIR, which is where leftovers are looked for.
+        env: {
+          PATH: process.env.PATH ?? '',
+          DATABASE_URL: PG_URL,
+          REDIS_URL,
+          TMPDIR: temp,
+          NODE_DISABLE_COMPILE_CACHE: '1',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       });
