@@ -1,3 +1,4 @@
+import type { Board, BoardOrder } from './board.js';
 import type { Refusal } from './refusal.js';
 
 /** A user's stored score and the ledger sequence at which they reached it. */
@@ -10,12 +11,29 @@ export interface ScoreRecord {
 /** Leaderboard order: higher score first, then whoever reached it first, then user id. */
 export function compareRecords(a: ScoreRecord, b: ScoreRecord): number {
   if (a.score !== b.score) return b.score - a.score;
+  return compareTies(a, b);
+}
+
+/** The order of a board where lower is better: lower score first, then the same ties. */
+export function compareRecordsAscending(a: ScoreRecord, b: ScoreRecord): number {
+  if (a.score !== b.score) return a.score - b.score;
+  return compareTies(a, b);
+}
+
+/** The leaderboard order of a board of this order. */
+export function recordOrder(order: BoardOrder): (a: ScoreRecord, b: ScoreRecord) => number {
+  return order === 'desc' ? compareRecords : compareRecordsAscending;
+}
+
+function compareTies(a: ScoreRecord, b: ScoreRecord): number {
   if (a.reachedSeq !== b.reachedSeq) return a.reachedSeq - b.reachedSeq;
   return a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0;
 }
 
 /** An authorized request to set a user's score, as the storage sees it. */
 export interface UpdateCommand {
+  /** The board written: its operator and windows decide what the submission changes. */
+  readonly board: Board;
   readonly userId: string;
   readonly actionId: string;
   readonly newScore: number;
@@ -23,15 +41,23 @@ export interface UpdateCommand {
   readonly ip: string | null;
 }
 
-/** An earlier accepted update with the same `action_id`. */
+/** An earlier accepted update with the same `action_id` (on the same board). */
 export interface PriorAction {
   readonly userId: string;
+  /** What was submitted. */
+  readonly value: number;
+  /** The user's score on the whole board before and after it. */
   readonly previousScore: number;
   readonly newScore: number;
 }
 
-/** One change to the board: a user's new record, or (null) their removal. */
+/**
+ * One change to a board's window: a user's new record there, or (null) their removal.
+ * `windowKey` names the window (`all`, `day:2026-03-29`, ...; see board-window.ts).
+ */
 export interface BoardChange {
+  readonly boardId: string;
+  readonly windowKey: string;
   readonly userId: string;
   readonly record: ScoreRecord | null;
 }
@@ -50,8 +76,11 @@ export interface CommittedChanges {
 export type UpdateOutcome =
   | {
       readonly kind: 'applied';
+      /** The user's score on the whole board before and after. */
       readonly previousScore: number;
       readonly record: ScoreRecord;
+      /** Whether any of the user's windows changed (a worse `best` run is recorded, changes none). */
+      readonly changed: boolean;
       /** Everything the update's transaction changed on the board (other updates' too). */
       readonly committed: CommittedChanges;
     }

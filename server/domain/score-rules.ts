@@ -1,3 +1,4 @@
+import { isBetter, type Board } from './board.js';
 import { refuse } from './refusal.js';
 import type { PriorAction, ScoreRecord, UpdateCommand } from './score-record.js';
 import type { Judge, Verdict } from './verdict.js';
@@ -5,7 +6,7 @@ import type { Judge, Verdict } from './verdict.js';
 /** Who may lower a score: nobody, a `service` token, or anyone (SCORE_ALLOW_DECREASE). */
 export type DecreasePolicy = 'never' | 'service' | 'always';
 
-/** The configured bounds of a score update. */
+/** The configured bounds of a score update on the board `global` (environment variables). */
 export interface ScoreRules {
   readonly max: number;
   readonly maxGain: number;
@@ -16,11 +17,12 @@ const APPLY: Verdict = { kind: 'apply' };
 const REPLAY: Verdict = { kind: 'replay' };
 
 /**
- * The user's own earlier action with this id: the same payload is a replay, another a conflict.
- * Action ids are unique per user, so the message tells the caller only about this user's ids.
+ * The user's own earlier action with this id on this board: the same payload is a replay,
+ * another a conflict. Action ids are unique per user and board, so the message tells the
+ * caller only about this user's ids.
  */
 function replayVerdict(command: UpdateCommand, prior: PriorAction): Verdict {
-  if (prior.newScore === command.newScore) return REPLAY;
+  if (prior.value === command.newScore) return REPLAY;
   return {
     kind: 'refuse',
     refusal: refuse(
@@ -35,11 +37,11 @@ function ruleRefusal(message: string): Verdict {
 }
 
 /**
- * Decides an update from the stored state. `canDecrease` says whether this caller may
- * lower a score under the configured policy.
+ * Decides a submission from the stored state (`current`: the user's score on the whole board).
+ * `canDecrease` says whether this caller may lower a `total` under the board's policy.
  */
 export function judgeUpdate(
-  rules: ScoreRules,
+  board: Board,
   canDecrease: boolean,
   command: UpdateCommand,
   current: ScoreRecord | undefined,
@@ -47,21 +49,38 @@ export function judgeUpdate(
 ): Verdict {
   // Another user's action with the same id is no concern of this one.
   if (prior && prior.userId === command.userId) return replayVerdict(command, prior);
-  if (command.newScore > rules.max) {
-    return ruleRefusal(`new_score must be at most ${rules.max}`);
-  }
+  const { rules } = board;
+  const value = command.newScore;
+  if (value > rules.max) return ruleRefusal(`new_score must be at most ${rules.max}`);
+  if (value < rules.min) return ruleRefusal(`new_score must be at least ${rules.min}`);
   const previous = current?.score ?? 0;
-  if (command.newScore < previous && !canDecrease) {
-    return ruleRefusal(
-      `new_score ${command.newScore} is lower than the current score ${previous}; scores may not decrease`,
-    );
+  switch (board.operator) {
+    case 'total':
+      if (value < previous && !canDecrease) {
+        return ruleRefusal(
+          `new_score ${value} is lower than the current score ${previous}; scores may not decrease`,
+        );
+      }
+      if (rules.maxChange !== null && value - previous > rules.maxChange) {
+        return ruleRefusal(
+          `new_score ${value} raises the score by ${value - previous}; one update may raise it by at most ${rules.maxChange}`,
+        );
+      }
+      return APPLY;
+    case 'increment':
+      if (rules.maxChange !== null && value > rules.maxChange) {
+        return ruleRefusal(`new_score ${value} is an increment; one update may add at most ${rules.maxChange}`);
+      }
+      if (previous + value > rules.max) {
+        return ruleRefusal(
+          `new_score ${value} would raise the score to ${previous + value}; scores may be at most ${rules.max}`,
+        );
+      }
+      return APPLY;
+    case 'best':
+    case 'latest':
+      return APPLY;
   }
-  if (command.newScore - previous > rules.maxGain) {
-    return ruleRefusal(
-      `new_score ${command.newScore} raises the score by ${command.newScore - previous}; one update may raise it by at most ${rules.maxGain}`,
-    );
-  }
-  return APPLY;
 }
 
 /** Whether a caller may lower a score, under the configured policy. */
@@ -70,6 +89,29 @@ export function mayDecrease(policy: DecreasePolicy, isService: boolean): boolean
 }
 
 /** The judge the storage runs inside its write transaction, for a caller who may (not) decrease. */
-export function createJudge(rules: ScoreRules, canDecrease: boolean): Judge {
-  return (command, current, prior) => judgeUpdate(rules, canDecrease, command, current, prior);
+export function createJudge(board: Board, canDecrease: boolean): Judge {
+  return (command, current, prior) => judgeUpdate(board, canDecrease, command, current, prior);
+}
+
+/**
+ * A window's score after an accepted submission of `value`, from the window's score before
+ * (undefined: the user has none in it) and the user's score on the whole board before. A
+ * `total` counts the points gained within the window: on `all` that is the new total itself.
+ */
+export function nextWindowScore(
+  board: Board,
+  value: number,
+  windowBefore: number | undefined,
+  allBefore: number | undefined,
+): number {
+  switch (board.operator) {
+    case 'total':
+      return (windowBefore ?? 0) + (value - (allBefore ?? 0));
+    case 'best':
+      return windowBefore === undefined || isBetter(board.order, value, windowBefore) ? value : windowBefore;
+    case 'latest':
+      return value;
+    case 'increment':
+      return (windowBefore ?? 0) + value;
+  }
 }

@@ -1,18 +1,36 @@
 import type { Generated, Selectable } from 'kysely';
 
-/** A user's current score; `reached_seq` is the ledger id of the update that set it. */
-export interface ScoreTable {
+/**
+ * A user's score in one window of one board; `reached_seq` is the ledger id of the update that
+ * set it, `sort_key` the score negated where higher is better (one ascending index for both).
+ */
+export interface BoardScoreTable {
+  board_id: string;
+  window_key: string;
   user_id: string;
   score: number;
+  sort_key: number;
   reached_seq: number;
+  updated_at: number;
+}
+
+/** Every board's definition (the board file's form, JSON); `revision` rises with each change. */
+export interface BoardTable {
+  id: string;
+  definition: string;
+  archived: number;
+  revision: number;
   updated_at: number;
 }
 
 /** Append-only record of every accepted update. */
 export interface ScoreLedgerTable {
   id: Generated<number>;
+  board_id: string;
   action_id: string;
   user_id: string;
+  /** What was submitted; previous_score and new_score are the user's score on the whole board. */
+  value: number;
   previous_score: number;
   new_score: number;
   subject: string;
@@ -51,7 +69,8 @@ export interface FlaggedUserTable {
 }
 
 export interface Database {
-  scores: ScoreTable;
+  board_scores: BoardScoreTable;
+  boards: BoardTable;
   score_ledger: ScoreLedgerTable;
   security_events: SecurityEventTable;
   flagged_users: FlaggedUserTable;

@@ -1,4 +1,5 @@
 import type { CommittedChanges, ScoreRecord, UpdateCommand, UpdateOutcome } from '../domain/score-record.js';
+import type { BoardOrder } from '../domain/board.js';
 import type { Judge } from '../domain/verdict.js';
 
 /** A refused request, as the audit trail keeps it: the first of its kind from its source in a window. */
@@ -84,6 +85,42 @@ export class StorageUnavailableError extends Error {
   override name = 'StorageUnavailableError';
 }
 
+/** One window of one board, as stored: `windowKey` as board-window.ts makes it. */
+export interface WindowRef {
+  readonly boardId: string;
+  readonly windowKey: string;
+}
+
+/** A stored record of one window, and which window. */
+export interface WindowRecord extends WindowRef {
+  readonly record: ScoreRecord;
+}
+
+/** A board as stored: its definition (the board file's form, JSON) and when it last changed. */
+export interface StoredBoard {
+  readonly id: string;
+  /** The board file's form of the board (see shared/boards.ts), as JSON text. */
+  readonly definition: string;
+  readonly archived: boolean;
+  /** Rises with every change to any board: followers reload the boards when it moved. */
+  readonly revision: number;
+}
+
+/**
+ * The boards: declared in the board file and by admins, kept in the database so every
+ * instance serves the same ones. A board's windows, once it has scores, change only by
+ * starting a season; its order and operator never.
+ */
+export interface BoardStore {
+  list(): Promise<StoredBoard[]>;
+  /** Stores a board's definition (new or changed); resolves with the new revision. */
+  put(id: string, definition: string, archived: boolean): Promise<number>;
+  /** The highest revision stored (0: none). */
+  revision(): Promise<number>;
+  /** Whether anything was ever submitted to the board. */
+  hasScores(boardId: string): Promise<boolean>;
+}
+
 /** Scores and their append-only ledger. */
 export interface ScoreStore {
   /**
@@ -92,10 +129,19 @@ export interface ScoreStore {
    */
   applyUpdate(command: UpdateCommand, judge: Judge): Promise<UpdateOutcome>;
   /**
-   * Every stored score (in no particular order) and the version they are the state of, read
-   * consistently: what an instance loads into its rank index.
+   * Every stored record of these windows (in no particular order) and the version they are the
+   * state of, read consistently: what an instance loads into its rank indexes.
    */
-  board(): Promise<{ version: number; records: ScoreRecord[] }>;
+  windows(refs: readonly WindowRef[]): Promise<{ version: number; records: WindowRecord[] }>;
+  /**
+   * Up to `limit` records of a window in its order (`order`: the board's), after `after` (from
+   * the first without it): a keyset page, for windows that ended (they never change).
+   */
+  windowPage(ref: WindowRef, order: BoardOrder, after: ScoreRecord | undefined, limit: number): Promise<ScoreRecord[]>;
+  /** How many records of the window come before `record` in its order. */
+  countBefore(ref: WindowRef, order: BoardOrder, record: ScoreRecord): Promise<number>;
+  /** The users' records in a window (those who have one). */
+  windowRecords(ref: WindowRef, userIds: readonly string[]): Promise<ScoreRecord[]>;
   /** The version of the latest committed change (0 when none). */
   latestVersion(): Promise<number>;
   /** The database's identity, made when it was created (a restore keeps it, a new one has another). */
@@ -141,12 +187,13 @@ export interface FlagStore {
  */
 export interface Storage {
   readonly scores: ScoreStore;
+  readonly boards: BoardStore;
   readonly audit: AuditStore;
   readonly flags: FlagStore;
   /** Set by storages that several instances share; undefined for the embedded one. */
   readonly changes?: ChangeFeed;
   /**
-   * Erases a user on request, in one transaction: the score is deleted, their ledger rows are
+   * Erases a user on request, in one transaction: their scores on every board are deleted, their ledger rows are
    * pseudonymised (the ledger keeps its sums; an `erase:` row records the erasure by `by`), and
    * their security events and flags are deleted. Afterwards no row anywhere holds the user id.
    * Resolves with null, and writes nothing, when nothing is held about the user.

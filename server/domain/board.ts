@@ -1,0 +1,62 @@
+import type { WindowSpec } from './board-window.js';
+import type { DecreasePolicy } from './score-rules.js';
+
+/** `desc`: higher is better. `asc`: lower is better (a time trial). */
+export type BoardOrder = 'desc' | 'asc';
+
+/**
+ * What a submission means: `total` the user's new total, `best` one run (the best counts),
+ * `latest` the last one counts, `increment` a delta added to the score.
+ */
+export type BoardOperator = 'total' | 'best' | 'latest' | 'increment';
+
+export const BOARD_ORDERS = ['desc', 'asc'] as const satisfies readonly BoardOrder[];
+export const BOARD_OPERATORS = ['total', 'best', 'latest', 'increment'] as const satisfies readonly BoardOperator[];
+export const WINDOW_KINDS = ['all', 'day', 'week', 'month', 'season'] as const;
+export type WindowKind = (typeof WINDOW_KINDS)[number];
+
+/** The board that `POST /update-score` writes and today's routes read. */
+export const GLOBAL_BOARD_ID = 'global';
+
+/** A board id: a slug of 1..64 lowercase letters, digits and inner hyphens. */
+export const BOARD_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+/**
+ * The bounds of one submission on a board. `maxChange` bounds what one submission may add
+ * (`total`: the gain over the current total; `increment`: the delta); `best` and `latest` take
+ * any value in [min, max]. `decrease` says who may lower a `total`.
+ */
+export interface BoardRules {
+  readonly min: number;
+  readonly max: number;
+  readonly maxChange: number | null;
+  readonly decrease: DecreasePolicy;
+}
+
+/** A board, checked: what every instance serves and every write is judged by. */
+export interface Board {
+  readonly id: string;
+  readonly title: string;
+  readonly order: BoardOrder;
+  readonly operator: BoardOperator;
+  readonly rules: BoardRules;
+  /**
+   * The board's windows by kind. `all` (the whole life of the board) is always kept: a
+   * `total` is judged against it and friends are ranked on it.
+   */
+  readonly windows: ReadonlyMap<WindowKind, WindowSpec>;
+  readonly archived: boolean;
+}
+
+/** Whether `a` is a better score than `b` on a board of this order. */
+export function isBetter(order: BoardOrder, a: number, b: number): boolean {
+  return order === 'desc' ? a > b : a < b;
+}
+
+/**
+ * The key a board of this order sorts by, ascending: the score itself when lower is better,
+ * its negation when higher is (so one ascending index serves both orders).
+ */
+export function sortKeyOf(order: BoardOrder, score: number): number {
+  return order === 'desc' ? -score : score;
+}
