@@ -2,6 +2,7 @@ import type { AdminService } from './admin/admin.service.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config/config.js';
 import type { BoardFollower } from './leaderboard/board-follower.js';
+import type { BoardReads } from './leaderboard/board-reads.js';
 import type { LeaderboardService } from './leaderboard/leaderboard.service.js';
 import type { LiveLeaderboard } from './leaderboard/live-leaderboard.js';
 import type { RedisConnection } from './live/redis-client.js';
@@ -31,6 +32,7 @@ export interface AppServices {
   readonly flags: AnomalyFlags;
   readonly scores: ScoreService;
   readonly leaderboard: LeaderboardService;
+  readonly reads: BoardReads;
   readonly follower: BoardFollower;
   readonly live: LiveLeaderboard;
   readonly watch: UserWatch;

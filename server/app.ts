@@ -5,6 +5,7 @@ import type { AppServices } from './app-services.js';
 import { buildServices } from './build-services.js';
 import type { Config } from './config/config.js';
 import { healthRoute, readyRoute } from './http/health.route.js';
+import { boardPath } from './http/board-path.js';
 import { leaderboardRoutes } from './http/leaderboard.route.js';
 import { metricsRoute } from './http/metrics.route.js';
 import { openApiDocument } from './http/openapi.js';
@@ -72,6 +73,7 @@ export async function createApp(
     gate,
     scores,
     leaderboard,
+    reads: services.reads,
     live,
     watch: services.watch,
     admin: services.admin,
@@ -93,6 +95,19 @@ export async function createApp(
       GET: (_req, res, { url, meta, rest }) => {
         const target = userPath(rest);
         return target ? board.user(target, url, res, meta) : notFound(res);
+      },
+    },
+    '/boards/': {
+      GET: (_req, res, { url, meta, rest }) => {
+        const target = boardPath(rest);
+        if (target?.kind === 'leaderboard') return board.page(url, res, meta, target.board);
+        if (target?.kind === 'users') return board.users(url, res, meta, target.board);
+        if (target?.kind === 'user') return board.user(target.user, url, res, meta, target.board);
+        return notFound(res);
+      },
+      POST: (req, res, { meta, rest }) => {
+        const target = boardPath(rest);
+        return target?.kind === 'scores' ? update(req, res, meta, target.board) : notFound(res);
       },
     },
     '/healthz': { GET: (_req, res) => healthRoute(res) },

@@ -6,6 +6,8 @@ import { createTokenVerifier } from './auth/jwt-verifier.js';
 import { cachedVerifier } from './auth/token-cache.js';
 import type { Config } from './config/config.js';
 import { BoardFollower } from './leaderboard/board-follower.js';
+import { GLOBAL_BOARD_ID, type Board } from './domain/board.js';
+import { BoardReads } from './leaderboard/board-reads.js';
 import { LeaderboardService } from './leaderboard/leaderboard.service.js';
 import { LiveLeaderboard } from './leaderboard/live-leaderboard.js';
 import { UserWatch } from './leaderboard/user-watch.js';
@@ -48,8 +50,25 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
       })
     : undefined;
   if (redis) metrics.watchRedis(() => redis.breaker.closed);
-  const leaderboard = new LeaderboardService(storage.scores, config.leaderboardSize);
+  // TEMPORARY until the board registry lands: the board `global` alone.
+  const global: Board = {
+    id: GLOBAL_BOARD_ID,
+    title: 'Global',
+    order: 'desc',
+    operator: 'total',
+    rules: {
+      min: 0,
+      max: config.score.max,
+      maxChange: config.score.maxGain,
+      decrease: config.score.decrease,
+    },
+    windows: new Map([['all', { kind: 'all' }]]),
+    archived: false,
+  };
+  const boards = { get: (id: string) => (id === global.id ? global : undefined), list: () => [global] };
+  const leaderboard = new LeaderboardService(storage.scores, boards, config.leaderboardSize);
   await leaderboard.load();
+  const reads = new BoardReads(leaderboard, boards, storage.scores);
   const bus = redis
     ? new RedisLiveBus({
         redis,
@@ -91,7 +110,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
     guard,
     metrics,
     logger,
-    rules: config.score,
+    boards,
   });
   const admin = new AdminService(storage, flags, audit, follower, logger);
   return {
@@ -106,6 +125,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
     flags,
     scores,
     leaderboard,
+    reads,
     follower,
     live,
     watch,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MESSAGES } from './messages.js';
-import { identifierSchema, scoreSchema } from './schemas.js';
+import { boardIdSchema, identifierSchema, WINDOW_KINDS } from './schemas.js';
 
 // The bodies the plain HTTP routes answer with, as schemas: the OpenAPI document is generated
 // from them. The SDK publishes the same shapes as plain interfaces (shared/schemas.ts), since
@@ -21,17 +21,54 @@ export const successBodySchema = z
   .meta({ id: 'Success' });
 export type SuccessBody = z.output<typeof successBodySchema>;
 
+/**
+ * A score as a board answers it: a whole number (a window of a `total` board where scores may
+ * fall counts the points gained there, which can be below zero).
+ */
+const answeredScore = z.int();
+
+const instant = z.iso.datetime().nullable();
+
+/** The window a read answered from (every read names it). */
+export const windowInfoSchema = z
+  .strictObject({
+    board: boardIdSchema,
+    kind: z.enum(WINDOW_KINDS),
+    key: z
+      .string()
+      .meta({ description: '`all`, `day:2026-03-29`, `week:2026-03-23`, `month:2026-02`, `season:3`' }),
+    start: instant.meta({ description: 'When the window began (null: the beginning)' }),
+    end: instant.meta({ description: 'When it ends or ended (null: no end scheduled)' }),
+    next_reset: instant.meta({
+      description: 'When the window of this kind in force now ends (null: none scheduled)',
+    }),
+  })
+  .meta({
+    id: 'WindowInfo',
+    examples: [
+      {
+        board: 'global',
+        kind: 'week',
+        key: 'week:2026-11-30',
+        start: '2026-11-29T23:00:00.000Z',
+        end: '2026-12-06T23:00:00.000Z',
+        next_reset: '2026-12-06T23:00:00.000Z',
+      },
+    ],
+  });
+
 /** One row of the leaderboard. */
 export const leaderboardEntrySchema = z
   .strictObject({
     rank: z.int().min(1).meta({ description: 'Position on the board, 1-based' }),
     user_id: identifierSchema,
-    score: scoreSchema,
+    score: answeredScore,
   })
   .meta({ id: 'LeaderboardEntry', examples: [{ rank: 1, user_id: 'alice', score: 120 }] });
 
 /** A page of the leaderboard (`GET /leaderboard`, `leaderboard.top`). */
 export const leaderboardPageSchema = z.strictObject({
+  window: windowInfoSchema,
   entries: z.array(leaderboardEntrySchema),
   next_cursor: z
     .string()
@@ -40,15 +77,21 @@ export const leaderboardPageSchema = z.strictObject({
 });
 
 /** A user's place on the board (`GET /leaderboard/users/{user_id}`, `leaderboard.rank`). */
-export const userRankSchema = z
-  .strictObject({
-    user_id: identifierSchema,
-    score: scoreSchema,
-    rank: z.int().min(1).meta({
-      description: '1 + the number of users ahead (score desc, then who reached it first, then user id)',
-    }),
-  })
-  .meta({ examples: [{ user_id: 'alice', score: 120, rank: 1234 }] });
+export const userRankSchema = z.strictObject({
+  window: windowInfoSchema,
+  user_id: identifierSchema,
+  score: answeredScore,
+  rank: z.int().min(1).meta({
+    description:
+      "1 + the number of users ahead (in the board's order, then who reached it first, then user id)",
+  }),
+});
 
 /** The users around one, in rank order (`GET /leaderboard/users/{user_id}/around`). */
-export const neighboursSchema = z.strictObject({ entries: z.array(leaderboardEntrySchema) });
+export const neighboursSchema = z.strictObject({
+  window: windowInfoSchema,
+  entries: z.array(leaderboardEntrySchema),
+});
+
+/** Friends (`GET /boards/{board}/users?ids=`): those named who have a score, in rank order. */
+export const usersStandingSchema = neighboursSchema;

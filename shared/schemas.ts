@@ -44,6 +44,34 @@ function strictInput<Shape extends z.ZodRawShape>(shape: Shape) {
   });
 }
 
+/** A board id: a slug of 1..64 lowercase letters, digits and inner hyphens. */
+export const BOARD_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+/** The id of a board (`global`: today's board, which `POST /update-score` writes). */
+export const boardIdSchema = z
+  .string()
+  .regex(BOARD_ID_PATTERN, {
+    error: 'must be a board id: 1 to 64 lowercase letters, digits and inner hyphens',
+  })
+  .meta({ id: 'BoardId', examples: ['global', 'time-trial'] });
+
+/** The kinds of window a board may keep. */
+export const WINDOW_KINDS = ['all', 'day', 'week', 'month', 'season'] as const;
+
+/** Which window of a board a read means: its kind, and which one of that kind. */
+const windowSelection = {
+  board: boardIdSchema.optional().meta({ description: 'The board (default: global)' }),
+  window: z
+    .enum(WINDOW_KINDS, { error: `must be one of ${WINDOW_KINDS.join(', ')}` })
+    .optional()
+    .meta({ description: 'The kind of window (default: all); the board must keep it' }),
+  at: z
+    .string()
+    .max(10, { error: 'must be "current", "previous" or a date YYYY-MM-DD' })
+    .optional()
+    .meta({ description: '`current` (default), `previous`, or a date YYYY-MM-DD inside a past window' }),
+};
+
 /** A score: a safe, non-negative integer. The configured maximum is a score rule. */
 export const scoreSchema = z.int().min(0);
 
@@ -58,8 +86,11 @@ export const updateScoreInputSchema = strictInput({
       'with another payload, 409',
   }),
   new_score: scoreSchema.meta({
-    description: "The user's new score (the total, not an increment); score rules may refuse it (422)",
+    description:
+      "What the board's operator makes of it: on `global` (total) the user's new score, not an increment; " +
+      'score rules may refuse it (422)',
   }),
+  board: boardIdSchema.optional().meta({ description: 'The board written (default: global)' }),
 }).meta({ id: 'UpdateScoreInput', examples: [{ user_id: 'alice', action_id: 'lvl-3', new_score: 120 }] });
 export type UpdateScoreInput = z.infer<typeof updateScoreInputSchema>;
 
@@ -87,6 +118,7 @@ export const BAD_CURSOR_MESSAGE = 'is not one this server gave out';
 
 /** Input of `leaderboard.top` and the query of `GET /leaderboard`; `cursor` is a `next_cursor`. */
 export const leaderboardQuerySchema = strictInput({
+  ...windowSelection,
   limit: wholeNumber(1, LEADERBOARD_LIMIT_MAX)
     .optional()
     .meta({ description: "Entries in the page (default: the server's LEADERBOARD_SIZE)" }),
@@ -100,10 +132,26 @@ export const leaderboardQuerySchema = strictInput({
 export type LeaderboardQuery = z.infer<typeof leaderboardQuerySchema>;
 
 /** Input of `leaderboard.rank` and `leaderboard.watchUser`. */
-export const userQuerySchema = strictInput({ user_id: identifierSchema });
+export const userQuerySchema = strictInput({ ...windowSelection, user_id: identifierSchema });
+
+/** Most users one `leaderboard.ofUsers` (friends) call may name. */
+export const FRIENDS_MAX = 100;
+
+/** Input of `leaderboard.ofUsers` and the query of `GET /boards/{board}/users?ids=`. */
+export const usersQuerySchema = strictInput({
+  ...windowSelection,
+  ids: z
+    .array(identifierSchema)
+    .min(1, { error: 'name at least one user' })
+    .max(FRIENDS_MAX, { error: `name at most ${FRIENDS_MAX} users` }),
+});
+
+/** Input of `leaderboard.watchUser` (the board `global`, today). */
+export const watchUserQuerySchema = strictInput({ user_id: identifierSchema });
 
 /** Input of `leaderboard.around`. */
 export const aroundQuerySchema = strictInput({
+  ...windowSelection,
   user_id: identifierSchema,
   radius: wholeNumber(0, AROUND_RADIUS_MAX)
     .default(5)
@@ -112,6 +160,7 @@ export const aroundQuerySchema = strictInput({
 
 /** A user's place on the board. */
 export interface UserRank {
+  window: WindowInfo;
   user_id: string;
   score: number;
   /** 1 + the number of users ahead (score desc, then who reached it first, then user id). */
@@ -132,8 +181,21 @@ export interface LeaderboardEntry {
   score: number;
 }
 
+/** The window a read answered from. Instants are ISO 8601 (UTC); null is an open end. */
+export interface WindowInfo {
+  board: string;
+  kind: (typeof WINDOW_KINDS)[number];
+  /** `all`, `day:2026-03-29`, `week:2026-03-23`, `month:2026-02`, `season:3`. */
+  key: string;
+  start: string | null;
+  end: string | null;
+  /** When the window in force now ends (null: no reset scheduled). */
+  next_reset: string | null;
+}
+
 /** A page of the leaderboard as `GET /leaderboard` and `leaderboard.top` answer it. */
 export interface Leaderboard {
+  window: WindowInfo;
   entries: LeaderboardEntry[];
   /** Pass it back as `cursor` for the next page; null after the last. */
   next_cursor: string | null;
@@ -147,6 +209,13 @@ export interface LiveLeaderboardEvent {
 
 /** The users around one, as `leaderboard.around` answers. */
 export interface Neighbours {
+  window: WindowInfo;
+  entries: LeaderboardEntry[];
+}
+
+/** Friends: each named user who has a score in the window, in the window's order, with their rank there. */
+export interface UsersStanding {
+  window: WindowInfo;
   entries: LeaderboardEntry[];
 }
 
@@ -168,6 +237,7 @@ export const REFUSAL_KINDS = [
   'invalid_input',
   'unauthorized',
   'forbidden',
+  'not_found',
   'conflict',
   'payload_too_large',
   'score_rule',

@@ -47,6 +47,32 @@ export function nextReset(spec: WindowSpec, instantMs: number): number | null {
   return windowAt(spec, instantMs).endMs;
 }
 
+/**
+ * The window a key names (as windowAt made it), or undefined when the key is not one of this
+ * schedule's: what a change from another instance, whose clock is ahead, is placed by.
+ */
+export function windowOfKey(spec: WindowSpec, key: string): BoardWindow | undefined {
+  if (spec.kind === 'all') return key === 'all' ? windowAt(spec, 0) : undefined;
+  const prefix = `${spec.kind}:`;
+  if (!key.startsWith(prefix)) return undefined;
+  const rest = key.slice(prefix.length);
+  let instant: number;
+  if (spec.kind === 'season') {
+    if (!/^\d{1,9}$/.test(rest)) return undefined;
+    const n = Number(rest);
+    if (n > spec.seasons.length) return undefined;
+    instant = n === 0 ? (spec.seasons[0] ?? 0) - 1 : spec.seasons[n - 1]!;
+  } else {
+    try {
+      instant = startOfDate(Temporal.PlainDate.from(spec.kind === 'month' ? `${rest}-01` : rest), spec.zone);
+    } catch {
+      return undefined;
+    }
+  }
+  const window = windowAt(spec, instant);
+  return window.key === key ? window : undefined;
+}
+
 /** Whether the instant falls inside the window. */
 export function windowContains(window: BoardWindow, instantMs: number): boolean {
   return (

@@ -11,7 +11,12 @@ export type BoardOrder = 'desc' | 'asc';
 export type BoardOperator = 'total' | 'best' | 'latest' | 'increment';
 
 export const BOARD_ORDERS = ['desc', 'asc'] as const satisfies readonly BoardOrder[];
-export const BOARD_OPERATORS = ['total', 'best', 'latest', 'increment'] as const satisfies readonly BoardOperator[];
+export const BOARD_OPERATORS = [
+  'total',
+  'best',
+  'latest',
+  'increment',
+] as const satisfies readonly BoardOperator[];
 export const WINDOW_KINDS = ['all', 'day', 'week', 'month', 'season'] as const;
 export type WindowKind = (typeof WINDOW_KINDS)[number];
 

@@ -19,8 +19,14 @@ export class RankIndex {
   private sizes: number[] = [0];
   private readonly byUser = new Map<string, ScoreRecord>();
 
-  /** `leafLoad` is for tests, which want many small leaves. */
-  constructor(private readonly leafLoad = LEAF_LOAD) {}
+  /**
+   * `compare` is the board's order (higher first by default); `leafLoad` is for tests, which
+   * want many small leaves.
+   */
+  constructor(
+    private readonly leafLoad = LEAF_LOAD,
+    private readonly compare: (a: ScoreRecord, b: ScoreRecord) => number = compareRecords,
+  ) {}
 
   /** Users in the index. */
   get size(): number {
@@ -31,7 +37,7 @@ export class RankIndex {
   load(records: Iterable<ScoreRecord>): void {
     this.byUser.clear();
     for (const record of records) this.byUser.set(record.userId, record);
-    const sorted = [...this.byUser.values()].sort(compareRecords);
+    const sorted = [...this.byUser.values()].sort(this.compare);
     this.leaves = [];
     for (let i = 0; i < sorted.length; i += this.leafLoad)
       this.leaves.push(sorted.slice(i, i + this.leafLoad));
@@ -129,7 +135,7 @@ export class RankIndex {
     let high = this.lasts.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (compareRecords(this.lasts[mid]!, key) <= 0) low = mid + 1;
+      if (this.compare(this.lasts[mid]!, key) <= 0) low = mid + 1;
       else high = mid;
     }
     if (low === this.leaves.length) return this.size;
@@ -138,7 +144,7 @@ export class RankIndex {
     let j = items.length;
     while (i < j) {
       const mid = (i + j) >>> 1;
-      if (compareRecords(items[mid]!, key) <= 0) i = mid + 1;
+      if (this.compare(items[mid]!, key) <= 0) i = mid + 1;
       else j = mid;
     }
     return this.before(low) + i;
@@ -150,7 +156,7 @@ export class RankIndex {
     let high = this.lasts.length - 1;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (compareRecords(this.lasts[mid]!, record) < 0) low = mid + 1;
+      if (this.compare(this.lasts[mid]!, record) < 0) low = mid + 1;
       else high = mid;
     }
     return low;
@@ -162,7 +168,7 @@ export class RankIndex {
     let high = items.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (compareRecords(items[mid]!, record) < 0) low = mid + 1;
+      if (this.compare(items[mid]!, record) < 0) low = mid + 1;
       else high = mid;
     }
     return low;

@@ -7,7 +7,7 @@ export type RefusalKind = (typeof REFUSAL_KINDS)[number];
 /** An expected refusal: never a bug, always a clear message and a precise status. */
 export interface Refusal {
   readonly kind: RefusalKind;
-  readonly status: 400 | 401 | 403 | 409 | 413 | 422 | 429 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 503;
   readonly message: string;
   /** Whole seconds, for 429. */
   readonly retryAfter?: number;
@@ -17,6 +17,7 @@ const STATUS: Record<RefusalKind, Refusal['status']> = {
   invalid_input: 400,
   unauthorized: 401,
   forbidden: 403,
+  not_found: 404,
   conflict: 409,
   payload_too_large: 413,
   score_rule: 422,

@@ -69,7 +69,9 @@ export function judgeUpdate(
       return APPLY;
     case 'increment':
       if (rules.maxChange !== null && value > rules.maxChange) {
-        return ruleRefusal(`new_score ${value} is an increment; one update may add at most ${rules.maxChange}`);
+        return ruleRefusal(
+          `new_score ${value} is an increment; one update may add at most ${rules.maxChange}`,
+        );
       }
       if (previous + value > rules.max) {
         return ruleRefusal(

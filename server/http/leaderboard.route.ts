@@ -23,35 +23,60 @@ function queryInput(url: URL, numeric: readonly string[]): Record<string, unknow
 const ok = (res: ServerResponse, output: unknown) => sendJson(res, 200, output);
 
 /**
- * The public reads of the board over REST, each the same call as its tRPC query (read budget,
- * then input, then the answer from memory): `GET /leaderboard?limit&cursor` (`leaderboard.top`),
+ * The public reads of the boards over REST, each the same call as its tRPC query (read budget,
+ * then input, then the answer): `GET /leaderboard?limit&cursor` (`leaderboard.top`),
  * `GET /leaderboard/users/{id}` (`leaderboard.rank`) and `GET /leaderboard/users/{id}/around?radius`
- * (`leaderboard.around`).
+ * (`leaderboard.around`) on `global`, and the same under `/boards/{board}/` (with `window` and
+ * `at`), plus `GET /boards/{board}/users?ids=` (`leaderboard.ofUsers`).
  */
 export function leaderboardRoutes(call: ReturnType<typeof restCall>) {
   return {
-    page: (url: URL, res: ServerResponse, meta: RequestMeta) =>
+    page: (url: URL, res: ServerResponse, meta: RequestMeta, board?: string) =>
       call(
         PROCEDURES.leaderboard.top,
         res,
-        { authorization: undefined, meta, rawInput: async () => queryInput(url, ['limit']) },
+        { authorization: undefined, meta, rawInput: async () => onBoard(queryInput(url, ['limit']), board) },
         { ok },
       ),
 
-    user(target: NonNullable<ReturnType<typeof userPath>>, url: URL, res: ServerResponse, meta: RequestMeta) {
+    user(
+      target: NonNullable<ReturnType<typeof userPath>>,
+      url: URL,
+      res: ServerResponse,
+      meta: RequestMeta,
+      board?: string,
+    ) {
       const definition = target.around ? PROCEDURES.leaderboard.around : PROCEDURES.leaderboard.rank;
       const rawInput = async () => {
-        const input = queryInput(url, ['radius']);
-        if (Object.hasOwn(input, 'user_id')) {
-          throw new TRPCError({
-            code: 'BAD_REQUEST',
-            message: 'user_id: belongs in the path, not the query',
-          });
-        }
+        const input = onBoard(queryInput(url, ['radius']), board);
+        inPath(input, 'user_id');
         input.user_id = target.decodeUserId();
         return input;
       };
       return call(definition, res, { authorization: undefined, meta, rawInput }, { ok });
     },
+
+    /** `GET /boards/{board}/users?ids=a,b,c` (`leaderboard.ofUsers`): friends. */
+    users(url: URL, res: ServerResponse, meta: RequestMeta, board: string) {
+      const rawInput = async () => {
+        const input = onBoard(queryInput(url, []), board);
+        if (typeof input.ids === 'string') input.ids = input.ids === '' ? [] : input.ids.split(',');
+        return input;
+      };
+      return call(PROCEDURES.leaderboard.ofUsers, res, { authorization: undefined, meta, rawInput }, { ok });
+    },
   };
+}
+
+/** Refuses a field that the path gives (`user_id`, `board`) when the query gives it too. */
+function inPath(input: Record<string, unknown>, field: string): void {
+  if (Object.hasOwn(input, field))
+    throw new TRPCError({ code: 'BAD_REQUEST', message: `${field}: belongs in the path, not the query` });
+}
+
+/** The query's input on the board the path names (none: `global`). */
+function onBoard(input: Record<string, unknown>, board: string | undefined): Record<string, unknown> {
+  inPath(input, 'board');
+  if (board !== undefined) input.board = board;
+  return input;
 }

@@ -1,37 +1,36 @@
 import type { LeaderboardEntry } from '../../shared/schemas.js';
-import type { CommittedChanges, ScoreRecord } from '../domain/score-record.js';
-import type { ScoreStore } from '../storage/storage.js';
-import { encodeCursor } from '../domain/page-cursor.js';
-import { RankIndex } from '../domain/rank-index.js';
+import { GLOBAL_BOARD_ID, type Board, type WindowKind } from '../domain/board.js';
+import { isLaterWindow, windowKindOf, windowOf } from '../domain/board-windows.js';
+import { windowOfKey, type BoardWindow } from '../domain/board-window.js';
+import { recordOrder, type CommittedChanges, type ScoreRecord } from '../domain/score-record.js';
+import type { ScoreStore, WindowRef } from '../storage/storage.js';
+import { WindowView, entriesFrom, type Standing } from './window-view.js';
 
-/** Called after the top N changed, with the new version. */
+export type { BoardPage, Standing } from './window-view.js';
+
+/** Called after the top N of the board `global` changed, with the new version. */
 export type TopChangedListener = (version: number) => void;
 
-/** One page of the board, and the cursor of the next (null after the last). */
-export interface BoardPage {
-  readonly entries: LeaderboardEntry[];
-  readonly nextCursor: string | null;
+/** The boards an instance serves (the board registry). */
+export interface BoardCatalog {
+  get(id: string): Board | undefined;
+  list(): readonly Board[];
 }
 
-/** A user's place on the board. */
-export interface Standing {
-  readonly user_id: string;
-  readonly score: number;
-  readonly rank: number;
-}
-
-const entriesFrom = (records: readonly ScoreRecord[], first: number): LeaderboardEntry[] =>
-  records.map((r, i) => ({ rank: first + i + 1, user_id: r.userId, score: r.score }));
+const slotOf = (boardId: string, kind: WindowKind) => `${boardId}\u0000${kind}`;
 
 /**
- * The leaderboard, all of it in memory: a rank index of every user, loaded at start and kept
- * in step with every committed change, in version (commit) order, so that the top N, any
- * user's rank, the users around them and any page are answered without the database.
+ * Every board's current windows, in memory: one rank index per board and window kind, loaded
+ * at start and kept in step with every committed change, in version (commit) order, so that
+ * the top N, any user's rank, the users around them and any page of a current window are
+ * answered without the database. A window rolls over when the clock passes its end or a
+ * change of a later window arrives, whichever is first: nothing runs at midnight. Past
+ * windows are read from the database (see BoardReads).
  * `appliedVersion` says how far it has got; `version` is the version of the last change to
- * the top N (what live subscribers are sent).
+ * the top N of `global` (what live subscribers are sent).
  */
 export class LeaderboardService {
-  private readonly index = new RankIndex();
+  private readonly views = new Map<string, WindowView>();
   private readonly listeners = new Set<TopChangedListener>();
   private databaseEpoch = '';
   private applied = 0;
@@ -39,36 +38,62 @@ export class LeaderboardService {
 
   constructor(
     private readonly scores: ScoreStore,
+    private readonly boards: BoardCatalog,
     /** The top N kept live (LEADERBOARD_SIZE), and the default page size. */
     readonly size: number,
+    /** The instant by which windows are chosen (epoch ms). */
+    readonly now: () => number = Date.now,
   ) {}
 
-  /** Loads every score (and the database's epoch); call once before serving. */
+  /** Loads every current window (and the database's epoch); call once before serving. */
   async load(): Promise<void> {
     this.databaseEpoch = await this.scores.epoch();
     await this.reload();
   }
 
-  /** Reads the whole board afresh (consistently with its version) and tells the listeners. */
+  /** Reads every current window afresh (consistently with its version) and tells the listeners. */
   async reload(): Promise<void> {
-    const board = await this.scores.board();
-    this.index.load(board.records);
-    this.applied = Math.max(this.applied, board.version);
-    this.topVersion = Math.max(this.topVersion, board.version);
+    const at = this.now();
+    const fresh = new Map<string, WindowView>();
+    const refs: WindowRef[] = [];
+    for (const board of this.boards.list()) {
+      for (const [kind, spec] of board.windows) {
+        const window = windowOf(spec, at);
+        fresh.set(slotOf(board.id, kind), new WindowView(window, recordOrder(board.order)));
+        refs.push({ boardId: board.id, windowKey: window.key });
+      }
+    }
+    const { version, records } = await this.scores.windows(refs);
+    const loaded = new Map<string, ScoreRecord[]>();
+    for (const { boardId, windowKey, record } of records) {
+      const slot = slotOf(boardId, windowKindOf(windowKey));
+      let list = loaded.get(slot);
+      if (!list) loaded.set(slot, (list = []));
+      list.push(record);
+    }
+    for (const [slot, view] of fresh) view.index.load(loaded.get(slot) ?? []);
+    this.views.clear();
+    for (const [slot, view] of fresh) this.views.set(slot, view);
+    this.applied = Math.max(this.applied, version);
+    this.topVersion = Math.max(this.topVersion, version);
     this.notify();
   }
 
   /**
    * Applies the changes of one committed version. Versions at or below `appliedVersion` are
-   * in already (a reload read past them) and are skipped.
+   * in already (a reload read past them) and are skipped; a change of a window that has ended
+   * here is in the database, where past windows are read.
    */
   async apply(committed: CommittedChanges): Promise<void> {
     if (committed.version <= this.applied) return;
     this.applied = committed.version;
     let topChanged = false;
-    for (const { userId, record } of committed.changes) {
-      const { from, to } = record ? this.index.set(record) : { from: this.index.remove(userId), to: -1 };
-      topChanged ||= (from >= 0 && from < this.size) || (to >= 0 && to < this.size);
+    for (const { boardId, windowKey, userId, record } of committed.changes) {
+      const view = this.viewFor(boardId, windowKey);
+      if (!view) continue;
+      const { from, to } = record ? view.index.set(record) : { from: view.index.remove(userId), to: -1 };
+      if (boardId === GLOBAL_BOARD_ID && windowKey === 'all')
+        topChanged ||= (from >= 0 && from < this.size) || (to >= 0 && to < this.size);
     }
     if (topChanged) {
       this.topVersion = committed.version;
@@ -76,12 +101,48 @@ export class LeaderboardService {
     }
   }
 
-  /** The version of the latest change applied: the board holds every commit up to it. */
+  /**
+   * The current window of a board's schedule, rolled over when the clock has passed its end;
+   * undefined when the board or the schedule is unknown here.
+   */
+  current(boardId: string, kind: WindowKind): WindowView | undefined {
+    const board = this.boards.get(boardId);
+    const spec = board?.windows.get(kind);
+    if (!board || !spec) return undefined;
+    const slot = slotOf(boardId, kind);
+    const view = this.views.get(slot);
+    const window = windowOf(spec, this.now());
+    if (view && !isLaterWindow(window.key, view.window.key)) return view;
+    return this.roll(slot, board, window);
+  }
+
+  /** The view a change of this window belongs in: the current one, or none if it has ended. */
+  private viewFor(boardId: string, windowKey: string): WindowView | undefined {
+    const board = this.boards.get(boardId);
+    const kind = windowKindOf(windowKey);
+    const spec = board?.windows.get(kind);
+    if (!board || !spec) return undefined;
+    const view = this.current(boardId, kind)!;
+    if (view.window.key === windowKey) return view;
+    if (!isLaterWindow(windowKey, view.window.key)) return undefined;
+    // A change of a later window than this clock shows: another instance's (or the
+    // database's) clock is ahead; the window it names has begun.
+    const window = windowOfKey(spec, windowKey);
+    return window ? this.roll(slotOf(boardId, kind), board, window) : undefined;
+  }
+
+  private roll(slot: string, board: Board, window: BoardWindow): WindowView {
+    const view = new WindowView(window, recordOrder(board.order));
+    this.views.set(slot, view);
+    return view;
+  }
+
+  /** The version of the latest change applied: the boards hold every commit up to it. */
   get appliedVersion(): number {
     return this.applied;
   }
 
-  /** The version of the last change to the top N. */
+  /** The version of the last change to the top N of `global`. */
   get version(): number {
     return this.topVersion;
   }
@@ -91,53 +152,34 @@ export class LeaderboardService {
     return this.databaseEpoch;
   }
 
-  /** Users on the board. */
+  /** The board `global`'s whole window: today's board, which live subscribers follow. */
+  private get global(): WindowView {
+    return this.current(GLOBAL_BOARD_ID, 'all')!;
+  }
+
+  /** Users on the board `global`. */
   get users(): number {
-    return this.index.size;
+    return this.global.users;
   }
 
-  /** The top `limit` entries (at most N), for push. */
+  /** The top `limit` entries (at most N) of `global`, for push. */
   snapshot(limit = this.size): LeaderboardEntry[] {
-    return entriesFrom(this.index.slice(0, Math.min(limit, this.size)), 0);
+    return entriesFrom(this.global.index.slice(0, Math.min(limit, this.size)), 0);
   }
 
-  /** `limit` entries after the cursor's key (from the top without one). */
-  page(limit: number, after?: ScoreRecord): BoardPage {
-    const first = after ? this.index.positionAfter(after) : 0;
-    const records = this.index.slice(first, limit);
-    const last = records.at(-1);
-    const more = last !== undefined && first + records.length < this.index.size;
-    return { entries: entriesFrom(records, first), nextCursor: more ? encodeCursor(last) : null };
-  }
-
-  /** The first `limit` entries. */
-  entries(limit: number): LeaderboardEntry[] {
-    return this.page(limit).entries;
-  }
-
-  /** A user's score and rank, or undefined when they have no score. */
+  /** A user's score and rank on `global`, or undefined when they have no score. */
   standing(userId: string): Standing | undefined {
-    const record = this.index.get(userId);
-    if (!record) return undefined;
-    return { user_id: userId, score: record.score, rank: this.index.positionOf(userId) + 1 };
+    return this.global.standing(userId);
   }
 
-  /** Up to `radius` users above the user, the user, and up to `radius` below; undefined if no score. */
-  around(userId: string, radius: number): LeaderboardEntry[] | undefined {
-    const position = this.index.positionOf(userId);
-    if (position < 0) return undefined;
-    const first = Math.max(0, position - radius);
-    return entriesFrom(this.index.slice(first, position - first + radius + 1), first);
-  }
-
-  /** The rank of a stored score (the user's current one). */
-  rankOf(record: ScoreRecord): number {
-    const position = this.index.positionOf(record.userId);
-    if (position < 0) throw new Error(`no score on the board for ${record.userId}`);
+  /** The rank of a stored score (the user's current one) on a board's whole window. */
+  rankOf(boardId: string, record: ScoreRecord): number {
+    const position = this.current(boardId, 'all')?.index.positionOf(record.userId) ?? -1;
+    if (position < 0) throw new Error(`no score on board ${boardId} for ${record.userId}`);
     return position + 1;
   }
 
-  /** Subscribes to changes of the top N; returns the unsubscribe function. */
+  /** Subscribes to changes of the top N of `global`; returns the unsubscribe function. */
   onChange(listener: TopChangedListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

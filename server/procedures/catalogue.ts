@@ -13,6 +13,7 @@ export const PROCEDURES = {
     top: leaderboard.top,
     rank: leaderboard.rank,
     around: leaderboard.around,
+    ofUsers: leaderboard.ofUsers,
     watchUser: leaderboard.watchUser,
     live: leaderboard.live,
   },

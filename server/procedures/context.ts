@@ -1,5 +1,6 @@
 import type { AdminService } from '../admin/admin.service.js';
 import type { Principal } from '../auth/principal.js';
+import type { BoardReads } from '../leaderboard/board-reads.js';
 import type { LeaderboardService } from '../leaderboard/leaderboard.service.js';
 import type { LiveLeaderboard } from '../leaderboard/live-leaderboard.js';
 import type { UserWatch } from '../leaderboard/user-watch.js';
@@ -11,6 +12,8 @@ export interface ProcedureDeps {
   readonly gate: RequestGate;
   readonly scores: ScoreService;
   readonly leaderboard: LeaderboardService;
+  /** Every read of a board's window, current (memory) or past (database). */
+  readonly reads: BoardReads;
   readonly live: LiveLeaderboard;
   readonly watch: UserWatch;
   readonly admin: AdminService;

@@ -1,37 +1,41 @@
-import { TRPCError } from '@trpc/server';
 import {
   aroundQuerySchema,
-  BAD_CURSOR_MESSAGE,
   leaderboardQuerySchema,
   liveQuerySchema,
   userQuerySchema,
+  usersQuerySchema,
+  watchUserQuerySchema,
   type Leaderboard,
   type Neighbours,
   type UserRank,
+  type UsersStanding,
   type WatchedUser,
 } from '../../shared/schemas.js';
-import { decodeCursor } from '../domain/page-cursor.js';
+import type { Result } from '../domain/result.js';
 import { defineQuery, defineSubscription } from './definition.js';
 import { LiveFeed } from './live-feed.js';
+import { refusalError } from './procedure-errors.js';
 
-const noScore = (userId: string) =>
-  new TRPCError({ code: 'NOT_FOUND', message: `No score for user ${JSON.stringify(userId)}` });
+/** The value of a read, or its refusal as the tRPC error every transport answers. */
+function answer<T>(result: Result<T>): T {
+  if (!result.ok) throw refusalError(result.refusal);
+  return result.value;
+}
 
 /**
- * `leaderboard.top` (`GET /leaderboard`): a page of the board, `limit` (default: the configured
- * size) entries from the top, or after `cursor` (a previous page's `next_cursor`).
+ * `leaderboard.top` (`GET /leaderboard`, `GET /boards/{board}/leaderboard`): a page of a board's
+ * window (default `global`, `all`, `current`), `limit` (default: the configured size) entries
+ * from the top, or after `cursor` (a previous page's `next_cursor`).
  */
 export const top = defineQuery({
   access: 'read',
   input: leaderboardQuerySchema.optional(),
-  resolve(ctx, input): Leaderboard {
-    const { leaderboard } = ctx.deps;
-    const after = input?.cursor === undefined ? undefined : decodeCursor(input.cursor);
-    if (input?.cursor !== undefined && !after) {
-      throw new TRPCError({ code: 'BAD_REQUEST', message: `cursor: ${BAD_CURSOR_MESSAGE}` });
-    }
-    const page = leaderboard.page(input?.limit ?? leaderboard.size, after);
-    return { entries: page.entries, next_cursor: page.nextCursor };
+  async resolve(ctx, input): Promise<Leaderboard> {
+    const { reads, leaderboard } = ctx.deps;
+    const { info, page } = answer(
+      await reads.page(input ?? {}, input?.limit ?? leaderboard.size, input?.cursor),
+    );
+    return { window: info, entries: page.entries, next_cursor: page.nextCursor };
   },
 });
 
@@ -39,10 +43,9 @@ export const top = defineQuery({
 export const rank = defineQuery({
   access: 'read',
   input: userQuerySchema,
-  resolve(ctx, input): UserRank {
-    const standing = ctx.deps.leaderboard.standing(input.user_id);
-    if (!standing) throw noScore(input.user_id);
-    return standing;
+  async resolve(ctx, input): Promise<UserRank> {
+    const { info, entry } = answer(await ctx.deps.reads.standing(input, input.user_id));
+    return { window: info, user_id: entry.user_id, score: entry.score, rank: entry.rank };
   },
 });
 
@@ -50,28 +53,40 @@ export const rank = defineQuery({
 export const around = defineQuery({
   access: 'read',
   input: aroundQuerySchema,
-  resolve(ctx, input): Neighbours {
-    const entries = ctx.deps.leaderboard.around(input.user_id, input.radius);
-    if (!entries) throw noScore(input.user_id);
-    return { entries };
+  async resolve(ctx, input): Promise<Neighbours> {
+    const { info, entries } = answer(await ctx.deps.reads.around(input, input.user_id, input.radius));
+    return { window: info, entries };
   },
 });
 
 /**
- * `leaderboard.watchUser`: a live personal rank, `{user_id, score, rank}` on subscribe (nulls
- * while the user has no score), then whenever the user's score or rank changes, at most
- * about once a second.
+ * `leaderboard.ofUsers` (`GET /boards/{board}/users?ids=`): friends. Up to 100 users, each with
+ * their score and rank on the whole window, in its order; a user without a score is left out.
+ */
+export const ofUsers = defineQuery({
+  access: 'read',
+  input: usersQuerySchema,
+  async resolve(ctx, input): Promise<UsersStanding> {
+    const { info, entries } = answer(await ctx.deps.reads.ofUsers(input, input.ids));
+    return { window: info, entries };
+  },
+});
+
+/**
+ * `leaderboard.watchUser`: a live personal rank on `global`, `{user_id, score, rank}` on
+ * subscribe (nulls while the user has no score), then whenever the user's score or rank
+ * changes, at most about once a second.
  */
 export const watchUser = defineSubscription({
   access: 'read',
-  input: userQuerySchema,
+  input: watchUserQuerySchema,
   resolve: (ctx, input, signal): AsyncIterable<WatchedUser> => ctx.deps.watch.watch(input.user_id, signal),
 });
 
 /**
- * `leaderboard.live`: the live top N, the current snapshot on subscribe, then one each time
- * the top N changes. Resuming with `lastEventId` never yields an older snapshot of the same
- * database.
+ * `leaderboard.live`: the live top N of `global`, the current snapshot on subscribe, then one
+ * each time the top N changes. Resuming with `lastEventId` never yields an older snapshot of
+ * the same database.
  */
 export const live = defineSubscription({
   access: 'read',

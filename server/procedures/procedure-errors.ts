@@ -8,6 +8,7 @@ const CODES: ReadonlyMap<RefusalKind, TRPC_ERROR_CODE_KEY> = new Map<RefusalKind
   ['invalid_input', 'BAD_REQUEST'],
   ['unauthorized', 'UNAUTHORIZED'],
   ['forbidden', 'FORBIDDEN'],
+  ['not_found', 'NOT_FOUND'],
   ['conflict', 'CONFLICT'],
   ['payload_too_large', 'PAYLOAD_TOO_LARGE'],
   ['score_rule', 'UNPROCESSABLE_CONTENT'],

@@ -19,7 +19,7 @@ export const updateScore = defineMutation({
       user_id: update.userId,
       score: update.score,
       previous_score: update.previousScore,
-      rank: await scores.rankOf(update.current, ctx.request.requestId),
+      rank: await scores.rankOf(update.boardId, update.current, ctx.request.requestId),
       applied: update.applied,
     };
   },

@@ -11,10 +11,15 @@ import type { Metrics } from '../observability/metrics.js';
 import type { RequestGuard } from '../security/request-guard.js';
 import type { SecurityAudit } from '../security/security-audit.js';
 import { StorageUnavailableError, type ScoreStore } from '../storage/storage.js';
-import { createJudge, mayDecrease, type ScoreRules } from '../domain/score-rules.js';
+import { createJudge, mayDecrease } from '../domain/score-rules.js';
+import { GLOBAL_BOARD_ID, type Board } from '../domain/board.js';
+import type { Judge } from '../domain/verdict.js';
+import { unknownBoard } from '../leaderboard/board-reads.js';
+import type { BoardCatalog } from '../leaderboard/leaderboard.service.js';
 
 /** A committed (or replayed) update, as both adapters answer it. */
 export interface ScoreUpdate {
+  readonly boardId: string;
   readonly userId: string;
   /** The score this update set (for a replay: what the original update set). */
   readonly score: number;
@@ -35,23 +40,30 @@ export interface ScoreServiceDeps {
   readonly guard: RequestGuard;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  readonly rules: ScoreRules;
+  readonly boards: BoardCatalog;
 }
 
 const FORBIDDEN = refuse('forbidden', 'This token may only update the score of its own user');
+const ARCHIVED = (boardId: string) =>
+  refuse('conflict', `Board ${JSON.stringify(boardId)} is archived; it takes no more scores`);
 
 /**
  * The one place a score changes. `POST /update-score` and `scores.update` both call
  * `update`: one set of rules, one code path, two adapters.
  */
 export class ScoreService {
-  private readonly judges: {
-    readonly mayDecrease: ReturnType<typeof createJudge>;
-    readonly mayNot: ReturnType<typeof createJudge>;
-  };
+  /** Each board's two judges (for callers who may and may not lower a total), made once. */
+  private readonly judges = new WeakMap<Board, { readonly mayDecrease: Judge; readonly mayNot: Judge }>();
 
-  constructor(private readonly deps: ScoreServiceDeps) {
-    this.judges = { mayDecrease: createJudge(deps.rules, true), mayNot: createJudge(deps.rules, false) };
+  constructor(private readonly deps: ScoreServiceDeps) {}
+
+  private judgesOf(board: Board): { readonly mayDecrease: Judge; readonly mayNot: Judge } {
+    let judges = this.judges.get(board);
+    if (!judges) {
+      judges = { mayDecrease: createJudge(board, true), mayNot: createJudge(board, false) };
+      this.judges.set(board, judges);
+    }
+    return judges;
   }
 
   /** Authorizes, rate-limits, applies the score rules, commits, and updates the leaderboard. */
@@ -72,9 +84,9 @@ export class ScoreService {
    * The rank of a stored score, or null when it cannot be had right now: the update it
    * belongs to is committed, and a failure here must not turn it into an error.
    */
-  async rankOf(record: ScoreRecord, requestId?: string): Promise<number | null> {
+  async rankOf(boardId: string, record: ScoreRecord, requestId?: string): Promise<number | null> {
     try {
-      return await this.deps.leaderboard.rankOf(record);
+      return this.deps.leaderboard.rankOf(boardId, record);
     } catch (err) {
       this.deps.logger.error({ err, reqId: requestId }, 'could not rank a committed score');
       return null;
@@ -89,18 +101,22 @@ export class ScoreService {
     const isService = hasRole(principal, ROLE_SERVICE);
     const origin: RequestOrigin = { ...meta, subject: principal.subject, userId: input.user_id };
     if (!isService && principal.subject !== input.user_id) return this.refused(FORBIDDEN, origin);
+    const boardId = input.board ?? GLOBAL_BOARD_ID;
+    const board = this.deps.boards.get(boardId);
+    if (!board) return this.refused(unknownBoard(boardId), origin);
+    if (board.archived) return this.refused(ARCHIVED(boardId), origin);
     const limited = await this.deps.guard.limitUser(input.user_id);
     if (limited) return this.refused(limited, origin);
     const command = {
+      board,
       userId: input.user_id,
       actionId: input.action_id,
       newScore: input.new_score,
       subject: principal.subject,
       ip: meta.ip,
     };
-    const judge = mayDecrease(this.deps.rules.decrease, isService)
-      ? this.judges.mayDecrease
-      : this.judges.mayNot;
+    const judges = this.judgesOf(board);
+    const judge = mayDecrease(board.rules.decrease, isService) ? judges.mayDecrease : judges.mayNot;
     let outcome;
     try {
       outcome = await this.deps.scores.applyUpdate(command, judge);
@@ -114,6 +130,7 @@ export class ScoreService {
       return {
         ok: true,
         value: {
+          boardId,
           userId: input.user_id,
           score: prior.newScore,
           previousScore: prior.previousScore,
@@ -129,10 +146,12 @@ export class ScoreService {
     return {
       ok: true,
       value: {
+        boardId,
         userId: input.user_id,
-        score: input.new_score,
+        score: outcome.record.score,
         previousScore: outcome.previousScore,
-        applied: true,
+        // A `best` run that beat nothing is recorded, and changes no window.
+        applied: board.operator !== 'best' || outcome.changed,
         current: outcome.record,
       },
     };

@@ -77,7 +77,6 @@ export interface Database {
   meta: MetaTable;
 }
 
-export type ScoreRow = Selectable<ScoreTable>;
 export type LedgerRow = Selectable<ScoreLedgerTable>;
 export type SecurityEventRow = Selectable<SecurityEventTable>;
 export type FlaggedUserRow = Selectable<FlaggedUserTable>;

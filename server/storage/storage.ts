@@ -137,7 +137,19 @@ export interface ScoreStore {
    * Up to `limit` records of a window in its order (`order`: the board's), after `after` (from
    * the first without it): a keyset page, for windows that ended (they never change).
    */
-  windowPage(ref: WindowRef, order: BoardOrder, after: ScoreRecord | undefined, limit: number): Promise<ScoreRecord[]>;
+  windowPage(
+    ref: WindowRef,
+    order: BoardOrder,
+    after: ScoreRecord | undefined,
+    limit: number,
+  ): Promise<ScoreRecord[]>;
+  /** Up to `limit` records just before `before` in the window's order, in that order. */
+  windowPageBefore(
+    ref: WindowRef,
+    order: BoardOrder,
+    before: ScoreRecord,
+    limit: number,
+  ): Promise<ScoreRecord[]>;
   /** How many records of the window come before `record` in its order. */
   countBefore(ref: WindowRef, order: BoardOrder, record: ScoreRecord): Promise<number>;
   /** The users' records in a window (those who have one). */

@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createJudge } from '../../server/domain/score-rules.js';
 import type { Storage } from '../../server/storage/storage.js';
+import { globalUnder } from '../helpers/boards.js';
+
+const ALL = [{ boardId: 'global', windowKey: 'all' }];
+/** The records of the board `global`. */
+const globalRecords = async (storage: Storage) =>
+  (await storage.scores.windows(ALL)).records.map((r) => r.record);
 
 /** A storage under test, and how to read what it holds behind its back. */
 export interface StorageUnderTest {
@@ -12,9 +18,10 @@ export interface StorageUnderTest {
   close(): Promise<void>;
 }
 
-const rules = { max: 1_000_000, maxGain: 1000, decrease: 'never' as const };
-const judge = createJudge(rules, false);
+const board = globalUnder({ max: 1_000_000, maxGain: 1000, decrease: 'never' });
+const judge = createJudge(board, false);
 const command = (userId: string, actionId: string, newScore: number, subject = userId) => ({
+  board,
   userId,
   actionId,
   newScore,
@@ -50,7 +57,7 @@ export function storageContract(name: string, open: () => Promise<StorageUnderTe
       const replay = await scores.applyUpdate(command('alice', 'a1', 100), judge);
       expect(replay).toEqual({
         kind: 'replayed',
-        prior: { userId: 'alice', previousScore: 0, newScore: 100 },
+        prior: { userId: 'alice', value: 100, previousScore: 0, newScore: 100 },
         current: { userId: 'alice', score: 150, reachedSeq: expect.any(Number) },
       });
       const refused = await scores.applyUpdate(command('alice', 'a3', 90), judge);
@@ -67,9 +74,9 @@ export function storageContract(name: string, open: () => Promise<StorageUnderTe
       await scores.applyUpdate(command('amy', 'a1', 50), judge);
       await scores.applyUpdate(command('bob', 'b1', 70), judge);
       await scores.applyUpdate(command('zed', 'z2', 50), judge); // same score: zed keeps z1's moment
-      const board = await scores.board();
-      expect(board.version).toBe(await scores.latestVersion());
-      const byUser = new Map(board.records.map((r) => [r.userId, r]));
+      const loaded = await scores.windows(ALL);
+      expect(loaded.version).toBe(await scores.latestVersion());
+      const byUser = new Map(loaded.records.map(({ record: r }) => [r.userId, r]));
       expect([...byUser.keys()].sort()).toEqual(['amy', 'bob', 'zed']);
       expect(byUser.get('zed')).toEqual(zed.kind === 'applied' ? zed.record : undefined);
       expect(byUser.get('amy')!.reachedSeq).toBeGreaterThan(byUser.get('zed')!.reachedSeq);
@@ -212,9 +219,12 @@ export function storageContract(name: string, open: () => Promise<StorageUnderTe
         securityEvents: 3,
         flags: 1,
         pseudonym: expect.stringMatching(/^erased:[0-9a-f-]{36}$/),
-        committed: { version: expect.any(Number), changes: [{ userId: 'alice', record: null }] },
+        committed: {
+          version: expect.any(Number),
+          changes: [{ boardId: 'global', windowKey: 'all', userId: 'alice', record: null }],
+        },
       });
-      expect((await scores.board()).records.map((r) => r.userId)).toEqual(['bob']);
+      expect((await globalRecords(t.storage)).map((r) => r.userId)).toEqual(['bob']);
       const ledger = await t.ledger();
       expect(ledger.map((r) => [r.user_id, r.subject, r.ip])).toEqual([
         [erasure.pseudonym, erasure.pseudonym, null],
@@ -224,7 +234,9 @@ export function storageContract(name: string, open: () => Promise<StorageUnderTe
       ]);
       expect(ledger[3]!.action_id).toMatch(/^erase:/);
       expect(await scores.latestVersion()).toBe(erasure.committed.version);
-      expect(erasure.committed.changes).toEqual([{ userId: 'alice', record: null }]);
+      expect(erasure.committed.changes).toEqual([
+        { boardId: 'global', windowKey: 'all', userId: 'alice', record: null },
+      ]);
       expect((await audit.listEvents({ limit: 10 })).map((e) => e.reason)).toEqual(['kept']);
       expect(await flags.listFlaggedUsers({ includeCleared: true, limit: 10 })).toEqual([]);
       // Alice may come back as a new player: her old action ids went with her old identity.
@@ -270,7 +282,7 @@ export function storageContract(name: string, open: () => Promise<StorageUnderTe
         ['alice', 'bob-level-1'],
         ['bob', 'bob-level-1'],
       ]);
-      expect((await scores.board()).records.map((r) => [r.userId, r.score]).sort()).toEqual([
+      expect((await globalRecords(t.storage)).map((r) => [r.userId, r.score]).sort()).toEqual([
         ['alice', 10],
         ['bob', 20],
       ]);

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { judgeUpdate, mayDecrease } from '../../server/domain/score-rules.js';
+import { globalUnder } from '../helpers/boards.js';
 
-const rules = { max: 1000, maxGain: 100, decrease: 'never' as const };
+const rules = globalUnder({ max: 1000, maxGain: 100, decrease: 'never' });
 const command = (newScore: number, userId = 'alice') => ({
+  board: rules,
   userId,
   actionId: 'a',
   newScore,
@@ -27,7 +29,7 @@ describe('judgeUpdate', () => {
   });
 
   it('replays the same action and payload, and refuses another payload as a conflict', () => {
-    const prior = { userId: 'alice', previousScore: 0, newScore: 10 };
+    const prior = { userId: 'alice', value: 10, previousScore: 0, newScore: 10 };
     expect(judgeUpdate(rules, false, command(10), current(10), prior)).toEqual({ kind: 'replay' });
     expect(judgeUpdate(rules, false, command(11), current(10), prior)).toMatchObject({
       kind: 'refuse',

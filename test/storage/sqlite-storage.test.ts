@@ -103,14 +103,16 @@ describe('SQLite storage settings', () => {
       await db.destroy();
 
       const storage = await SqliteStorage.open({ file, sync: 'normal' });
-      const board = await storage.scores.board();
+      const board = await storage.scores.windows([{ boardId: 'global', windowKey: 'all' }]);
       await storage.close();
-      expect(board.records.sort((a, b) => a.userId.localeCompare(b.userId))).toEqual([
+      const records = board.records.map((r) => r.record);
+      expect(records.sort((a, b) => a.userId.localeCompare(b.userId))).toEqual([
         { userId: 'alice', score: 9, reachedSeq: 1 },
         { userId: 'bob', score: 7, reachedSeq: 2 },
       ]);
       const reader = new BetterSqlite3(file, { readonly: true });
-      const table = reader.prepare("select sql from sqlite_master where name = 'scores'").get() as {
+      // Since 0008 the rows live in board_scores (board global, window all), still without rowid.
+      const table = reader.prepare("select sql from sqlite_master where name = 'board_scores'").get() as {
         sql: string;
       };
       const leftovers = reader.prepare("select name from sqlite_master where name like 'scores_%'").all();
@@ -145,7 +147,14 @@ describe('SQLite storage settings', () => {
       const storage = await SqliteStorage.open({ file, sync: 'normal' });
       const reader = new BetterSqlite3(file, { readonly: true });
       try {
-        expect(reader.prepare('select * from score_ledger order by id').all()).toEqual(before);
+        // Since 0008 each row also names its board and the value submitted (a total: new_score).
+        expect(reader.prepare('select * from score_ledger order by id').all()).toEqual(
+          before.map((row) => ({
+            ...row,
+            board_id: 'global',
+            value: (row as { new_score: number }).new_score,
+          })),
+        );
         // bob may now use alice's id; alice's own is still hers.
         expect(await storage.scores.applyUpdate(command('bob', 'a1', 9), judge)).toMatchObject({
           kind: 'applied',

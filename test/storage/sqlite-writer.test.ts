@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJudge } from '../../server/domain/score-rules.js';
+import { globalUnder } from '../helpers/boards.js';
 import { SqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js';
 import { openConnection } from '../../server/storage/sqlite/sqlite-connection.js';
 import { SqliteWriter } from '../../server/storage/sqlite/sqlite-writer.js';
@@ -17,10 +18,11 @@ afterEach(() => {
   [dir, sqlite] = [undefined, undefined];
 });
 
-const judge = createJudge({ max: 1000, maxGain: 1000, decrease: 'never' }, false);
+const board = globalUnder({ max: 1000, maxGain: 1000, decrease: 'never' });
+const judge = createJudge(board, false);
 const update = (userId: string, actionId: string, newScore: number) => ({
   op: 'update' as const,
-  command: { userId, actionId, newScore, subject: userId, ip: null },
+  command: { board, userId, actionId, newScore, subject: userId, ip: null },
   judge,
 });
 

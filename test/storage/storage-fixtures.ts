@@ -1,12 +1,15 @@
 import pg from 'pg';
 import type { UpdateCommand } from '../../server/domain/score-record.js';
 import { createJudge } from '../../server/domain/score-rules.js';
+import { testBoard } from '../helpers/boards.js';
 
-/** Score rules loose enough that only the rule a test is about refuses (no decrease). */
-export const judge = createJudge({ max: 1_000_000_000, maxGain: 1_000_000, decrease: 'never' }, false);
+/** The board `global` with score rules loose enough that only the rule a test is about refuses. */
+export const board = testBoard();
+export const judge = createJudge(board, false);
 
 /** An update of a user's score by their own token. */
 export const command = (userId: string, actionId: string, newScore: number): UpdateCommand => ({
+  board,
   userId,
   actionId,
   newScore,

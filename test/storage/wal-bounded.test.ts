@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WRITER_CHECKPOINT_PAGES } from '../../server/storage/sqlite/checkpointer.js';
 import { createJudge } from '../../server/domain/score-rules.js';
+import { globalUnder } from '../helpers/boards.js';
 import { SqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const judge = createJudge({ max: 1_000_000_000, maxGain: 1_000_000_000, decrease: 'never' }, false);
+const board = globalUnder({ max: 1_000_000_000, maxGain: 1_000_000_000, decrease: 'never' });
+const judge = createJudge(board, false);
 
 describe('the write-ahead log', () => {
   it('stays bounded under a steady stream of commits (checkpoints let it restart)', async () => {
@@ -20,7 +22,7 @@ describe('the write-ahead log', () => {
       // One commit per update, so the WAL sees far more pages than the inline threshold.
       for (let i = 0; i < 6000; i++) {
         const outcome = await storage.scores.applyUpdate(
-          { userId: `u${i % 500}`, actionId: `a${i}`, newScore: i, subject: 's', ip: null },
+          { board, userId: `u${i % 500}`, actionId: `a${i}`, newScore: i, subject: 's', ip: null },
           judge,
         );
         expect(outcome.kind).toBe('applied');

@@ -1,7 +1,10 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { Kysely, SqliteDialect } from 'kysely';
-import type { ScoreRecord, UpdateCommand, UpdateOutcome } from '../../domain/score-record.js';
+import { GLOBAL_BOARD_ID, sortKeyOf } from '../../domain/board.js';
+import { windowsAt } from '../../domain/board-windows.js';
+import type { BoardChange, ScoreRecord, UpdateCommand, UpdateOutcome } from '../../domain/score-record.js';
+import { nextWindowScore } from '../../domain/score-rules.js';
 import type { Judge } from '../../domain/verdict.js';
 import type { Database } from '../database.js';
 import type { Erasure } from '../storage.js';
@@ -99,42 +102,63 @@ export class SqliteWriter {
     }
   }
 
+  /**
+   * One submission, judged on the stored state and applied to every window of its board in
+   * force at `now` (the instant it commits: one writer, one clock).
+   */
   private update(command: UpdateCommand, judge: Judge, now: number): UpdateOutcome {
-    const prior = this.s.priorAction.get(command.userId, command.actionId) as
-      { user_id: string; previous_score: number; new_score: number } | undefined;
-    const row = this.s.currentScore.get(command.userId) as ScoreRow | undefined;
-    const current = row && toRecord(row);
+    const { board, userId } = command;
+    const prior = this.s.priorAction.get(board.id, userId, command.actionId) as
+      { user_id: string; value: number; previous_score: number; new_score: number } | undefined;
+    const windows = windowsAt(board, now);
+    const before = windows.map(({ key }) => {
+      const row = this.s.windowScore.get(board.id, key, userId) as ScoreRow | undefined;
+      return row && toRecord(row);
+    });
+    const current = before[0]; // `all` comes first
     const priorAction = prior && {
       userId: prior.user_id,
+      value: prior.value,
       previousScore: prior.previous_score,
       newScore: prior.new_score,
     };
     const verdict = judge(command, current, priorAction);
     if (verdict.kind === 'refuse') return { kind: 'refused', refusal: verdict.refusal };
     if (verdict.kind === 'replay') return { kind: 'replayed', prior: priorAction!, current: current! };
+    const value = command.newScore;
     const previousScore = current?.score ?? 0;
+    const newScore = nextWindowScore(board, value, current?.score, current?.score);
     const { lastInsertRowid } = this.s.appendLedger.run(
+      board.id,
       command.actionId,
-      command.userId,
+      userId,
+      value,
       previousScore,
-      command.newScore,
+      newScore,
       command.subject,
       command.ip,
       now,
     );
-    const version = Number(lastInsertRowid);
-    if (current && current.score === command.newScore) {
-      // Same score again: the user keeps the moment they first reached it.
-      return { kind: 'applied', previousScore, record: current, committed: { version, changes: [] } };
-    }
-    const record = { userId: command.userId, score: command.newScore, reachedSeq: version };
-    this.s.upsertScore.run(record.userId, record.score, record.reachedSeq, now);
     // One writer commits in ledger order, so the ledger id is the version.
+    const version = Number(lastInsertRowid);
+    const changes: BoardChange[] = [];
+    let record = current;
+    windows.forEach(({ key }, i) => {
+      const was = before[i];
+      const score = nextWindowScore(board, value, was?.score, current?.score);
+      // The same score again: the user keeps the moment they first reached it.
+      if (was && was.score === score) return;
+      const next = { userId, score, reachedSeq: version };
+      this.s.upsertWindowScore.run(board.id, key, userId, score, sortKeyOf(board.order, score), version, now);
+      changes.push({ boardId: board.id, windowKey: key, userId, record: next });
+      if (i === 0) record = next;
+    });
     return {
       kind: 'applied',
       previousScore,
-      record,
-      committed: { version, changes: [{ userId: record.userId, record }] },
+      record: record!,
+      changed: changes.length > 0,
+      committed: { version, changes },
     };
   }
 
@@ -142,29 +166,35 @@ export class SqliteWriter {
   private erase(userId: string, by: string, now: number): Erasure | null {
     const s = this.s;
     const pseudonym = `erased:${randomUUID()}`;
-    const row = s.currentScore.get(userId) as ScoreRow | undefined;
-    s.deleteScore.run(userId);
+    const rows = s.userScores.all(userId) as Array<{ board_id: string; window_key: string; score: number }>;
+    s.deleteUserScores.run(userId);
     const ledgerRows = s.pseudonymiseLedger.run(pseudonym, userId, pseudonym, userId).changes;
     const securityEvents = s.deleteUserEvents.run(userId, userId, `unverified:${userId}`).changes;
     const flags = s.deleteFlag.run(userId).changes;
-    if (!row && ledgerRows === 0 && securityEvents === 0 && flags === 0) return null;
+    if (rows.length === 0 && ledgerRows === 0 && securityEvents === 0 && flags === 0) return null;
+    const global = rows.find((r) => r.board_id === GLOBAL_BOARD_ID && r.window_key === 'all');
     // The erasure itself is ledgered (under the pseudonym): who erased, when, what score went.
     const { lastInsertRowid } = s.appendLedger.run(
+      GLOBAL_BOARD_ID,
       `erase:${randomUUID()}`,
       pseudonym,
-      row?.score ?? 0,
+      0,
+      global?.score ?? 0,
       0,
       by,
       null,
       now,
     );
     return {
-      score: row?.score ?? null,
+      score: global?.score ?? null,
       ledgerRows,
       securityEvents,
       flags,
       pseudonym,
-      committed: { version: Number(lastInsertRowid), changes: [{ userId, record: null }] },
+      committed: {
+        version: Number(lastInsertRowid),
+        changes: rows.map((r) => ({ boardId: r.board_id, windowKey: r.window_key, userId, record: null })),
+      },
     };
   }
 }

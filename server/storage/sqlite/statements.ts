@@ -13,23 +13,31 @@ export const PRUNE_CHUNK = 5000;
 export function prepareStatements(db: Kysely<Database>, sqlite: BetterSqlite3.Database) {
   const prepare = (query: { compile(): { sql: string } }) => sqlite.prepare(query.compile().sql);
   return {
-    /** (user_id, action_id): the user's own earlier action (action ids are unique per user) */
+    /** (board_id, user_id, action_id): the user's own earlier action on the board */
     priorAction: prepare(
       db
         .selectFrom('score_ledger')
-        .select(['user_id', 'previous_score', 'new_score'])
+        .select(['user_id', 'value', 'previous_score', 'new_score'])
+        .where('board_id', '=', P)
         .where('user_id', '=', P)
         .where('action_id', '=', P),
     ),
-    /** (user_id) */
-    currentScore: prepare(
-      db.selectFrom('scores').select(['user_id', 'score', 'reached_seq']).where('user_id', '=', P),
+    /** (board_id, window_key, user_id) */
+    windowScore: prepare(
+      db
+        .selectFrom('board_scores')
+        .select(['user_id', 'score', 'reached_seq'])
+        .where('board_id', '=', P)
+        .where('window_key', '=', P)
+        .where('user_id', '=', P),
     ),
-    /** (action_id, user_id, previous_score, new_score, subject, ip, created_at) */
+    /** (board_id, action_id, user_id, value, previous_score, new_score, subject, ip, created_at) */
     appendLedger: prepare(
       db.insertInto('score_ledger').values({
+        board_id: P,
         action_id: P,
         user_id: P,
+        value: P,
         previous_score: P,
         new_score: P,
         subject: P,
@@ -37,14 +45,23 @@ export function prepareStatements(db: Kysely<Database>, sqlite: BetterSqlite3.Da
         created_at: P,
       }),
     ),
-    /** (user_id, score, reached_seq, updated_at) */
-    upsertScore: prepare(
+    /** (board_id, window_key, user_id, score, sort_key, reached_seq, updated_at) */
+    upsertWindowScore: prepare(
       db
-        .insertInto('scores')
-        .values({ user_id: P, score: P, reached_seq: P, updated_at: P })
+        .insertInto('board_scores')
+        .values({
+          board_id: P,
+          window_key: P,
+          user_id: P,
+          score: P,
+          sort_key: P,
+          reached_seq: P,
+          updated_at: P,
+        })
         .onConflict((oc) =>
-          oc.column('user_id').doUpdateSet((eb) => ({
+          oc.columns(['board_id', 'window_key', 'user_id']).doUpdateSet((eb) => ({
             score: eb.ref('excluded.score'),
+            sort_key: eb.ref('excluded.sort_key'),
             reached_seq: eb.ref('excluded.reached_seq'),
             updated_at: eb.ref('excluded.updated_at'),
           })),
@@ -86,8 +103,12 @@ export function prepareStatements(db: Kysely<Database>, sqlite: BetterSqlite3.Da
         .where('user_id', '=', P)
         .where('cleared_at', 'is', null),
     ),
+    /** (user_id): the user's rows on every board and window */
+    userScores: prepare(
+      db.selectFrom('board_scores').select(['board_id', 'window_key', 'score']).where('user_id', '=', P),
+    ),
     /** (user_id) */
-    deleteScore: prepare(db.deleteFrom('scores').where('user_id', '=', P)),
+    deleteUserScores: prepare(db.deleteFrom('board_scores').where('user_id', '=', P)),
     /** (pseudonym, user_id, pseudonym, user_id): the user's rows; the subject too when it was theirs */
     pseudonymiseLedger: sqlite.prepare(
       `update score_ledger set user_id = ?, subject = case when subject = ? then ? else subject end, ip = null

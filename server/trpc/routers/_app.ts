@@ -14,6 +14,7 @@ export const appRouter = router({
     top: query(leaderboard.top),
     rank: query(leaderboard.rank),
     around: query(leaderboard.around),
+    ofUsers: query(leaderboard.ofUsers),
     watchUser: subscription(leaderboard.watchUser),
     live: subscription(leaderboard.live),
   },

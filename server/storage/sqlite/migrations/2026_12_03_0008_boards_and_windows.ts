@@ -6,7 +6,8 @@ import { sql, type Kysely } from 'kysely';
 //   by an admin survive a restart; `revision` rises with every change.
 // - `board_scores` replaces `scores`: one row per board, window and user. `sort_key` is the
 //   score negated on boards where higher is better, so one ascending index pages both orders
-//   (past windows are read from SQL; current ones from memory).
+//   (past windows are read from SQL; current ones from memory). A view `scores` keeps today's
+//   board under its old name.
 // - the ledger gains the board and the submitted value; an action id is unique per board and
 //   user. SQLite cannot change a table's constraints, so the ledger is rebuilt as in 0007 (ids
 //   kept, the AUTOINCREMENT counter carried over, the triggers put back). One transaction.
@@ -35,6 +36,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     await sql`CREATE INDEX board_scores_order_idx
       ON board_scores (board_id, window_key, sort_key, reached_seq, user_id)`.execute(trx);
     await sql`DROP TABLE scores`.execute(trx);
+    // Today's board under its old name, for operators' queries and scripts: read-only.
+    await sql`CREATE VIEW scores AS SELECT user_id, score, reached_seq, updated_at
+      FROM board_scores WHERE board_id = 'global' AND window_key = 'all'`.execute(trx);
 
     await sql`CREATE TABLE score_ledger_rebuilt (
       id INTEGER PRIMARY KEY AUTOINCREMENT,

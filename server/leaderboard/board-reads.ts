@@ -1,0 +1,198 @@
+import type { LeaderboardEntry, WindowInfo } from '../../shared/schemas.js';
+import type { Board, WindowKind } from '../domain/board.js';
+import { nextReset, type BoardWindow, type WindowSpec } from '../domain/board-window.js';
+import { decodeCursor, encodeCursor } from '../domain/page-cursor.js';
+import { refuse, type Refusal } from '../domain/refusal.js';
+import type { Result } from '../domain/result.js';
+import type { ScoreRecord } from '../domain/score-record.js';
+import { selectWindow } from '../domain/window-selector.js';
+import type { ScoreStore, WindowRef } from '../storage/storage.js';
+import type { BoardCatalog, LeaderboardService } from './leaderboard.service.js';
+import { entriesFrom, type BoardPage, type WindowView } from './window-view.js';
+
+/** Which window a read names (every field optional: `global`, `all`, `current`). */
+export interface WindowQuery {
+  readonly board?: string | undefined;
+  readonly window?: WindowKind | undefined;
+  readonly at?: string | undefined;
+}
+
+/** A window a read resolved to: in memory (the current one) or in the database (ended). */
+interface Resolved {
+  readonly board: Board;
+  readonly info: WindowInfo;
+  readonly ref: WindowRef;
+  readonly live: WindowView | undefined;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+const BAD_CURSOR = refuse('invalid_input', 'cursor: is not one this server gave out');
+
+/**
+ * Every read of a board's window, current or past, by the same rules: the board must exist
+ * (404), keep the kind of window (400), and the date must name a window that has begun (400).
+ * The current window is answered from memory; a past one from the database, with the same
+ * keyset pages (its cursor also carries the rank, as an ended window never changes).
+ */
+export class BoardReads {
+  constructor(
+    private readonly leaderboard: LeaderboardService,
+    private readonly boards: BoardCatalog,
+    private readonly scores: ScoreStore,
+  ) {}
+
+  /** `limit` entries of the window after the cursor (from the top without one). */
+  async page(
+    query: WindowQuery,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<Result<{ info: WindowInfo; page: BoardPage }>> {
+    const resolved = this.resolve(query);
+    if (!resolved.ok) return resolved;
+    const { info, live, ref, board } = resolved.value;
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    if (cursor !== undefined && !after) return { ok: false, refusal: BAD_CURSOR };
+    if (live) return { ok: true, value: { info, page: live.page(limit, after) } };
+    // An ended window: the cursor's rank says where the page starts.
+    if (after && after.rank === undefined) return { ok: false, refusal: BAD_CURSOR };
+    const first = after?.rank ?? 0;
+    const records = await this.scores.windowPage(ref, board.order, after, limit + 1);
+    const more = records.length > limit;
+    const shown = more ? records.slice(0, limit) : records;
+    const last = shown.at(-1);
+    return {
+      ok: true,
+      value: {
+        info,
+        page: {
+          entries: entriesFrom(shown, first),
+          nextCursor: more && last ? encodeCursor(last, first + shown.length) : null,
+        },
+      },
+    };
+  }
+
+  /** A user's score and rank in the window; NOT_FOUND when they have none there. */
+  async standing(
+    query: WindowQuery,
+    userId: string,
+  ): Promise<Result<{ info: WindowInfo; entry: LeaderboardEntry }>> {
+    const resolved = this.resolve(query);
+    if (!resolved.ok) return resolved;
+    const { info, live, ref, board } = resolved.value;
+    if (live) {
+      const standing = live.standing(userId);
+      if (!standing) return noScore(userId);
+      return {
+        ok: true,
+        value: { info, entry: { rank: standing.rank, user_id: userId, score: standing.score } },
+      };
+    }
+    const [record] = await this.scores.windowRecords(ref, [userId]);
+    if (!record) return noScore(userId);
+    const rank = (await this.scores.countBefore(ref, board.order, record)) + 1;
+    return { ok: true, value: { info, entry: { rank, user_id: userId, score: record.score } } };
+  }
+
+  /** Up to `radius` users above the user, the user, up to `radius` below. */
+  async around(
+    query: WindowQuery,
+    userId: string,
+    radius: number,
+  ): Promise<Result<{ info: WindowInfo; entries: LeaderboardEntry[] }>> {
+    const resolved = this.resolve(query);
+    if (!resolved.ok) return resolved;
+    const { info, live, ref, board } = resolved.value;
+    if (live) {
+      const entries = live.around(userId, radius);
+      return entries ? { ok: true, value: { info, entries } } : noScore(userId);
+    }
+    const [record] = await this.scores.windowRecords(ref, [userId]);
+    if (!record) return noScore(userId);
+    const position = await this.scores.countBefore(ref, board.order, record);
+    const first = Math.max(0, position - radius);
+    const above = await this.scores.windowPageBefore(ref, board.order, record, position - first);
+    const below = await this.scores.windowPage(ref, board.order, record, radius);
+    return { ok: true, value: { info, entries: entriesFrom([...above, record, ...below], first) } };
+  }
+
+  /** The named users who have a score in the window, in its order, each with their rank there. */
+  async ofUsers(
+    query: WindowQuery,
+    userIds: readonly string[],
+  ): Promise<Result<{ info: WindowInfo; entries: LeaderboardEntry[] }>> {
+    const resolved = this.resolve(query);
+    if (!resolved.ok) return resolved;
+    const { info, live, ref, board } = resolved.value;
+    const entries: LeaderboardEntry[] = [];
+    if (live) {
+      for (const userId of new Set(userIds)) {
+        const standing = live.standing(userId);
+        if (standing) entries.push({ rank: standing.rank, user_id: userId, score: standing.score });
+      }
+    } else {
+      for (const record of await this.scores.windowRecords(ref, userIds)) {
+        const rank = (await this.scores.countBefore(ref, board.order, record)) + 1;
+        entries.push({ rank, user_id: record.userId, score: record.score });
+      }
+    }
+    entries.sort((a, b) => a.rank - b.rank);
+    return { ok: true, value: { info, entries } };
+  }
+
+  /** The board, window kind and window a read names, or why it names none. */
+  private resolve(query: WindowQuery): Result<Resolved> {
+    const boardId = query.board ?? 'global';
+    const board = this.boards.get(boardId);
+    if (!board) return { ok: false, refusal: unknownBoard(boardId) };
+    const kind = query.window ?? 'all';
+    const spec = board.windows.get(kind);
+    if (!spec) return { ok: false, refusal: windowNotKept(board, kind) };
+    const now = this.leaderboard.now();
+    const selected = selectWindow(spec, query.at, now);
+    if (!selected.ok) return selected;
+    const window = selected.value;
+    const live = this.leaderboard.current(board.id, kind);
+    const info = windowInfo(board.id, kind, spec, window, now);
+    const ref = { boardId: board.id, windowKey: window.key };
+    return {
+      ok: true,
+      value: { board, info, ref, live: live?.window.key === window.key ? live : undefined },
+    };
+  }
+}
+
+/** What a read's answer says of its window. */
+export function windowInfo(
+  boardId: string,
+  kind: WindowKind,
+  spec: WindowSpec,
+  window: BoardWindow,
+  now: number,
+): WindowInfo {
+  return {
+    board: boardId,
+    kind,
+    key: window.key,
+    start: iso(window.startMs),
+    end: iso(window.endMs),
+    next_reset: iso(nextReset(spec, now)),
+  };
+}
+
+/** A board id that names no board. */
+export function unknownBoard(boardId: string): Refusal {
+  return refuse('not_found', `No board ${JSON.stringify(boardId)}`);
+}
+
+function windowNotKept(board: Board, kind: string): Refusal {
+  return refuse(
+    'invalid_input',
+    `window: board ${JSON.stringify(board.id)} keeps no ${kind} window (it keeps ${[...board.windows.keys()].join(', ')})`,
+  );
+}
+
+function noScore(userId: string): { ok: false; refusal: Refusal } {
+  return { ok: false, refusal: refuse('not_found', `No score for user ${JSON.stringify(userId)}`) };
+}
