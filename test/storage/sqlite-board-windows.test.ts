@@ -1,0 +1,17 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js';
+import { boardWindowsContract } from '../contracts/board-windows.contract.js';
+
+boardWindowsContract('SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scoreboard-windows-'));
+  const storage = await SqliteStorage.open({ file: join(dir, 'db.sqlite'), sync: 'normal' });
+  return {
+    storage,
+    close: async () => {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
