@@ -7,9 +7,9 @@ export const ID_MAX_LENGTH = 128;
 /** Largest leaderboard page a client may ask for. */
 export const LEADERBOARD_LIMIT_MAX = 100;
 
-// C0 and C1 control characters, DEL included.
+/** C0 and C1 control characters, DEL included. */
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** An identifier: 1..128 characters, no control characters, no lone surrogates. */
 export const identifierSchema = z
@@ -25,7 +25,7 @@ export const identifierSchema = z
   });
 
 /** A whole number in [min, max], refused with one message that says so. */
-function wholeNumber(min: number, max: number) {
+export function wholeNumber(min: number, max: number) {
   const error = `must be an integer from ${min} to ${max}`;
   return z.int({ error }).min(min, { error }).max(max, { error });
 }
@@ -34,7 +34,7 @@ function wholeNumber(min: number, max: number) {
  * An object with exactly these fields; an unknown one is refused by name, with the fields
  * that are allowed (one message for every transport: tRPC, REST query strings and bodies).
  */
-function strictInput<Shape extends z.ZodRawShape>(shape: Shape) {
+export function strictInput<Shape extends z.ZodRawShape>(shape: Shape) {
   const allowed = Object.keys(shape).join(', ');
   return z.strictObject(shape, {
     error: (issue) =>
