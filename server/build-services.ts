@@ -2,6 +2,7 @@ import { AdminService } from './admin/admin.service.js';
 import type { AppServices } from './app-services.js';
 import { Authenticator } from './auth/authenticator.js';
 import { verificationKey } from './auth/jwt-keys.js';
+import { BoardRegistry } from './boards/board-registry.js';
 import { createTokenVerifier } from './auth/jwt-verifier.js';
 import { cachedVerifier } from './auth/token-cache.js';
 import type { Config } from './config/config.js';
@@ -41,6 +42,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
     },
     onError: (message) => logger.error(message),
   });
+  const boards = await BoardRegistry.open(storage.boards, config.score, config.boards, logger);
   const redis = config.redisUrl
     ? new RedisConnection(config.redisUrl, logger, {
         breaker: config.redisBreaker,
@@ -99,6 +101,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
     logger,
     metrics,
     storage,
+    boards,
     authenticator,
     gate,
     audit,

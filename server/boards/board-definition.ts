@@ -146,11 +146,11 @@ export function definitionOf(board: Board): BoardDefinition {
 
 /** A board as the admin procedures answer it. */
 export function boardView(board: Board): BoardView {
-  const definition = definitionOf(board);
+  const { rules } = board;
   return {
-    ...definition,
+    ...definitionOf(board),
     title: board.title,
-    rules: { ...definition.rules, max_change: board.rules.maxChange },
+    rules: { min: rules.min, max: rules.max, max_change: rules.maxChange, decrease: rules.decrease },
     archived: board.archived,
   };
 }

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseBoardFile, type BoardFile } from '../../server/boards/board-file.js';
+import { parseBoardFile, readBoardFile, type BoardFile } from '../../server/boards/board-file.js';
 import { BoardRegistry } from '../../server/boards/board-registry.js';
 import type { Board } from '../../server/domain/board.js';
 import type { ScoreRules } from '../../server/domain/score-rules.js';
@@ -169,6 +170,35 @@ describe('the board registry at start', () => {
     await expect(BoardRegistry.open((await boards()).store, RULES, file(dropped))).rejects.toThrow(
       'BOARDS_FILE boards.json: board "cup" windows[0].season_starts: the database holds season starts [1000,2000,3000], which this list does not begin with (list them first, or leave season_starts out to keep them)',
     );
+  });
+});
+
+describe('the documented example (boards.example.json)', () => {
+  it('is a board file the server serves as docs/boards.md describes it', async () => {
+    const example = readBoardFile(fileURLToPath(new URL('../../boards.example.json', import.meta.url)));
+    const registry = await BoardRegistry.open((await boards()).store, RULES, example);
+    expect(registry.list().map((b) => [b.id, b.order, b.operator, kinds(b)])).toEqual([
+      ['daily-coins', 'desc', 'increment', ['all', 'day']],
+      ['global', 'desc', 'total', ['all', 'week']],
+      ['ranked', 'desc', 'total', ['all', 'season']],
+      ['time-trial', 'asc', 'best', ['all', 'day', 'month']],
+    ]);
+    expect(registry.get('global')!.windows.get('week')).toEqual({
+      kind: 'week',
+      zone: 'Europe/Berlin',
+      weekStartsOn: 1,
+    });
+    expect(registry.get('ranked')!.rules).toEqual({
+      min: 0,
+      max: 100_000,
+      maxChange: 50,
+      decrease: 'service',
+    });
+    expect(registry.get('ranked')!.windows.get('season')).toEqual({
+      kind: 'season',
+      zone: 'UTC',
+      seasons: [],
+    });
   });
 });
 
