@@ -1,7 +1,7 @@
 // The server's layers (see docs/architecture.md), checked by `npm run lint`:
 // domain <- services <- procedures <- transports (http, trpc, ws over one transport toolbox)
 // <- the composition root (app.ts, build-services.ts), which only main.ts imports.
-const SERVICES = '^server/(scores|leaderboard|admin|security|storage|live|auth|config|observability)/';
+const SERVICES = '^server/(scores|leaderboard|admin|boards|security|storage|live|auth|config|observability)/';
 const TRANSPORTS = '^server/(transport|http|trpc|ws|web)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

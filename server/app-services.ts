@@ -1,5 +1,6 @@
 import type { AdminService } from './admin/admin.service.js';
 import type { Authenticator } from './auth/authenticator.js';
+import type { BoardRegistry } from './boards/board-registry.js';
 import type { Config } from './config/config.js';
 import type { BoardFollower } from './leaderboard/board-follower.js';
 import type { BoardReads } from './leaderboard/board-reads.js';
@@ -25,6 +26,8 @@ export interface AppServices {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly storage: Storage;
+  /** Every board this instance serves (the board file's and the admins'). */
+  readonly boards: BoardRegistry;
   readonly authenticator: Authenticator;
   readonly gate: RequestGate;
   readonly audit: SecurityAudit;

@@ -77,6 +77,7 @@ export async function createApp(
     live,
     watch: services.watch,
     admin: services.admin,
+    boards: services.boards,
     maxBatch: config.trpcMaxBatch,
   };
   const call = restCall(procedures, reportInternal);

@@ -2,11 +2,11 @@ import { AdminService } from './admin/admin.service.js';
 import type { AppServices } from './app-services.js';
 import { Authenticator } from './auth/authenticator.js';
 import { verificationKey } from './auth/jwt-keys.js';
+import { BoardRegistry } from './boards/board-registry.js';
 import { createTokenVerifier } from './auth/jwt-verifier.js';
 import { cachedVerifier } from './auth/token-cache.js';
 import type { Config } from './config/config.js';
 import { BoardFollower } from './leaderboard/board-follower.js';
-import { GLOBAL_BOARD_ID, type Board } from './domain/board.js';
 import { BoardReads } from './leaderboard/board-reads.js';
 import { LeaderboardService } from './leaderboard/leaderboard.service.js';
 import { LiveLeaderboard } from './leaderboard/live-leaderboard.js';
@@ -43,6 +43,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
     },
     onError: (message) => logger.error(message),
   });
+  const boards = await BoardRegistry.open(storage.boards, config.score, config.boards, logger);
   const redis = config.redisUrl
     ? new RedisConnection(config.redisUrl, logger, {
         breaker: config.redisBreaker,
@@ -50,22 +51,6 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
       })
     : undefined;
   if (redis) metrics.watchRedis(() => redis.breaker.closed);
-  // TEMPORARY until the board registry lands: the board `global` alone.
-  const global: Board = {
-    id: GLOBAL_BOARD_ID,
-    title: 'Global',
-    order: 'desc',
-    operator: 'total',
-    rules: {
-      min: 0,
-      max: config.score.max,
-      maxChange: config.score.maxGain,
-      decrease: config.score.decrease,
-    },
-    windows: new Map([['all', { kind: 'all' }]]),
-    archived: false,
-  };
-  const boards = { get: (id: string) => (id === global.id ? global : undefined), list: () => [global] };
   const leaderboard = new LeaderboardService(storage.scores, boards, config.leaderboardSize);
   await leaderboard.load();
   const reads = new BoardReads(leaderboard, boards, storage.scores);
@@ -78,7 +63,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
         received: () => metrics.busReceived.inc(),
       })
     : new MemoryLiveBus();
-  const follower = new BoardFollower(leaderboard, bus, storage.changes, logger);
+  const follower = new BoardFollower(leaderboard, bus, storage.changes, logger, boards);
   await follower.start();
   const live = new LiveLeaderboard(leaderboard);
   const watch = new UserWatch(leaderboard);
@@ -118,6 +103,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
     logger,
     metrics,
     storage,
+    boards,
     authenticator,
     gate,
     audit,

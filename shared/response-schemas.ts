@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MESSAGES } from './messages.js';
-import { boardIdSchema, identifierSchema, WINDOW_KINDS } from './schemas.js';
+import { boardIdSchema, WINDOW_KINDS } from './board-id.js';
+import { identifierSchema } from './schemas.js';
 
 // The bodies the plain HTTP routes answer with, as schemas: the OpenAPI document is generated
 // from them. The SDK publishes the same shapes as plain interfaces (shared/schemas.ts), since

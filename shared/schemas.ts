@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { WINDOW_KINDS, boardIdSchema } from './board-id.js';
+
+export { WINDOW_KINDS } from './board-id.js';
 
 /** Hard upper bound of `new_score` that no configuration can raise. */
 export const SCORE_CEILING = Number.MAX_SAFE_INTEGER;
@@ -7,9 +10,9 @@ export const ID_MAX_LENGTH = 128;
 /** Largest leaderboard page a client may ask for. */
 export const LEADERBOARD_LIMIT_MAX = 100;
 
-// C0 and C1 control characters, DEL included.
+/** C0 and C1 control characters, DEL included. */
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** An identifier: 1..128 characters, no control characters, no lone surrogates. */
 export const identifierSchema = z
@@ -25,7 +28,7 @@ export const identifierSchema = z
   });
 
 /** A whole number in [min, max], refused with one message that says so. */
-function wholeNumber(min: number, max: number) {
+export function wholeNumber(min: number, max: number) {
   const error = `must be an integer from ${min} to ${max}`;
   return z.int({ error }).min(min, { error }).max(max, { error });
 }
@@ -34,7 +37,7 @@ function wholeNumber(min: number, max: number) {
  * An object with exactly these fields; an unknown one is refused by name, with the fields
  * that are allowed (one message for every transport: tRPC, REST query strings and bodies).
  */
-function strictInput<Shape extends z.ZodRawShape>(shape: Shape) {
+export function strictInput<Shape extends z.ZodRawShape>(shape: Shape) {
   const allowed = Object.keys(shape).join(', ');
   return z.strictObject(shape, {
     error: (issue) =>
@@ -43,20 +46,6 @@ function strictInput<Shape extends z.ZodRawShape>(shape: Shape) {
         : undefined,
   });
 }
-
-/** A board id: a slug of 1..64 lowercase letters, digits and inner hyphens. */
-export const BOARD_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
-
-/** The id of a board (`global`: today's board, which `POST /update-score` writes). */
-export const boardIdSchema = z
-  .string()
-  .regex(BOARD_ID_PATTERN, {
-    error: 'must be a board id: 1 to 64 lowercase letters, digits and inner hyphens',
-  })
-  .meta({ id: 'BoardId', examples: ['global', 'time-trial'] });
-
-/** The kinds of window a board may keep. */
-export const WINDOW_KINDS = ['all', 'day', 'week', 'month', 'season'] as const;
 
 /** Which window of a board a read means: its kind, and which one of that kind. */
 const windowSelection = {

@@ -1,3 +1,4 @@
+import { BoardFileError, readBoardFile, type BoardFile } from '../boards/board-file.js';
 import type { DecreasePolicy } from '../domain/score-rules.js';
 import { isPostgresUrl, sqliteFileOf } from './database-url.js';
 import { isIP } from 'node:net';
@@ -113,6 +114,7 @@ const envSchema = z.object({
   WS_MAX_MESSAGES_PER_SECOND: integer(1, 1_000_000).default(100),
   WS_MAX_BUFFERED_BYTES: integer(1024, 1024 ** 3).default(1024 * 1024),
   SHUTDOWN_GRACE_MS: integer(0, 60_000).default(1000),
+  BOARDS_FILE: optionalText,
 });
 
 /** Every variable the configuration reads. */
@@ -170,6 +172,8 @@ export interface Config {
     readonly maxMessagesPerSecond: number;
   };
   readonly shutdownGraceMs: number;
+  /** The board file (BOARDS_FILE), read and checked here; undefined when none is set. */
+  readonly boards: BoardFile | undefined;
 }
 
 /** A configuration value that cannot be used; the message names the variable. */
@@ -182,6 +186,16 @@ const DECREASE: Record<'true' | 'false' | 'service', DecreasePolicy> = {
   false: 'never',
   service: 'service',
 };
+
+/** The board file, read now: a mistake in it stops the start with its one line. */
+function boardsOf(path: string | undefined): BoardFile | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readBoardFile(path);
+  } catch (error) {
+    throw error instanceof BoardFileError ? new ConfigError(error.message) : error;
+  }
+}
 
 function dataDirOf(databaseUrl: string): string {
   if (sqliteFileOf(databaseUrl) === undefined) return './data';
@@ -260,5 +274,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxMessagesPerSecond: e.WS_MAX_MESSAGES_PER_SECOND,
     }),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    boards: boardsOf(e.BOARDS_FILE),
   });
 }

@@ -1,30 +1,26 @@
+import type { BOARD_OPERATORS, BOARD_ORDERS, DECREASE_POLICIES, WINDOW_KINDS } from '../../shared/boards.js';
 import type { WindowSpec } from './board-window.js';
-import type { DecreasePolicy } from './score-rules.js';
+
+// The lists live in shared/ (the board file's schema is built from them); the server's
+// imports of them come through here.
+export { BOARD_ID_PATTERN, BOARD_OPERATORS, BOARD_ORDERS, WINDOW_KINDS } from '../../shared/boards.js';
 
 /** `desc`: higher is better. `asc`: lower is better (a time trial). */
-export type BoardOrder = 'desc' | 'asc';
+export type BoardOrder = (typeof BOARD_ORDERS)[number];
 
 /**
  * What a submission means: `total` the user's new total, `best` one run (the best counts),
  * `latest` the last one counts, `increment` a delta added to the score.
  */
-export type BoardOperator = 'total' | 'best' | 'latest' | 'increment';
+export type BoardOperator = (typeof BOARD_OPERATORS)[number];
 
-export const BOARD_ORDERS = ['desc', 'asc'] as const satisfies readonly BoardOrder[];
-export const BOARD_OPERATORS = [
-  'total',
-  'best',
-  'latest',
-  'increment',
-] as const satisfies readonly BoardOperator[];
-export const WINDOW_KINDS = ['all', 'day', 'week', 'month', 'season'] as const;
 export type WindowKind = (typeof WINDOW_KINDS)[number];
+
+/** Who may lower a `total`: nobody, a `service` token, or anyone (SCORE_ALLOW_DECREASE for `global`). */
+export type DecreasePolicy = (typeof DECREASE_POLICIES)[number];
 
 /** The board that `POST /update-score` writes and today's routes read. */
 export const GLOBAL_BOARD_ID = 'global';
-
-/** A board id: a slug of 1..64 lowercase letters, digits and inner hyphens. */
-export const BOARD_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
 /**
  * The bounds of one submission on a board. `maxChange` bounds what one submission may add

@@ -1,10 +1,9 @@
-import { isBetter, type Board } from './board.js';
+import { isBetter, type Board, type DecreasePolicy } from './board.js';
 import { refuse } from './refusal.js';
 import type { PriorAction, ScoreRecord, UpdateCommand } from './score-record.js';
 import type { Judge, Verdict } from './verdict.js';
 
-/** Who may lower a score: nobody, a `service` token, or anyone (SCORE_ALLOW_DECREASE). */
-export type DecreasePolicy = 'never' | 'service' | 'always';
+export type { DecreasePolicy };
 
 /** The configured bounds of a score update on the board `global` (environment variables). */
 export interface ScoreRules {

@@ -32,6 +32,8 @@ export class BoardFollower {
     private readonly bus: LiveBus,
     private readonly feed: ChangeFeed | undefined,
     private readonly logger: Logger,
+    /** The boards, reloaded on each poll when another instance changed one (scale-out). */
+    private readonly boards?: { refresh(): Promise<boolean> },
   ) {}
 
   /** Starts following the other instances (a no-op for the embedded storage). */
@@ -41,7 +43,9 @@ export class BoardFollower {
       resync: () => void this.catchUp(),
     });
     if (this.feed) {
-      this.timer = setInterval(() => void this.catchUp(), FOLLOW_POLL_MS);
+      this.timer = setInterval(() => {
+        void this.refreshBoards().then(() => this.catchUp());
+      }, FOLLOW_POLL_MS);
       this.timer.unref();
     }
   }
@@ -66,6 +70,15 @@ export class BoardFollower {
   /** Reads what the feed has beyond what is applied (a poll, a bus reconnect). */
   catchUp(): Promise<void> {
     return this.drain(true);
+  }
+
+  /** Picks up boards another instance created, archived or started a season of. */
+  private async refreshBoards(): Promise<void> {
+    try {
+      await this.boards?.refresh();
+    } catch (err) {
+      this.logger.warn({ err }, 'could not reload the boards');
+    }
   }
 
   async stop(): Promise<void> {

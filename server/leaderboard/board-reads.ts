@@ -2,6 +2,7 @@ import type { LeaderboardEntry, WindowInfo } from '../../shared/schemas.js';
 import type { Board, WindowKind } from '../domain/board.js';
 import { nextReset, type BoardWindow, type WindowSpec } from '../domain/board-window.js';
 import { decodeCursor, encodeCursor } from '../domain/page-cursor.js';
+import { unknownBoard } from '../boards/board-refusals.js';
 import { refuse, type Refusal } from '../domain/refusal.js';
 import type { Result } from '../domain/result.js';
 import type { ScoreRecord } from '../domain/score-record.js';
@@ -179,11 +180,6 @@ export function windowInfo(
     end: iso(window.endMs),
     next_reset: iso(nextReset(spec, now)),
   };
-}
-
-/** A board id that names no board. */
-export function unknownBoard(boardId: string): Refusal {
-  return refuse('not_found', `No board ${JSON.stringify(boardId)}`);
 }
 
 function windowNotKept(board: Board, kind: string): Refusal {

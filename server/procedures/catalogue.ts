@@ -1,4 +1,5 @@
 import * as admin from './admin.procedures.js';
+import * as boards from './boards.procedures.js';
 import type { AnyDefinition } from './definition.js';
 import * as leaderboard from './leaderboard.procedures.js';
 import { updateScore } from './scores.procedures.js';
@@ -22,6 +23,9 @@ export const PROCEDURES = {
     flaggedUsers: admin.flaggedUsers,
     clearFlag: admin.clearFlag,
     eraseUser: admin.eraseUser,
+    createBoard: boards.createBoard,
+    listBoards: boards.listBoards,
+    archiveBoard: boards.archiveBoard,
   },
 } as const;
 

@@ -1,6 +1,7 @@
 import type { AdminService } from '../admin/admin.service.js';
 import type { Principal } from '../auth/principal.js';
 import type { BoardReads } from '../leaderboard/board-reads.js';
+import type { BoardRegistry } from '../boards/board-registry.js';
 import type { LeaderboardService } from '../leaderboard/leaderboard.service.js';
 import type { LiveLeaderboard } from '../leaderboard/live-leaderboard.js';
 import type { UserWatch } from '../leaderboard/user-watch.js';
@@ -17,6 +18,7 @@ export interface ProcedureDeps {
   readonly live: LiveLeaderboard;
   readonly watch: UserWatch;
   readonly admin: AdminService;
+  readonly boards: BoardRegistry;
   /** Most calls in one batch (TRPC_MAX_BATCH), for the error that refuses a larger one. */
   readonly maxBatch: number;
 }

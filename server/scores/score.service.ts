@@ -14,7 +14,7 @@ import { StorageUnavailableError, type ScoreStore } from '../storage/storage.js'
 import { createJudge, mayDecrease } from '../domain/score-rules.js';
 import { GLOBAL_BOARD_ID, type Board } from '../domain/board.js';
 import type { Judge } from '../domain/verdict.js';
-import { unknownBoard } from '../leaderboard/board-reads.js';
+import { archivedBoard, unknownBoard } from '../boards/board-refusals.js';
 import type { BoardCatalog } from '../leaderboard/leaderboard.service.js';
 
 /** A committed (or replayed) update, as both adapters answer it. */
@@ -44,8 +44,6 @@ export interface ScoreServiceDeps {
 }
 
 const FORBIDDEN = refuse('forbidden', 'This token may only update the score of its own user');
-const ARCHIVED = (boardId: string) =>
-  refuse('conflict', `Board ${JSON.stringify(boardId)} is archived; it takes no more scores`);
 
 /**
  * The one place a score changes. `POST /update-score` and `scores.update` both call
@@ -104,7 +102,7 @@ export class ScoreService {
     const boardId = input.board ?? GLOBAL_BOARD_ID;
     const board = this.deps.boards.get(boardId);
     if (!board) return this.refused(unknownBoard(boardId), origin);
-    if (board.archived) return this.refused(ARCHIVED(boardId), origin);
+    if (board.archived) return this.refused(archivedBoard(boardId), origin);
     const limited = await this.deps.guard.limitUser(input.user_id);
     if (limited) return this.refused(limited, origin);
     const command = {

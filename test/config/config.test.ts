@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -356,5 +356,34 @@ describe('development JWT secret', () => {
     const result = withDevelopmentSecret(config);
     expect(result).toEqual({ config, created: false, fromDataDir: false });
     expect(existsSync(secretFile())).toBe(false);
+  });
+});
+
+describe('the board file (BOARDS_FILE)', () => {
+  const boardsFile = (boards: unknown[]) => {
+    const path = join(dir, 'boards.json');
+    writeFileSync(path, JSON.stringify({ boards }));
+    return path;
+  };
+
+  it('is read and checked with the configuration', () => {
+    const path = boardsFile([{ id: 'global', windows: [{ kind: 'week', zone: 'UTC' }] }, { id: 'daily' }]);
+    const config = loadConfig({ BOARDS_FILE: path });
+    expect(config.boards?.source).toBe(path);
+    expect(config.boards?.global?.windows).toEqual([{ kind: 'week', zone: 'UTC', week_starts_on: 1 }]);
+    expect(config.boards?.boards.map((b) => b.id)).toEqual(['daily']);
+    expect(loadConfig({}).boards).toBeUndefined();
+  });
+
+  it('stops the start with one line naming the file, the board and the field', () => {
+    const path = boardsFile([
+      { id: 'daily', windows: [{ kind: 'all' }, { kind: 'day', zone: 'Europe/Berln' }] },
+    ]);
+    const line = `BOARDS_FILE ${path}: board "daily" windows[1].zone: "Europe/Berln" is not an IANA time zone, e.g. "Europe/Berlin"`;
+    expect(configErrorFor({ BOARDS_FILE: path }).message).toBe(line);
+    const result = runServerToExit(dir, { BOARDS_FILE: path });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(`${line}\n`);
+    expect(existsSync(join(dir, 'scoreboard.db'))).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { windowAt } from '../../server/domain/board-window.js';
-import { canonicalZone, parseWindowSpec } from '../../server/domain/window-spec.js';
+import { canonicalZone, parseWindowSpec, type WindowSpecInput } from '../../server/domain/window-spec.js';
 
 describe('window schedules', () => {
   it('accepts IANA zones and spells them as the time zone database does', () => {
@@ -51,6 +51,23 @@ describe('window schedules', () => {
           field: 'seasons',
           message: 'season starts must be whole epoch milliseconds in strictly ascending order',
         },
+      });
+  });
+
+  it('refuses what JSON may carry that no schema typed: an unknown kind, a zone or seasons of another type', () => {
+    const unchecked = (input: unknown) => parseWindowSpec(input as WindowSpecInput);
+    expect(unchecked({ kind: 'hour', zone: 'UTC' })).toEqual({
+      ok: false,
+      problem: { field: 'kind', message: '"hour" is not a kind of window (all, day, week, month, season)' },
+    });
+    expect(unchecked({ kind: 'day', zone: ['Europe/Berlin'] })).toMatchObject({
+      ok: false,
+      problem: { field: 'zone' },
+    });
+    for (const seasons of [{ length: 1, 0: 5 }, '12', null])
+      expect(unchecked({ kind: 'season', zone: 'UTC', seasons })).toMatchObject({
+        ok: false,
+        problem: { field: 'seasons' },
       });
   });
 

@@ -10,6 +10,7 @@ import { eraseUser } from './pg-erasure.js';
 import { postgresDialect } from './pg-dialect.js';
 import { checkout, createPool } from './pg-pool.js';
 import { PgScoreWriter } from './pg-score-writer.js';
+import { PgBoardStore } from './pg-boards.js';
 import { PgAuditStore, PgChangeFeed, PgFlagStore, PgScoreStore } from './pg-stores.js';
 
 /** Key of the session advisory lock held while migrating (any constant). */
@@ -32,6 +33,7 @@ export interface PostgresOptions {
  */
 export class PostgresStorage implements Storage {
   readonly scores: PgScoreStore;
+  readonly boards: PgBoardStore;
   readonly audit: PgAuditStore;
   readonly flags: PgFlagStore;
   readonly changes: PgChangeFeed;
@@ -45,6 +47,7 @@ export class PostgresStorage implements Storage {
     onError: (message: string) => void,
   ) {
     this.scores = new PgScoreStore(db, pool, writer);
+    this.boards = new PgBoardStore(db, pool);
     this.audit = new PgAuditStore(db, pool);
     this.flags = new PgFlagStore(db, pool);
     this.changes = new PgChangeFeed(pool);

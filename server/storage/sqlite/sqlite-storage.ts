@@ -10,6 +10,7 @@ import { Checkpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 
 import { openConnection, synchronousPragma, type SyncMode } from './sqlite-connection.js';
+import { SqliteBoardStore } from './sqlite-boards.js';
 import { SqliteAuditStore, SqliteFlagStore } from './sqlite-stores.js';
 import { SqliteScoreStore } from './sqlite-score-store.js';
 import { SqliteWriter } from './sqlite-writer.js';
@@ -27,6 +28,7 @@ export interface SqliteOptions {
 export class SqliteStorage implements Storage {
   private closed = false;
   readonly scores: SqliteScoreStore;
+  readonly boards: SqliteBoardStore;
   readonly audit: SqliteAuditStore;
   readonly flags: SqliteFlagStore;
 
@@ -37,6 +39,7 @@ export class SqliteStorage implements Storage {
     private readonly checkpointer: Checkpointer | undefined,
   ) {
     this.scores = new SqliteScoreStore(db, writer, sqlite);
+    this.boards = new SqliteBoardStore(db);
     this.audit = new SqliteAuditStore(db, writer);
     this.flags = new SqliteFlagStore(db, writer);
   }

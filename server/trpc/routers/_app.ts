@@ -23,6 +23,9 @@ export const appRouter = router({
     flaggedUsers: query(admin.flaggedUsers),
     clearFlag: mutation(admin.clearFlag),
     eraseUser: mutation(admin.eraseUser),
+    createBoard: mutation(admin.createBoard),
+    listBoards: query(admin.listBoards),
+    archiveBoard: mutation(admin.archiveBoard),
   },
 } satisfies { [N in keyof typeof PROCEDURES]: Record<keyof (typeof PROCEDURES)[N], unknown> });
 

@@ -1,0 +1,32 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Database } from '../../server/storage/database.js';
+import { migrateToLatest } from '../../server/storage/migrate.js';
+import { migrations } from '../../server/storage/sqlite/migrations/index.js';
+import { SqliteBoardStore } from '../../server/storage/sqlite/sqlite-boards.js';
+import type { BoardStoreUnderTest } from '../contracts/board-store.contract.js';
+
+let submissions = 0;
+
+/**
+ * The boards of a SQLite file (created and migrated if new), with a connection of their own:
+ * what the registry's tests open and reopen, as a server would at each start.
+ */
+export async function openSqliteBoards(file: string): Promise<BoardStoreUnderTest> {
+  const sqlite = new BetterSqlite3(file);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrateToLatest(db, migrations);
+  return {
+    store: new SqliteBoardStore(db),
+    addSubmission: async (boardId) => {
+      submissions += 1;
+      sqlite
+        .prepare(
+          `INSERT INTO score_ledger (board_id, action_id, user_id, value, previous_score, new_score, subject, created_at)
+           VALUES (?, ?, 'alice', 10, 0, 10, 'alice', ?)`,
+        )
+        .run(boardId, `a${submissions}`, Date.now());
+    },
+    close: () => db.destroy(),
+  };
+}
