@@ -3,6 +3,7 @@ import * as initialSchema from './2026_11_28_0001_initial_schema.js';
 import * as dropRankIndex from './2026_11_28_0002_drop_rank_index.js';
 import * as commitBatchFunction from './2026_11_29_0003_commit_batch_function.js';
 import * as actionIdsPerUser from './2026_11_30_0004_action_ids_per_user.js';
+import * as boardScores from './2026_12_03_0006_board_scores.js';
 
 /**
  * Every PostgreSQL migration, by name, in order (a schema of its own, written for PostgreSQL:
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_28_0002_drop_rank_index': dropRankIndex,
   '2026_11_29_0003_commit_batch_function': commitBatchFunction,
   '2026_11_30_0004_action_ids_per_user': actionIdsPerUser,
+  '2026_12_03_0006_board_scores': boardScores,
 };
