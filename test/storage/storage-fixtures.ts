@@ -1,12 +1,31 @@
 import pg from 'pg';
+import { GLOBAL_BOARD_ID, type Board } from '../../server/domain/board.js';
 import type { UpdateCommand } from '../../server/domain/score-record.js';
 import { createJudge } from '../../server/domain/score-rules.js';
 
-/** Score rules loose enough that only the rule a test is about refuses (no decrease). */
-export const judge = createJudge({ max: 1_000_000_000, maxGain: 1_000_000, decrease: 'never' }, false);
+/** The board `global` as today's service has it: a total, higher is better, the window `all`. */
+export const globalBoard: Board = {
+  id: GLOBAL_BOARD_ID,
+  title: 'Global',
+  order: 'desc',
+  operator: 'total',
+  // Loose enough that only the rule a test is about refuses (no decrease).
+  rules: { min: 0, max: 1_000_000_000, maxChange: 1_000_000, decrease: 'never' },
+  windows: new Map([['all', { kind: 'all' }]]),
+  archived: false,
+};
 
-/** An update of a user's score by their own token. */
-export const command = (userId: string, actionId: string, newScore: number): UpdateCommand => ({
+/** The board `global`'s judge for a caller who may not decrease. */
+export const judge = createJudge(globalBoard, false);
+
+/** An update of a user's score by their own token, on `board` (`global` unless said). */
+export const command = (
+  userId: string,
+  actionId: string,
+  newScore: number,
+  board: Board = globalBoard,
+): UpdateCommand => ({
+  board,
   userId,
   actionId,
   newScore,
