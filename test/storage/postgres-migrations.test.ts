@@ -7,7 +7,7 @@ import { postgresDialect } from '../../server/storage/postgres/pg-dialect.js';
 import { createPool } from '../../server/storage/postgres/pg-pool.js';
 import { PostgresStorage } from '../../server/storage/postgres/postgres-storage.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
-import { command, judge, queryOnce } from './storage-fixtures.js';
+import { command, globalChange, judge, queryOnce } from './storage-fixtures.js';
 
 let schema: TestSchema | undefined;
 let storage: PostgresStorage | undefined;
@@ -53,7 +53,7 @@ describe('PostgreSQL migrations', () => {
       'SELECT user_id, score, reached_seq, updated_at FROM scores ORDER BY user_id',
     );
 
-    storage = await PostgresStorage.open({ url: schema.url });
+    storage = await PostgresStorage.open({ url: schema!.url });
     expect(await query(ledger)).toEqual(before);
     expect(
       await query(
@@ -135,34 +135,8 @@ describe('PostgreSQL migrations', () => {
 
     // What the feed recorded before boards reads as the board global's window all.
     expect((await storage.changes.since(0, 10)).map((c) => c.changes)).toEqual([
-      [
-        {
-          boardId: 'global',
-          windowKey: 'all',
-          userId: 'alice',
-          record: { userId: 'alice', score: 12, reachedSeq: 3 },
-        },
-        {
-          boardId: 'global',
-          windowKey: 'all',
-          userId: 'bob',
-          record: { userId: 'bob', score: 7, reachedSeq: 2 },
-        },
-        {
-          boardId: 'global',
-          windowKey: 'all',
-          userId: 'erin',
-          record: { userId: 'erin', score: 3, reachedSeq: 4 },
-        },
-      ],
-      [
-        {
-          boardId: 'global',
-          windowKey: 'all',
-          userId: 'bob',
-          record: { userId: 'bob', score: 40, reachedSeq: 5 },
-        },
-      ],
+      [globalChange('alice', 12, 3), globalChange('bob', 7, 2), globalChange('erin', 3, 4)],
+      [globalChange('bob', 40, 5)],
     ]);
     expect(await storage.scores.windows([{ boardId: 'global', windowKey: 'all' }])).toEqual({
       version: 2,

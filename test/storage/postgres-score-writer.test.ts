@@ -6,7 +6,7 @@ import { PgScoreWriter, type UpdateJob } from '../../server/storage/postgres/pg-
 import { PostgresStorage } from '../../server/storage/postgres/postgres-storage.js';
 import { READ_STATE } from '../../server/storage/postgres/pg-statements.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
-import { command, judge, queryOnce } from './storage-fixtures.js';
+import { command, globalChange, judge, queryOnce } from './storage-fixtures.js';
 
 const job = (userId: string, actionId: string, newScore: number): UpdateJob => ({
   command: command(userId, actionId, newScore),
@@ -49,13 +49,6 @@ const rows = (text: string) => queryOnce(schema.url, text);
 
 /** The board `global`'s window `all`, where these updates go. */
 const SCORES = "board_scores WHERE board_id = 'global' AND window_key = 'all'";
-/** A change to the board `global`'s window `all`, as the feed records it. */
-const change = (userId: string, score: number, reachedSeq: number) => ({
-  boardId: 'global',
-  windowKey: 'all',
-  userId,
-  record: { userId, score, reachedSeq },
-});
 
 describe('PostgreSQL score writer, racing another instance', () => {
   it('judges a batch again when a user changed after it was read, from the new score', async () => {
@@ -78,8 +71,8 @@ describe('PostgreSQL score writer, racing another instance', () => {
     ]);
     // One board version per commit, with what each changed.
     expect(await rows('SELECT version::int, changes FROM board_changes ORDER BY version')).toEqual([
-      { version: 1, changes: [change('alice', 50, 1)] },
-      { version: 2, changes: [change('bob', 7, 2)] },
+      { version: 1, changes: [globalChange('alice', 50, 1)] },
+      { version: 2, changes: [globalChange('bob', 7, 2)] },
     ]);
   });
 
@@ -158,7 +151,7 @@ describe('PostgreSQL score writer, racing another instance', () => {
     expect(new Set(committed).size).toBe(1);
     expect(committed[0]).toEqual({
       version: 1,
-      changes: [change('dan', 8, 3), change('erin', 3, 2)],
+      changes: [globalChange('dan', 8, 3), globalChange('erin', 3, 2)],
     });
     expect(await rows('SELECT version::int, changes FROM board_changes')).toEqual([committed[0]]);
     expect(

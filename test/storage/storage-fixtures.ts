@@ -33,6 +33,14 @@ export const command = (
   ip: null,
 });
 
+/** A change to the board `global`'s window `all`, as the change feed records it. */
+export const globalChange = (userId: string, score: number, reachedSeq: number) => ({
+  boardId: GLOBAL_BOARD_ID,
+  windowKey: 'all',
+  userId,
+  record: { userId, score, reachedSeq },
+});
+
 /** Runs one statement on a PostgreSQL connection of its own (behind the storage's back). */
 export async function queryOnce<T extends pg.QueryResultRow = any>(url: string, text: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
