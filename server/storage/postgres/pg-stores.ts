@@ -30,6 +30,8 @@ import { inTransaction, orUnavailable } from './pg-pool.js';
 
 /** Rows deleted per pruning statement. */
 const PRUNE_CHUNK = 5000;
+/** Rows fetched at a time when loading windows. */
+const LOAD_CHUNK = 20_000;
 
 /** Scores and the ledger in PostgreSQL. */
 export class PgScoreStore implements ScoreStore {
@@ -48,19 +50,29 @@ export class PgScoreStore implements ScoreStore {
     return inTransaction(this.pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (client) => {
       const version = (await client.query<{ version: number }>('SELECT version FROM board_version')).rows[0]!
         .version;
+      // One pass over the table for every window (a window's rows lie all over it, among the
+      // other windows' written with them), fetched in chunks of arrays: pg holds one chunk at a
+      // time, and each row names its window by its place in `refs`.
+      await client.query('SET LOCAL cursor_tuple_fraction = 1');
+      await client.query({
+        text: `DECLARE sb_windows NO SCROLL CURSOR FOR
+                 SELECT r.i, s.user_id, s.score, s.reached_seq
+                 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r(board_id, window_key, i)
+                 JOIN board_scores s ON s.board_id = r.board_id AND s.window_key = r.window_key`,
+        values: [refs.map((r) => r.boardId), refs.map((r) => r.windowKey)],
+      });
       const records: WindowRecord[] = [];
-      // A window at a time, each row an array: only one window's rows are held as pg's rows.
-      for (const { boardId, windowKey } of refs) {
-        const rows = await client.query<[string, number, number]>({
-          text: 'SELECT user_id, score, reached_seq FROM board_scores WHERE board_id = $1 AND window_key = $2',
-          values: [boardId, windowKey],
+      for (;;) {
+        const chunk = await client.query<[number, string, number, number]>({
+          text: `FETCH ${LOAD_CHUNK} FROM sb_windows`,
           rowMode: 'array',
         });
-        for (const [userId, score, reachedSeq] of rows.rows) {
+        for (const [i, userId, score, reachedSeq] of chunk.rows) {
+          const { boardId, windowKey } = refs[i - 1]!;
           records.push({ boardId, windowKey, record: { userId, score, reachedSeq } });
         }
+        if (chunk.rows.length < LOAD_CHUNK) return { version, records };
       }
-      return { version, records };
     });
   }
 
