@@ -7,8 +7,9 @@ import { LatencyHistogram, round, type LatencySummary } from './stats.js';
 
 /**
  * One update as PostgreSQL alone would do it, one transaction per update: the prior-action
- * lookup of the user's action_id, the current-score lookup, the ledger insert and the score upsert that
- * the server's batch read and sb_commit_batch (PostgreSQL migration 0003) do, on the same tables. A random user of `users`
+ * lookup of the user's action_id, the current-score lookup, the ledger insert and the score
+ * upsert that the server's batch read and sb_commit_batch (PostgreSQL migration 0006) do, on
+ * the same tables, for the board `global` with its window `all`. A random user of `users`
  * (`pgbench-00000`..), a unique action_id per transaction (`pgb-<tag>-<client>-<n>`: `n`
  * is the client's own counter, kept across its transactions), the score one above the
  * current one. What the server adds per batch (advisory locks, the board version row, one
@@ -17,22 +18,23 @@ import { LatencyHistogram, round, type LatencySummary } from './stats.js';
 export const PGBENCH_SCRIPT = `\\set uid random(0, :users - 1)
 \\set n :n + 1
 BEGIN;
-SELECT action_id, user_id, previous_score, new_score FROM score_ledger
-  WHERE user_id = 'pgbench-' || lpad(:uid::text, 5, '0')
+SELECT action_id, user_id, value, previous_score, new_score FROM score_ledger
+  WHERE user_id = 'pgbench-' || lpad(:uid::text, 5, '0') AND board_id = 'global'
     AND action_id = 'pgb-' || :tag::text || '-' || :client_id::text || '-' || :n::text;
-SELECT coalesce(max(score), 0) AS cur FROM scores
-  WHERE user_id = 'pgbench-' || lpad(:uid::text, 5, '0') \\gset
-INSERT INTO score_ledger (action_id, user_id, previous_score, new_score, subject, ip, created_at)
-  VALUES ('pgb-' || :tag::text || '-' || :client_id::text || '-' || :n::text, 'pgbench-' || lpad(:uid::text, 5, '0'),
-          :cur::bigint, :cur::bigint + 1, '${PGBENCH_SUBJECT}', '127.0.0.1',
-          (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
-  ON CONFLICT (user_id, action_id) DO NOTHING
+SELECT coalesce(max(score), 0) AS cur FROM board_scores
+  WHERE user_id = 'pgbench-' || lpad(:uid::text, 5, '0') AND board_id = 'global' AND window_key = 'all' \\gset
+INSERT INTO score_ledger (board_id, action_id, user_id, value, previous_score, new_score, subject, ip, created_at)
+  VALUES ('global', 'pgb-' || :tag::text || '-' || :client_id::text || '-' || :n::text,
+          'pgbench-' || lpad(:uid::text, 5, '0'), :cur::bigint + 1, :cur::bigint, :cur::bigint + 1,
+          '${PGBENCH_SUBJECT}', '127.0.0.1', (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+  ON CONFLICT (user_id, board_id, action_id) DO NOTHING
   RETURNING id AS seq \\gset
-INSERT INTO scores (user_id, score, reached_seq, updated_at)
-  VALUES ('pgbench-' || lpad(:uid::text, 5, '0'), :cur::bigint + 1, :seq::bigint,
-          (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
-  ON CONFLICT (user_id) DO UPDATE
-    SET score = excluded.score, reached_seq = excluded.reached_seq, updated_at = excluded.updated_at;
+INSERT INTO board_scores (board_id, window_key, user_id, score, sort_key, reached_seq, updated_at)
+  VALUES ('global', 'all', 'pgbench-' || lpad(:uid::text, 5, '0'), :cur::bigint + 1, -(:cur::bigint + 1),
+          :seq::bigint, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+  ON CONFLICT (user_id, board_id, window_key) DO UPDATE
+    SET score = excluded.score, sort_key = excluded.sort_key, reached_seq = excluded.reached_seq,
+        updated_at = excluded.updated_at;
 END;
 `;
 

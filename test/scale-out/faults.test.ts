@@ -105,7 +105,8 @@ describe('faults in scale-out', () => {
     expect(acknowledged.filter((action) => !stored.has(action))).toEqual([]);
     // The surviving instance's board matches the database.
     const top = await cluster.query<{ user_id: string; score: number }>(
-      'select user_id, score from scores order by score desc, reached_seq, user_id limit 10',
+      `select user_id, score from board_scores where board_id = 'global' and window_key = 'all'
+       order by score desc, reached_seq, user_id limit 10`,
     );
     await eventually(
       async () =>

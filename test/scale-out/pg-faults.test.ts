@@ -74,7 +74,7 @@ describe('PostgreSQL connections lost under an instance', () => {
     await holder.release();
     // The pool has recovered: the same instance erases, and writes.
     expect(await eraseUser(a!, 'alice')).toMatchObject({ status: 200 });
-    expect(await cluster!.query('SELECT user_id FROM scores')).toEqual([]);
+    expect(await cluster!.query('SELECT user_id FROM board_scores')).toEqual([]);
     expect(await post(a!, 'bob', 'b1', 5)).toBe(200);
   });
 
@@ -142,8 +142,11 @@ describe('PostgreSQL restarted under load', () => {
     expect(load.statuses.get(503)).toBeGreaterThan(0);
     expect([...load.statuses.keys()].filter((status) => ![200, 422, 503].includes(status))).toEqual([]);
     expect(await load.missingFrom(cluster)).toEqual([]);
-    expect(await cluster.query('SELECT user_id FROM scores WHERE user_id = $1', ['zoe'])).toEqual([
-      { user_id: 'zoe' },
-    ]);
+    expect(
+      await cluster.query(
+        "SELECT user_id FROM board_scores WHERE board_id = 'global' AND window_key = 'all' AND user_id = $1",
+        ['zoe'],
+      ),
+    ).toEqual([{ user_id: 'zoe' }]);
   });
 });

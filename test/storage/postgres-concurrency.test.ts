@@ -54,7 +54,9 @@ describe('PostgreSQL shared by several instances', () => {
       expect(Number(row.new_score)).toBeGreaterThanOrEqual(score);
       score = Number(row.new_score);
     }
-    const stored = await query<{ score: number }>("select score from scores where user_id = 'alice'");
+    const stored = await query<{ score: number }>(
+      "select score from board_scores where user_id = 'alice' and board_id = 'global' and window_key = 'all'",
+    );
     expect(Number(stored[0]!.score)).toBe(score);
     expect(
       outcomes
@@ -93,14 +95,19 @@ describe('PostgreSQL shared by several instances', () => {
     expect(feed.map((c) => c.version)).toEqual(Array.from({ length: latest }, (_, i) => i + 1));
     const replayed = new Map<string, ScoreRecord>();
     for (const { changes } of feed)
-      for (const { userId, record } of changes) if (record) replayed.set(userId, record);
-    const stored = await query<{ user_id: string; score: number; reached_seq: number }>(
-      'select user_id, score, reached_seq from scores',
-    );
+      for (const { boardId, windowKey, userId, record } of changes)
+        if (record) replayed.set(`${boardId} ${windowKey} ${userId}`, record);
+    const stored = await query<{
+      board_id: string;
+      window_key: string;
+      user_id: string;
+      score: number;
+      reached_seq: number;
+    }>('select board_id, window_key, user_id, score, reached_seq from board_scores');
     expect(
       new Map(
         stored.map((r) => [
-          r.user_id,
+          `${r.board_id} ${r.window_key} ${r.user_id}`,
           { userId: r.user_id, score: Number(r.score), reachedSeq: Number(r.reached_seq) },
         ]),
       ),

@@ -6,7 +6,7 @@ import { PgScoreWriter, type UpdateJob } from '../../server/storage/postgres/pg-
 import { PostgresStorage } from '../../server/storage/postgres/postgres-storage.js';
 import { READ_STATE } from '../../server/storage/postgres/pg-statements.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
-import { command, judge, queryOnce } from './storage-fixtures.js';
+import { command, globalChange, judge, queryOnce } from './storage-fixtures.js';
 
 const job = (userId: string, actionId: string, newScore: number): UpdateJob => ({
   command: command(userId, actionId, newScore),
@@ -47,6 +47,9 @@ async function racedWriter(race: (other: PgScoreWriter) => Promise<unknown>): Pr
 
 const rows = (text: string) => queryOnce(schema.url, text);
 
+/** The board `global`'s window `all`, where these updates go. */
+const SCORES = "board_scores WHERE board_id = 'global' AND window_key = 'all'";
+
 describe('PostgreSQL score writer, racing another instance', () => {
   it('judges a batch again when a user changed after it was read, from the new score', async () => {
     const writer = await racedWriter((other) => other.commit([job('alice', 'other-1', 50)]));
@@ -62,14 +65,14 @@ describe('PostgreSQL score writer, racing another instance', () => {
       { action_id: 'other-1', user_id: 'alice', previous_score: 0, new_score: 50 },
       { action_id: 'mine-2', user_id: 'bob', previous_score: 0, new_score: 7 },
     ]);
-    expect(await rows('SELECT user_id, score::int FROM scores ORDER BY user_id')).toEqual([
+    expect(await rows(`SELECT user_id, score::int FROM ${SCORES} ORDER BY user_id`)).toEqual([
       { user_id: 'alice', score: 50 },
       { user_id: 'bob', score: 7 },
     ]);
     // One board version per commit, with what each changed.
     expect(await rows('SELECT version::int, changes FROM board_changes ORDER BY version')).toEqual([
-      { version: 1, changes: [{ userId: 'alice', record: { userId: 'alice', score: 50, reachedSeq: 1 } }] },
-      { version: 2, changes: [{ userId: 'bob', record: { userId: 'bob', score: 7, reachedSeq: 2 } }] },
+      { version: 1, changes: [globalChange('alice', 50, 1)] },
+      { version: 2, changes: [globalChange('bob', 7, 2)] },
     ]);
   });
 
@@ -78,7 +81,7 @@ describe('PostgreSQL score writer, racing another instance', () => {
     const [outcome] = await writer.commit([job('carol', 'same', 9)]);
     expect(outcome).toMatchObject({
       kind: 'replayed',
-      prior: { userId: 'carol', previousScore: 0, newScore: 9 },
+      prior: { userId: 'carol', value: 9, previousScore: 0, newScore: 9 },
       current: { userId: 'carol', score: 9 },
     });
     expect(await rows('SELECT action_id, new_score::int FROM score_ledger')).toEqual([
@@ -99,7 +102,7 @@ describe('PostgreSQL score writer, racing another instance', () => {
       { action_id: 'taken', user_id: 'zed' },
       { action_id: 'taken', user_id: 'carol' },
     ]);
-    expect(await rows('SELECT user_id FROM scores ORDER BY user_id')).toEqual([
+    expect(await rows(`SELECT user_id FROM ${SCORES} ORDER BY user_id`)).toEqual([
       { user_id: 'carol' },
       { user_id: 'zed' },
     ]);
@@ -118,7 +121,7 @@ describe('PostgreSQL score writer, racing another instance', () => {
       { action_id: 'first', user_id: 'carol', new_score: 5 },
       { action_id: 'again', user_id: 'carol', new_score: 5 },
     ]);
-    expect(await rows('SELECT user_id, score::int FROM scores')).toEqual([{ user_id: 'carol', score: 5 }]);
+    expect(await rows(`SELECT user_id, score::int FROM ${SCORES}`)).toEqual([{ user_id: 'carol', score: 5 }]);
   });
 
   it('applies one action id for several users in one batch, each with its own ledger row', async () => {
@@ -128,7 +131,9 @@ describe('PostgreSQL score writer, racing another instance', () => {
       { userId: 'amy', score: 3, reachedSeq: 1 },
       { userId: 'ben', score: 4, reachedSeq: 2 },
     ]);
-    expect(await rows('SELECT user_id, score::int, reached_seq::int FROM scores ORDER BY user_id')).toEqual([
+    expect(
+      await rows(`SELECT user_id, score::int, reached_seq::int FROM ${SCORES} ORDER BY user_id`),
+    ).toEqual([
       { user_id: 'amy', score: 3, reached_seq: 1 },
       { user_id: 'ben', score: 4, reached_seq: 2 },
     ]);
@@ -146,13 +151,12 @@ describe('PostgreSQL score writer, racing another instance', () => {
     expect(new Set(committed).size).toBe(1);
     expect(committed[0]).toEqual({
       version: 1,
-      changes: [
-        { userId: 'dan', record: { userId: 'dan', score: 8, reachedSeq: 3 } },
-        { userId: 'erin', record: { userId: 'erin', score: 3, reachedSeq: 2 } },
-      ],
+      changes: [globalChange('dan', 8, 3), globalChange('erin', 3, 2)],
     });
     expect(await rows('SELECT version::int, changes FROM board_changes')).toEqual([committed[0]]);
-    expect(await rows('SELECT user_id, score::int, reached_seq::int FROM scores ORDER BY user_id')).toEqual([
+    expect(
+      await rows(`SELECT user_id, score::int, reached_seq::int FROM ${SCORES} ORDER BY user_id`),
+    ).toEqual([
       { user_id: 'dan', score: 8, reached_seq: 3 },
       { user_id: 'erin', score: 3, reached_seq: 2 },
     ]);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { GLOBAL_BOARD_ID } from '../../domain/board.js';
 import type { Erasure } from '../storage.js';
 import { inTransaction, orUnavailable } from './pg-pool.js';
 import { LOCK_USERS } from './pg-statements.js';
@@ -8,6 +9,8 @@ import { LOCK_USERS } from './pg-statements.js';
  * Erases a user in one transaction (see Storage.eraseUser); null, with nothing written, when
  * nothing is held about them.
  *
+ * The user's rows on every board and window are deleted (a removal of each is the committed
+ * change; the ledger row recording the erasure is the board `global`'s, with their score there).
  * The change feed names every changed user and score for an hour, and must not keep the
  * erased user's either: the erasure takes a board version, records no change under it, and
  * deletes every change before it. Whoever follows the feed still takes the user off their
@@ -19,9 +22,12 @@ export function eraseUser(pool: pg.Pool, userId: string, by: string): Promise<Er
     inTransaction(pool, 'BEGIN', async (client) => {
       // Their updates in flight commit first, or wait for this.
       await client.query({ ...LOCK_USERS, values: [[userId]] });
-      const removed = await client.query<{ score: number }>(
-        'DELETE FROM scores WHERE user_id = $1 RETURNING score',
+      const removed = await client.query<{ board_id: string; window_key: string; score: number }>(
+        'DELETE FROM board_scores WHERE user_id = $1 RETURNING board_id, window_key, score',
         [userId],
+      );
+      const rows = removed.rows.sort(
+        (a, b) => compareText(a.board_id, b.board_id) || compareText(a.window_key, b.window_key),
       );
       const pseudonym = `erased:${randomUUID()}`;
       const ledger = await client.query(
@@ -34,14 +40,14 @@ export function eraseUser(pool: pg.Pool, userId: string, by: string): Promise<Er
         [userId, `unverified:${userId}`],
       );
       const flags = await client.query('DELETE FROM flagged_users WHERE user_id = $1', [userId]);
-      const score = removed.rows[0]?.score ?? null;
-      if (score === null && !ledger.rowCount && !events.rowCount && !flags.rowCount) return null;
+      const score = rows.find((r) => r.board_id === GLOBAL_BOARD_ID && r.window_key === 'all')?.score ?? null;
+      if (rows.length === 0 && !ledger.rowCount && !events.rowCount && !flags.rowCount) return null;
 
       const now = Date.now();
       await client.query(
-        `INSERT INTO score_ledger (action_id, user_id, previous_score, new_score, subject, ip, created_at)
-         VALUES ($1, $2, $3, 0, $4, NULL, $5)`,
-        [`erase:${randomUUID()}`, pseudonym, score ?? 0, by, now],
+        `INSERT INTO score_ledger (board_id, action_id, user_id, value, previous_score, new_score, subject, ip, created_at)
+         VALUES ($1, $2, $3, 0, $4, 0, $5, NULL, $6)`,
+        [GLOBAL_BOARD_ID, `erase:${randomUUID()}`, pseudonym, score ?? 0, by, now],
       );
       const version = (
         await client.query<{ version: number }>(
@@ -57,8 +63,14 @@ export function eraseUser(pool: pg.Pool, userId: string, by: string): Promise<Er
         securityEvents: events.rowCount ?? 0,
         flags: flags.rowCount ?? 0,
         pseudonym,
-        committed: { version, changes: [{ userId, record: null }] },
+        committed: {
+          version,
+          changes: rows.map((r) => ({ boardId: r.board_id, windowKey: r.window_key, userId, record: null })),
+        },
       };
     }),
   );
 }
+
+/** Text in code-unit order (as the rest of the service compares user ids), for a stable list. */
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -4,7 +4,7 @@
 // COMMIT_BATCH) whatever its size.
 
 /** Seed of the per-user advisory locks (any constant other locks do not use; sb_commit_batch in
- * migration 0003 uses the same). */
+ * migrations 0003 to 0006 uses the same). */
 const USER_LOCK_SEED = 7_340_771;
 
 /** Locks the users of a batch, in one order everywhere, so two instances never deadlock. */
@@ -15,36 +15,51 @@ export const LOCK_USERS = {
          ) AS keys`,
 };
 
+/** The database's clock, in epoch milliseconds (as Date.now() counts them). */
+const DB_NOW_MS = 'floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+
 /**
- * What a batch is judged against, in one round trip: the current record of each user ($1)
- * and each user's own ledger row of each action id the batch sends them ($2, $3: users and
- * action ids, pairwise). Rows are told apart by `kind`.
+ * What a batch is judged against, in one round trip: the database's clock (`now`), the
+ * window rows ($1, $2, $3: boards, window keys and users, by threes) and each user's own
+ * ledger row of each action id the batch sends them on a board ($4, $5, $6: boards, users and
+ * action ids). Rows are told apart by `kind`.
  * Unnamed, so planned on every run: a named statement keeps a generic plan chosen after five
  * runs, and on a young database that was a sequential scan of the whole ledger per batch.
  */
 export const READ_STATE = {
-  text: `SELECT 'record' AS kind, user_id, NULL::text AS action_id, score, reached_seq,
-                NULL::bigint AS previous_score, NULL::bigint AS new_score
-           FROM scores WHERE user_id = ANY($1::text[])
+  text: `SELECT 'now' AS kind, ${DB_NOW_MS} AS now, NULL::text AS board_id, NULL::text AS window_key,
+                NULL::text AS user_id, NULL::text AS action_id, NULL::bigint AS score,
+                NULL::bigint AS reached_seq, NULL::bigint AS value, NULL::bigint AS previous_score,
+                NULL::bigint AS new_score
          UNION ALL
-         SELECT 'prior', l.user_id, l.action_id, NULL, NULL, l.previous_score, l.new_score
-           FROM unnest($2::text[], $3::text[]) AS j(user_id, action_id)
-           JOIN score_ledger l ON l.user_id = j.user_id AND l.action_id = j.action_id`,
+         SELECT 'row', NULL, s.board_id, s.window_key, s.user_id, NULL, s.score, s.reached_seq, NULL, NULL, NULL
+           FROM unnest($1::text[], $2::text[], $3::text[]) AS r(board_id, window_key, user_id)
+           JOIN board_scores s ON s.user_id = r.user_id AND s.board_id = r.board_id AND s.window_key = r.window_key
+         UNION ALL
+         SELECT 'prior', NULL, l.board_id, NULL, l.user_id, l.action_id, NULL, NULL, l.value, l.previous_score,
+                l.new_score
+           FROM unnest($4::text[], $5::text[], $6::text[]) AS j(board_id, user_id, action_id)
+           JOIN score_ledger l ON l.user_id = j.user_id AND l.board_id = j.board_id AND l.action_id = j.action_id`,
 };
 
 /**
  * Writes a judged batch and takes its board version, in one statement and so one commit (see
- * migrations 0003 and 0004): it fails with SB001 when a user changed since READ_STATE, SB002
- * when one of the users' action ids was taken meanwhile. Returns each ledger row's user,
- * action id and id, and the version.
+ * migration 0006): it fails with SB001 when a window row changed since READ_STATE, SB002 when
+ * one of the users' action ids was taken meanwhile, SB003 when the database's clock at the
+ * commit is outside the windows the batch was judged for. Returns each ledger row's board,
+ * user, action id and id, the version, and the commit instant.
  */
 export const COMMIT_BATCH = {
   name: 'sb_commit_batch',
-  text: `SELECT o_user_id, o_action_id, o_id, o_version FROM sb_commit_batch(
-           $1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
-           $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::bigint)`,
+  text: `SELECT o_board_id, o_user_id, o_action_id, o_id, o_version, o_now FROM sb_commit_batch(
+           $1::text[],
+           $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
+           $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[], $14::text[],
+           $15::text[], $16::text[], $17::text[], $18::bigint[], $19::bigint[], $20::text[],
+           $21::bigint, $22::bigint)`,
 };
 
 /** SQLSTATEs of COMMIT_BATCH that mean "read and judge again". */
 export const STALE_READ = 'SB001';
 export const ACTION_TAKEN = 'SB002';
+export const RESET_CROSSED = 'SB003';

@@ -1,6 +1,13 @@
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
-import type { ScoreRecord, UpdateCommand, UpdateOutcome } from '../../domain/score-record.js';
+import { GLOBAL_BOARD_ID, type BoardOrder } from '../../domain/board.js';
+import type {
+  BoardChange,
+  CommittedChanges,
+  ScoreRecord,
+  UpdateCommand,
+  UpdateOutcome,
+} from '../../domain/score-record.js';
 import type { Judge } from '../../domain/verdict.js';
 import type { Database } from '../database.js';
 import { listEvents } from '../queries/audit-queries.js';
@@ -15,13 +22,16 @@ import type {
   ScoreStore,
   SecurityEventCount,
   SecurityEventQuery,
+  WindowRecord,
+  WindowRef,
 } from '../storage.js';
-import type { CommittedChanges } from '../../domain/score-record.js';
 import type { PgGroupCommit } from './pg-group-commit.js';
 import { inTransaction, orUnavailable } from './pg-pool.js';
 
 /** Rows deleted per pruning statement. */
 const PRUNE_CHUNK = 5000;
+/** Rows fetched at a time when loading windows. */
+const LOAD_CHUNK = 20_000;
 
 /** Scores and the ledger in PostgreSQL. */
 export class PgScoreStore implements ScoreStore {
@@ -35,19 +45,51 @@ export class PgScoreStore implements ScoreStore {
     return this.writer.submit({ command, judge });
   }
 
-  board(): Promise<{ version: number; records: ScoreRecord[] }> {
-    // One snapshot for both reads, so the records are exactly the state as of the version.
+  windows(refs: readonly WindowRef[]): Promise<{ version: number; records: WindowRecord[] }> {
+    // One snapshot for every read, so the records are exactly the state as of the version.
     return inTransaction(this.pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (client) => {
       const version = (await client.query<{ version: number }>('SELECT version FROM board_version')).rows[0]!
         .version;
-      const rows = await client.query<{ user_id: string; score: number; reached_seq: number }>(
-        'SELECT user_id, score, reached_seq FROM scores',
-      );
-      return {
-        version,
-        records: rows.rows.map((r) => ({ userId: r.user_id, score: r.score, reachedSeq: r.reached_seq })),
-      };
+      // One pass over the table for every window (a window's rows lie all over it, among the
+      // other windows' written with them), fetched in chunks of arrays: pg holds one chunk at a
+      // time, and each row names its window by its place in `refs`.
+      await client.query('SET LOCAL cursor_tuple_fraction = 1');
+      await client.query({
+        text: `DECLARE sb_windows NO SCROLL CURSOR FOR
+                 SELECT r.i, s.user_id, s.score, s.reached_seq
+                 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r(board_id, window_key, i)
+                 JOIN board_scores s ON s.board_id = r.board_id AND s.window_key = r.window_key`,
+        values: [refs.map((r) => r.boardId), refs.map((r) => r.windowKey)],
+      });
+      const records: WindowRecord[] = [];
+      for (;;) {
+        const chunk = await client.query<[number, string, number, number]>({
+          text: `FETCH ${LOAD_CHUNK} FROM sb_windows`,
+          rowMode: 'array',
+        });
+        for (const [i, userId, score, reachedSeq] of chunk.rows) {
+          const { boardId, windowKey } = refs[i - 1]!;
+          records.push({ boardId, windowKey, record: { userId, score, reachedSeq } });
+        }
+        if (chunk.rows.length < LOAD_CHUNK) return { version, records };
+      }
     });
+  }
+
+  windowPage(ref: WindowRef, order: BoardOrder, after: ScoreRecord | undefined, limit: number) {
+    return queries.windowPage(this.db, ref, order, after, limit);
+  }
+
+  windowPageBefore(ref: WindowRef, order: BoardOrder, before: ScoreRecord, limit: number) {
+    return queries.windowPageBefore(this.db, ref, order, before, limit);
+  }
+
+  countBefore(ref: WindowRef, order: BoardOrder, record: ScoreRecord) {
+    return queries.countBefore(this.db, ref, order, record);
+  }
+
+  windowRecords(ref: WindowRef, userIds: readonly string[]) {
+    return queries.windowRecords(this.db, ref, userIds);
   }
 
   async latestVersion(): Promise<number> {
@@ -141,16 +183,30 @@ export class PgFlagStore implements FlagStore {
   }
 }
 
-/** The board's change log, for instances that follow each other's writes. */
+/**
+ * A change as board_changes keeps it: those recorded before there were boards name neither
+ * board nor window, and were all the board `global`'s window `all`.
+ */
+type StoredChange = Omit<BoardChange, 'boardId' | 'windowKey'> &
+  Partial<Pick<BoardChange, 'boardId' | 'windowKey'>>;
+
+const toBoardChange = ({ boardId, windowKey, userId, record }: StoredChange): BoardChange => ({
+  boardId: boardId ?? GLOBAL_BOARD_ID,
+  windowKey: windowKey ?? 'all',
+  userId,
+  record,
+});
+
+/** The boards' change log, for instances that follow each other's writes. */
 export class PgChangeFeed implements ChangeFeed {
   constructor(private readonly pool: pg.Pool) {}
 
   async since(after: number, limit: number): Promise<CommittedChanges[]> {
-    const result = await this.pool.query<{ version: number; changes: CommittedChanges['changes'] }>(
+    const result = await this.pool.query<{ version: number; changes: StoredChange[] }>(
       'SELECT version, changes FROM board_changes WHERE version > $1 ORDER BY version LIMIT $2',
       [after, limit],
     );
-    return result.rows.map((r) => ({ version: r.version, changes: r.changes }));
+    return result.rows.map((r) => ({ version: r.version, changes: r.changes.map(toBoardChange) }));
   }
 
   async horizon(): Promise<number> {

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import { sortKeyOf, type BoardOrder } from '../../domain/board.js';
+import type { BoardOrder } from '../../domain/board.js';
 import type { ScoreRecord, UpdateCommand, UpdateOutcome } from '../../domain/score-record.js';
 import type { Judge } from '../../domain/verdict.js';
 import type { Database } from '../database.js';
@@ -46,64 +46,20 @@ export class SqliteScoreStore implements ScoreStore {
       into.push({ ...ref, record: { userId, score, reachedSeq } });
   }
 
-  async windowPage(
-    ref: WindowRef,
-    order: BoardOrder,
-    after: ScoreRecord | undefined,
-    limit: number,
-  ): Promise<ScoreRecord[]> {
-    const rows = (
-      after
-        ? this.statements.pageAfter.all(
-            ref.boardId,
-            ref.windowKey,
-            sortKeyOf(order, after.score),
-            after.reachedSeq,
-            after.userId,
-            limit,
-          )
-        : this.statements.firstPage.all(ref.boardId, ref.windowKey, limit)
-    ) as Array<[string, number, number]>;
-    return rows.map(([userId, score, reachedSeq]) => ({ userId, score, reachedSeq }));
+  windowPage(ref: WindowRef, order: BoardOrder, after: ScoreRecord | undefined, limit: number) {
+    return queries.windowPage(this.db, ref, order, after, limit);
   }
 
-  async windowPageBefore(
-    ref: WindowRef,
-    order: BoardOrder,
-    before: ScoreRecord,
-    limit: number,
-  ): Promise<ScoreRecord[]> {
-    if (limit <= 0) return [];
-    const rows = this.statements.pageBefore.all(
-      ref.boardId,
-      ref.windowKey,
-      sortKeyOf(order, before.score),
-      before.reachedSeq,
-      before.userId,
-      limit,
-    ) as Array<[string, number, number]>;
-    return rows.reverse().map(([userId, score, reachedSeq]) => ({ userId, score, reachedSeq }));
+  windowPageBefore(ref: WindowRef, order: BoardOrder, before: ScoreRecord, limit: number) {
+    return queries.windowPageBefore(this.db, ref, order, before, limit);
   }
 
-  async countBefore(ref: WindowRef, order: BoardOrder, record: ScoreRecord): Promise<number> {
-    const [count] = this.statements.countBefore.get(
-      ref.boardId,
-      ref.windowKey,
-      sortKeyOf(order, record.score),
-      record.reachedSeq,
-      record.userId,
-    ) as [number];
-    return count;
+  countBefore(ref: WindowRef, order: BoardOrder, record: ScoreRecord) {
+    return queries.countBefore(this.db, ref, order, record);
   }
 
-  async windowRecords(ref: WindowRef, userIds: readonly string[]): Promise<ScoreRecord[]> {
-    const records: ScoreRecord[] = [];
-    for (const userId of new Set(userIds)) {
-      const row = this.statements.userRow.get(ref.boardId, ref.windowKey, userId) as
-        [string, number, number] | undefined;
-      if (row) records.push({ userId: row[0], score: row[1], reachedSeq: row[2] });
-    }
-    return records;
+  windowRecords(ref: WindowRef, userIds: readonly string[]) {
+    return queries.windowRecords(this.db, ref, userIds);
   }
 
   async latestVersion(): Promise<number> {
@@ -120,38 +76,12 @@ export class SqliteScoreStore implements ScoreStore {
   }
 }
 
-const COLUMNS = 'user_id, score, reached_seq';
-const ORDER = 'order by sort_key, reached_seq, user_id';
-
-/** The reads of windows, prepared once; each row comes back as an array. */
+/** The one read of the load path kept out of Kysely (see readWindow). */
 function prepareReads(sqlite: BetterSqlite3.Database) {
-  const prepare = (text: string) => sqlite.prepare(text).raw(true);
   return {
     /** (board_id, window_key) */
-    windowRows: prepare(`select ${COLUMNS} from board_scores where board_id = ? and window_key = ?`),
-    /** (board_id, window_key, limit) */
-    firstPage: prepare(
-      `select ${COLUMNS} from board_scores where board_id = ? and window_key = ? ${ORDER} limit ?`,
-    ),
-    /** (board_id, window_key, sort_key, reached_seq, user_id, limit) */
-    pageAfter: prepare(
-      `select ${COLUMNS} from board_scores where board_id = ? and window_key = ?
-       and (sort_key, reached_seq, user_id) > (?, ?, ?) ${ORDER} limit ?`,
-    ),
-    /** (board_id, window_key, sort_key, reached_seq, user_id, limit): nearest first */
-    pageBefore: prepare(
-      `select ${COLUMNS} from board_scores where board_id = ? and window_key = ?
-       and (sort_key, reached_seq, user_id) < (?, ?, ?)
-       order by sort_key desc, reached_seq desc, user_id desc limit ?`,
-    ),
-    /** (board_id, window_key, sort_key, reached_seq, user_id) */
-    countBefore: prepare(
-      `select count(*) from board_scores where board_id = ? and window_key = ?
-       and (sort_key, reached_seq, user_id) < (?, ?, ?)`,
-    ),
-    /** (board_id, window_key, user_id) */
-    userRow: prepare(
-      `select ${COLUMNS} from board_scores where board_id = ? and window_key = ? and user_id = ?`,
-    ),
+    windowRows: sqlite
+      .prepare('select user_id, score, reached_seq from board_scores where board_id = ? and window_key = ?')
+      .raw(true),
   };
 }
