@@ -5,7 +5,6 @@ import { decodeCursor, encodeCursor } from '../domain/page-cursor.js';
 import { unknownBoard } from '../boards/board-refusals.js';
 import { refuse, type Refusal } from '../domain/refusal.js';
 import type { Result } from '../domain/result.js';
-import type { ScoreRecord } from '../domain/score-record.js';
 import { selectWindow } from '../domain/window-selector.js';
 import type { ScoreStore, WindowRef } from '../storage/storage.js';
 import type { BoardCatalog, LeaderboardService } from './leaderboard.service.js';
