@@ -7,7 +7,7 @@ import { loadConfig } from './server/config/config.js';
 import { ensureDir } from './server/config/data-dir.js';
 import { migrationProvider } from './server/storage/migrate.js';
 import { postgresDialect } from './server/storage/postgres/pg-dialect.js';
-import { createPool } from './server/storage/postgres/pg-pool.js';
+import { createMigrationPool } from './server/storage/postgres/pg-pool.js';
 import { migrations as postgresMigrations } from './server/storage/postgres/migrations/index.js';
 import { migrations as sqliteMigrations } from './server/storage/sqlite/migrations/index.js';
 
@@ -33,7 +33,7 @@ if (!postgres && databaseUrl !== ':memory:') ensureDir(dirname(databaseUrl));
 export default defineConfig(
   postgres
     ? {
-        dialect: postgresDialect(createPool(databaseUrl)),
+        dialect: postgresDialect(createMigrationPool(databaseUrl)),
         migrations: migrationsOf('postgres', postgresMigrations),
       }
     : {

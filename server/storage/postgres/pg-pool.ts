@@ -24,6 +24,13 @@ export const POOL_LIMITS = {
 } as const;
 
 /**
+ * The limits of a pool that migrates: a migration may copy or rewrite whole tables, which on a
+ * large database takes far longer than any request may, and an instance that starts meanwhile
+ * waits for it (the migration lock) rather than fail.
+ */
+const MIGRATION_LIMITS = { ...POOL_LIMITS, statement_timeout: 0, query_timeout: 0 } as const;
+
+/**
  * A pool for DATABASE_URL with bigint read as number and the limits above. `onIdleLost` hears
  * of each idle connection the server dropped (a restart, pg_terminate_backend): the pool has
  * already discarded it and opens a new one when asked.
@@ -32,12 +39,13 @@ export function createPool(
   connectionString: string,
   max = 10,
   onIdleLost: (error: Error) => void = () => {},
+  limits: typeof POOL_LIMITS | typeof MIGRATION_LIMITS = POOL_LIMITS,
 ): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
     max,
     idleTimeoutMillis: 30_000,
-    ...POOL_LIMITS,
+    ...limits,
     types,
   });
   // Without a listener, the pool's 'error' event would end the process.
@@ -51,6 +59,11 @@ export function createPool(
   // pool drops the broken client when it is released.
   pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
+}
+
+/** A pool of two connections (the migration lock's and the migrations') with no limit on a statement. */
+export function createMigrationPool(connectionString: string, onIdleLost?: (error: Error) => void): pg.Pool {
+  return createPool(connectionString, 2, onIdleLost, MIGRATION_LIMITS);
 }
 
 /** Takes a client from the pool (see createPool: every client carries an error listener). */

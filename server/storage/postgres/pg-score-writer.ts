@@ -71,9 +71,11 @@ interface WindowRow {
 /** An applied job: its ledger row and its outcome once committed. */
 interface Applied {
   readonly command: UpdateCommand;
-  /** The user's score on the whole board before and after. */
+  /** The user's score on the whole board before. */
   readonly previousScore: number;
+  /** Their record in the window `all` after (the one before when it did not change). */
   readonly record: Pending;
+  /** Whether it wrote any window row. */
   readonly changed: boolean;
 }
 

@@ -8,7 +8,7 @@ import { migrations } from './migrations/index.js';
 import { PgGroupCommit } from './pg-group-commit.js';
 import { eraseUser } from './pg-erasure.js';
 import { postgresDialect } from './pg-dialect.js';
-import { checkout, createPool } from './pg-pool.js';
+import { checkout, createMigrationPool, createPool } from './pg-pool.js';
 import { PgScoreWriter } from './pg-score-writer.js';
 import { PgBoardStore } from './pg-boards.js';
 import { PgAuditStore, PgChangeFeed, PgFlagStore, PgScoreStore } from './pg-stores.js';
@@ -59,31 +59,13 @@ export class PostgresStorage implements Storage {
     this.timer.unref();
   }
 
-  /**
-   * Connects and brings the schema up to date. Several instances may start at once on an
-   * empty database: they take turns on a session advisory lock around the migrations.
-   */
+  /** Brings the schema up to date (see migrate), then connects. */
   static async open(options: PostgresOptions): Promise<PostgresStorage> {
     const onError = options.onError ?? (() => {});
-    const pool = createPool(options.url, undefined, (error) =>
-      onError(`lost an idle database connection: ${String(error)}`),
-    );
+    const lost = (error: Error) => onError(`lost an idle database connection: ${String(error)}`);
+    await migrate(options.url, lost);
+    const pool = createPool(options.url, undefined, lost);
     const db = new Kysely<Database>({ dialect: postgresDialect(pool) });
-    try {
-      const lock = await checkout(pool);
-      try {
-        await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-        const schema = (await lock.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]!
-          .schema;
-        await migrateToLatest(db, migrations, schema);
-      } finally {
-        await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
-        lock.release();
-      }
-    } catch (error) {
-      await db.destroy();
-      throw error;
-    }
     const writer = new PgGroupCommit(new PgScoreWriter(pool), options.observe);
     return new PostgresStorage(db, pool, writer, onError);
   }
@@ -102,5 +84,29 @@ export class PostgresStorage implements Storage {
     clearInterval(this.timer);
     await this.writer.close();
     await this.db.destroy();
+  }
+}
+
+/**
+ * Brings the schema up to date, on connections of its own with no limit on a statement (see
+ * createMigrationPool). Several instances may start at once on an empty database: they take
+ * turns on a session advisory lock around the migrations.
+ */
+async function migrate(url: string, lost: (error: Error) => void): Promise<void> {
+  const pool = createMigrationPool(url, lost);
+  const db = new Kysely<any>({ dialect: postgresDialect(pool) });
+  try {
+    const lock = await checkout(pool);
+    try {
+      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      const schema = (await lock.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]!
+        .schema;
+      await migrateToLatest(db, migrations, schema);
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+      lock.release();
+    }
+  } finally {
+    await db.destroy();
   }
 }

@@ -13,7 +13,8 @@ import { sql, type Kysely } from 'kysely';
 // sb_commit_batch now writes window rows, and takes its commit instant from the database's
 // clock: it refuses with SB003 when that instant is outside the windows the batch was judged
 // for (a reset came between the read and the commit), and the caller reads and judges again.
-// Kysely runs the migrations of a start in one transaction: all of this or none of it.
+// Kysely runs the migrations of a start in one transaction: all of this or none of it (on a
+// large database, minutes: every score is copied and every ledger row rewritten).
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`CREATE TABLE board_scores (
       board_id text NOT NULL,
@@ -22,26 +23,27 @@ export async function up(db: Kysely<any>): Promise<void> {
       score bigint NOT NULL,
       sort_key bigint NOT NULL,
       reached_seq bigint NOT NULL,
-      updated_at bigint NOT NULL,
-      CONSTRAINT board_scores_pkey PRIMARY KEY (user_id, board_id, window_key)
+      updated_at bigint NOT NULL
     )`.execute(db);
+  // Filled first, its keys built once after.
   await sql`INSERT INTO board_scores (board_id, window_key, user_id, score, sort_key, reached_seq, updated_at)
     SELECT 'global', 'all', user_id, score, -score, reached_seq, updated_at FROM scores`.execute(db);
+  await sql`ALTER TABLE board_scores
+    ADD CONSTRAINT board_scores_pkey PRIMARY KEY (user_id, board_id, window_key)`.execute(db);
   await sql`CREATE INDEX board_scores_order_idx
     ON board_scores (board_id, window_key, sort_key, reached_seq, user_id)`.execute(db);
   await sql`DROP TABLE scores`.execute(db);
 
-  // The default fills the old rows without rewriting them (PostgreSQL keeps it as the value
-  // of rows that predate the column); dropped then, so every writer names its board.
-  await sql`ALTER TABLE score_ledger ADD COLUMN board_id text NOT NULL DEFAULT 'global'`.execute(db);
-  await sql`ALTER TABLE score_ledger ALTER COLUMN board_id DROP DEFAULT`.execute(db);
-  await sql`ALTER TABLE score_ledger ADD COLUMN value bigint`.execute(db);
-  // The one update the ledger ever takes besides an erasure, with its guard off for it.
-  await sql`ALTER TABLE score_ledger DISABLE TRIGGER score_ledger_no_update`.execute(db);
-  await sql`UPDATE score_ledger SET value = new_score`.execute(db);
-  await sql`ALTER TABLE score_ledger ENABLE TRIGGER score_ledger_no_update`.execute(db);
-  await sql`ALTER TABLE score_ledger ALTER COLUMN value SET NOT NULL`.execute(db);
+  // Old rows: the board `global`, and the value they set was their new score. One rewrite of
+  // the table fills them (an UPDATE would leave a dead copy of every row and pass the
+  // append-only trigger), with the unique key dropped meanwhile and built once after it.
+  // The default is dropped with it, so that every writer names its board.
   await sql`ALTER TABLE score_ledger DROP CONSTRAINT score_ledger_user_action_key`.execute(db);
+  await sql`ALTER TABLE score_ledger ADD COLUMN board_id text NOT NULL DEFAULT 'global', ADD COLUMN value bigint`.execute(
+    db,
+  );
+  await sql`ALTER TABLE score_ledger ALTER COLUMN value TYPE bigint USING new_score,
+    ALTER COLUMN value SET NOT NULL, ALTER COLUMN board_id DROP DEFAULT`.execute(db);
   await sql`ALTER TABLE score_ledger
     ADD CONSTRAINT score_ledger_board_action_key UNIQUE (user_id, board_id, action_id)`.execute(db);
   // An erasure's pseudonymisation still changes nothing but the user, subject and ip.
