@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MESSAGES } from '../../shared/messages.js';
+import { GLOBAL_ALL_WINDOW } from '../helpers/bodies.js';
 import { REPO_ROOT } from '../helpers/child-server.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { serviceToken, tokenFor } from '../helpers/tokens.js';
@@ -133,6 +134,7 @@ describe('a client generated from GET /openapi.json (openapi-typescript + openap
     expect(first).toEqual({
       status: 200,
       data: {
+        window: GLOBAL_ALL_WINDOW,
         entries: [
           { rank: 1, user_id: 'alice', score: 300 },
           { rank: 2, user_id: 'bob', score: 200 },
@@ -143,12 +145,19 @@ describe('a client generated from GET /openapi.json (openapi-typescript + openap
     });
     expect(await api.page(3, first.data!.next_cursor!)).toEqual({
       status: 200,
-      data: { entries: [{ rank: 4, user_id: 'dave', score: 50 }], next_cursor: null },
+      data: {
+        window: GLOBAL_ALL_WINDOW,
+        entries: [{ rank: 4, user_id: 'dave', score: 50 }],
+        next_cursor: null,
+      },
     });
     expect(await api.page(0)).toEqual({
       status: 400,
       error: { status: 'error', message: 'limit: must be an integer from 1 to 100' },
     });
-    expect(await api.user('dave')).toEqual({ status: 200, data: { user_id: 'dave', score: 50, rank: 4 } });
+    expect(await api.user('dave')).toEqual({
+      status: 200,
+      data: { window: GLOBAL_ALL_WINDOW, user_id: 'dave', score: 50, rank: 4 },
+    });
   });
 });
