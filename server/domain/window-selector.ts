@@ -15,7 +15,7 @@ export function selectWindow(spec: WindowSpec, at: string | undefined, nowMs: nu
   if (at === 'previous') {
     const previous = previousWindow(spec, current);
     return previous === null
-      ? { ok: false, refusal: refuse('invalid_input', `There is no window before ${current.key}`) }
+      ? { ok: false, refusal: refuse('invalid_input', `at: there is no window before ${current.key}`) }
       : { ok: true, value: previous };
   }
   return windowContaining(spec, at, nowMs);
@@ -31,13 +31,13 @@ export function windowContaining(spec: WindowSpec, date: string, nowMs: number):
   if (day === undefined)
     return {
       ok: false,
-      refusal: refuse('invalid_input', 'window must be "current", "previous" or a date YYYY-MM-DD'),
+      refusal: refuse('invalid_input', 'at: must be "current", "previous" or a date YYYY-MM-DD'),
     };
   const window = spec.kind === 'all' ? windowAt(spec, nowMs) : windowAt(spec, startOfDate(day, spec.zone));
   if (window.startMs !== null && window.startMs > nowMs)
     return {
       ok: false,
-      refusal: refuse('invalid_input', `The ${spec.kind} window of ${date} has not started yet`),
+      refusal: refuse('invalid_input', `at: the ${spec.kind} window of ${date} has not started yet`),
     };
   return { ok: true, value: window };
 }

@@ -56,11 +56,15 @@ export function leaderboardRoutes(call: ReturnType<typeof restCall>) {
       return call(definition, res, { authorization: undefined, meta, rawInput }, { ok });
     },
 
-    /** `GET /boards/{board}/users?ids=a,b,c` (`leaderboard.ofUsers`): friends. */
+    /**
+     * `GET /boards/{board}/users?ids=a,b,c` (`leaderboard.ofUsers`): friends. The ids may also
+     * come as `ids=a&ids=b` (how most clients send an array), or both: every `ids` counts.
+     */
     users(url: URL, res: ServerResponse, meta: RequestMeta, board: string) {
       const rawInput = async () => {
         const input = onBoard(queryInput(url, []), board);
-        if (typeof input.ids === 'string') input.ids = input.ids === '' ? [] : input.ids.split(',');
+        const ids = url.searchParams.getAll('ids').join(',');
+        if (Object.hasOwn(input, 'ids')) input.ids = ids === '' ? [] : ids.split(',');
         return input;
       };
       return call(PROCEDURES.leaderboard.ofUsers, res, { authorization: undefined, meta, rawInput }, { ok });

@@ -1,6 +1,7 @@
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../../server/trpc/routers/_app.js';
+import { GLOBAL_ALL_WINDOW } from '../helpers/bodies.js';
 import { RawSubscriber } from '../helpers/raw-ws.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { tokenFor } from '../helpers/tokens.js';
@@ -47,6 +48,7 @@ describe('admin.eraseUser', () => {
     await live.until((s) => s.latest!.entries.length === 1);
     expect(live.latest!.entries).toEqual([{ rank: 1, user_id: 'bob', score: 50 }]);
     expect(await (await fetch(`${server.url}/leaderboard`)).json()).toEqual({
+      window: GLOBAL_ALL_WINDOW,
       entries: [{ rank: 1, user_id: 'bob', score: 50 }],
       next_cursor: null,
     });

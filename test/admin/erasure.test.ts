@@ -1,6 +1,7 @@
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../../server/trpc/routers/_app.js';
+import { GLOBAL_ALL_WINDOW } from '../helpers/bodies.js';
 import { ON_POSTGRES } from '../helpers/postgres.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { tokenFor } from '../helpers/tokens.js';
@@ -57,8 +58,8 @@ describe('admin.eraseUser leaves nothing behind', () => {
       [
         ...(ON_POSTGRES ? ['board_changes'] : []),
         'flagged_users',
+        'board_scores',
         'score_ledger',
-        'scores',
         'security_events',
       ].sort(),
     );
@@ -70,6 +71,7 @@ describe('admin.eraseUser leaves nothing behind', () => {
     expect(server.query('SELECT user_id, score FROM scores')).toEqual([{ user_id: 'bob', score: 50 }]);
     expect((await post('bob', 'b2', 60)).status).toBe(200);
     expect((await fetch(`${server.url}/leaderboard`).then((r) => r.json())) as unknown).toEqual({
+      window: GLOBAL_ALL_WINDOW,
       entries: [{ rank: 1, user_id: 'bob', score: 60 }],
       next_cursor: null,
     });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareRecords } from '../../server/domain/score-record.js';
 import { seedScore } from '../../server/storage/seed-scores.js';
+import { GLOBAL_ALL_WINDOW } from '../helpers/bodies.js';
 import { childEnv, killChildServers, REPO_ROOT, startChildServer } from '../helpers/child-server.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
 import { sqliteState } from '../helpers/stored-state.js';
@@ -40,7 +41,12 @@ async function checkBoard(url: string, count: number): Promise<void> {
   const ranks = expectedRanks(count);
   for (const i of [0, 1, 17, Math.floor(count / 2), count - 1]) {
     const body = await (await fetch(`${url}/leaderboard/users/seed-${i}`)).json();
-    expect(body).toEqual({ user_id: `seed-${i}`, score: seedScore(i), rank: ranks.get(`seed-${i}`) });
+    expect(body).toEqual({
+      window: GLOBAL_ALL_WINDOW,
+      user_id: `seed-${i}`,
+      score: seedScore(i),
+      rank: ranks.get(`seed-${i}`),
+    });
   }
 }
 

@@ -4,7 +4,14 @@ import type { LiveBus } from '../../server/live/bus/live-bus.js';
 
 const change = (version: number): CommittedChanges => ({
   version,
-  changes: [{ userId: 'alice', record: { userId: 'alice', score: version * 10, reachedSeq: version } }],
+  changes: [
+    {
+      boardId: 'global',
+      windowKey: 'all',
+      userId: 'alice',
+      record: { userId: 'alice', score: version * 10, reachedSeq: version },
+    },
+  ],
 });
 
 /** Collects what a bus delivers; `until` waits for a count. */

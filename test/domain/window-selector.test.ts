@@ -32,11 +32,11 @@ describe('choosing the window a read names', () => {
 
   it('refuses "previous" where nothing came before', () => {
     expect(key(selectWindow({ kind: 'all' }, 'previous', NOW))).toEqual(
-      refused('There is no window before all'),
+      refused('at: there is no window before all'),
     );
     const noSeasonYet: WindowSpec = { kind: 'season', zone: 'UTC', seasons: [] };
     expect(key(selectWindow(noSeasonYet, 'previous', NOW))).toEqual(
-      refused('There is no window before season:0'),
+      refused('at: there is no window before season:0'),
     );
   });
 
@@ -66,10 +66,10 @@ describe('choosing the window a read names', () => {
   it('reads a future date inside the current window, and refuses one whose window has not started', () => {
     expect(key(selectWindow(MONTH, '2026-03-31', NOW))).toBe('month:2026-03');
     expect(key(selectWindow(DAY, '2026-03-30', NOW))).toEqual(
-      refused('The day window of 2026-03-30 has not started yet'),
+      refused('at: the day window of 2026-03-30 has not started yet'),
     );
     expect(key(selectWindow(WEEK, '2026-03-30', NOW))).toEqual(
-      refused('The week window of 2026-03-30 has not started yet'),
+      refused('at: the week window of 2026-03-30 has not started yet'),
     );
   });
 
@@ -95,7 +95,7 @@ describe('choosing the window a read names', () => {
     '',
   ])('refuses %j, which is no calendar date', (at) => {
     expect(key(selectWindow(DAY, at, NOW))).toEqual(
-      refused('window must be "current", "previous" or a date YYYY-MM-DD'),
+      refused('at: must be "current", "previous" or a date YYYY-MM-DD'),
     );
   });
 });

@@ -9,3 +9,13 @@ export const UNAUTHORIZED_BODY =
 
 /** An error body with the given message. */
 export const errorBody = (message: string) => JSON.stringify({ status: 'error', message });
+
+/** The window every read of today's routes answers from: the board `global`, its whole (`all`) window. */
+export const GLOBAL_ALL_WINDOW = {
+  board: 'global',
+  kind: 'all',
+  key: 'all',
+  start: null,
+  end: null,
+  next_reset: null,
+} as const;

@@ -1,133 +1,206 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MESSAGES } from '../../shared/messages.js';
-import { serviceToken } from '../helpers/tokens.js';
-import { startTestServer, UNLIMITED, type TestServer } from '../helpers/test-server.js';
+import type { AppRouter } from '../../server/trpc/routers/_app.js';
+import { BAD_REQUEST_BODY, errorBody, GLOBAL_ALL_WINDOW, SUCCESS_BODY } from '../helpers/bodies.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { serviceToken, tokenFor } from '../helpers/tokens.js';
 
-const BOARDS = {
-  boards: [
-    { id: 'global', windows: [{ kind: 'week', zone: 'UTC' }] },
-    {
-      id: 'time-trial',
-      order: 'asc',
-      operator: 'best',
-      rules: { min: 1, max: 100000 },
-      windows: [{ kind: 'day', zone: 'Europe/Berlin' }],
-    },
-  ],
-};
+// The routes under /boards/{board}/ on the board every server has, `global`: the same answers
+// as today's routes, and each refusal of a board, a window or a list of friends.
 
 let server: TestServer;
-let folder: string;
-const auth = { authorization: `Bearer ${serviceToken()}` };
-
 beforeAll(async () => {
-  folder = mkdtempSync(join(tmpdir(), 'scoreboard-board-routes-'));
-  const file = join(folder, 'boards.json');
-  writeFileSync(file, JSON.stringify(BOARDS));
-  server = await startTestServer({ ...UNLIMITED, BOARDS_FILE: file });
+  server = await startTestServer();
+  for (const [user, score] of [
+    ['alice', 50],
+    ['bob', 70],
+    ['carol', 50],
+    ['dave', 10],
+  ] as const) {
+    expect((await server.setScore(user, `${user}-1`, score)).status).toBe(200);
+  }
 });
-afterAll(async () => {
-  await server.close();
-  rmSync(folder, { recursive: true, force: true });
-});
+afterAll(() => server.close());
 
 const get = async (path: string) => {
-  const response = await fetch(`${server.url}${path}`);
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  const res = await fetch(server.url + path);
+  return { status: res.status, body: await res.json() };
 };
-const submit = (board: string, user: string, action: string, score: number) =>
-  server.post(`/boards/${board}/scores`, { user_id: user, action_id: action, new_score: score }, auth);
+const refused = (status: number, message: string) => ({ status, body: JSON.parse(errorBody(message)) });
+const trpc = () => createTRPCClient<AppRouter>({ links: [httpLink({ url: `${server.url}/trpc` })] });
 
-describe('the board routes over HTTP', () => {
-  it('writes a board through POST /boards/{board}/scores with the literal answers, and reads it back', async () => {
-    const written = await submit('time-trial', 'alice', 't1', 5000);
-    expect(written).toMatchObject({
+const BOARD = [
+  { rank: 1, user_id: 'bob', score: 70 },
+  { rank: 2, user_id: 'alice', score: 50 },
+  { rank: 3, user_id: 'carol', score: 50 },
+  { rank: 4, user_id: 'dave', score: 10 },
+];
+
+describe('GET /boards/global/...', () => {
+  it('answers what the routes of today answer, page by page', async () => {
+    const first = await get('/boards/global/leaderboard?limit=3');
+    expect(first).toEqual({
       status: 200,
-      body: JSON.stringify({ status: 'success', message: MESSAGES.success }),
+      body: { window: GLOBAL_ALL_WINDOW, entries: BOARD.slice(0, 3), next_cursor: expect.any(String) },
     });
-    await submit('time-trial', 'bob', 't1', 4000);
-    expect((await submit('time-trial', 'alice', 't2', 6000)).status).toBe(200); // a worse run: recorded
-    const page = await get('/boards/time-trial/leaderboard?window=day');
-    expect(page.status).toBe(200);
-    expect(page.body.entries).toEqual([
-      { rank: 1, user_id: 'bob', score: 4000 },
-      { rank: 2, user_id: 'alice', score: 5000 },
-    ]);
-    expect(page.body.window).toMatchObject({ board: 'time-trial', kind: 'day' });
-    expect(
-      server.query(
-        "select value, previous_score, new_score from score_ledger where board_id = 'time-trial' and user_id = 'alice' order by id",
-      ),
-    ).toEqual([
-      { value: 5000, previous_score: 0, new_score: 5000 },
-      { value: 6000, previous_score: 5000, new_score: 5000 },
-    ]);
-    expect(await get('/boards/time-trial/users/alice')).toMatchObject({
+    expect(first).toEqual(await get('/leaderboard?limit=3'));
+    expect(await get(`/boards/global/leaderboard?limit=3&cursor=${first.body.next_cursor}`)).toEqual({
       status: 200,
-      body: { user_id: 'alice', score: 5000, rank: 2 },
+      body: { window: GLOBAL_ALL_WINDOW, entries: BOARD.slice(3), next_cursor: null },
     });
-    expect((await get('/boards/time-trial/users?ids=alice,bob,zed')).body.entries).toEqual([
-      { rank: 1, user_id: 'bob', score: 4000 },
-      { rank: 2, user_id: 'alice', score: 5000 },
+    expect(await get('/boards/global/leaderboard?window=all&at=current')).toEqual(await get('/leaderboard'));
+    expect(await get('/boards/global/users/carol')).toEqual({
+      status: 200,
+      body: { window: GLOBAL_ALL_WINDOW, user_id: 'carol', score: 50, rank: 3 },
+    });
+    expect(await get('/boards/global/users/carol')).toEqual(await get('/leaderboard/users/carol'));
+    expect(await get('/boards/global/users/alice/around?radius=1')).toEqual({
+      status: 200,
+      body: { window: GLOBAL_ALL_WINDOW, entries: BOARD.slice(0, 3) },
+    });
+  });
+
+  it('answers friends in rank order, each once, leaving out who has no score', async () => {
+    const friends = { window: GLOBAL_ALL_WINDOW, entries: [BOARD[0], BOARD[2], BOARD[3]] };
+    expect(await get('/boards/global/users?ids=dave,carol,nobody,bob,carol')).toEqual({
+      status: 200,
+      body: friends,
+    });
+    // Repeated, as generated clients send an array; both forms may mix.
+    expect(await get('/boards/global/users?ids=dave&ids=carol,nobody&ids=bob')).toEqual({
+      status: 200,
+      body: friends,
+    });
+    expect(await get('/boards/global/users?ids=nobody')).toEqual({
+      status: 200,
+      body: { window: GLOBAL_ALL_WINDOW, entries: [] },
+    });
+    const hundred = Array.from({ length: 99 }, (_, i) => `friend-${i}`).concat('alice');
+    expect(await get(`/boards/global/users?ids=${hundred.join(',')}`)).toEqual({
+      status: 200,
+      body: { window: GLOBAL_ALL_WINDOW, entries: [BOARD[1]] },
+    });
+    expect(await trpc().leaderboard.ofUsers.query({ board: 'global', ids: ['carol', 'bob'] })).toEqual({
+      window: GLOBAL_ALL_WINDOW,
+      entries: [BOARD[0], BOARD[2]],
+    });
+  });
+
+  const WINDOW_KINDS = 'all, day, week, month, season';
+  it.each([
+    ['/boards/nope/leaderboard', 404, 'No board "nope"'],
+    ['/boards/nope/users/alice', 404, 'No board "nope"'],
+    ['/boards/nope/users/alice/around', 404, 'No board "nope"'],
+    ['/boards/nope/users?ids=alice', 404, 'No board "nope"'],
+    ['/boards/global/users/nobody', 404, 'No score for user "nobody"'],
+    ['/boards/global/users/nobody/around', 404, 'No score for user "nobody"'],
+    [
+      '/boards/Global/leaderboard',
+      400,
+      'board: must be a board id: 1 to 64 lowercase letters, digits and inner hyphens',
+    ],
+    [
+      `/boards/${'b'.repeat(65)}/users/alice`,
+      400,
+      'board: must be a board id: 1 to 64 lowercase letters, digits and inner hyphens',
+    ],
+    [
+      '/boards/global/leaderboard?window=week',
+      400,
+      'window: board "global" keeps no week window (it keeps all)',
+    ],
+    ['/leaderboard/users/alice?window=day', 400, 'window: board "global" keeps no day window (it keeps all)'],
+    ['/boards/global/leaderboard?window=year', 400, `window: must be one of ${WINDOW_KINDS}`],
+    ['/boards/global/leaderboard?at=previous', 400, 'at: there is no window before all'],
+    [
+      '/boards/global/users/alice?at=2026-02-29',
+      400,
+      'at: must be "current", "previous" or a date YYYY-MM-DD',
+    ],
+    ['/boards/global/leaderboard?at=tomorrow', 400, 'at: must be "current", "previous" or a date YYYY-MM-DD'],
+    [
+      '/boards/global/leaderboard?at=2026-03-01T00:00',
+      400,
+      'at: must be "current", "previous" or a date YYYY-MM-DD',
+    ],
+    ['/boards/global/leaderboard?board=other', 400, 'board: belongs in the path, not the query'],
+    ['/leaderboard?board=global', 400, 'board: belongs in the path, not the query'],
+    ['/boards/global/users/alice?user_id=bob', 400, 'user_id: belongs in the path, not the query'],
+    ['/boards/global/users?ids=', 400, 'ids: name at least one user'],
+    [
+      `/boards/global/users?ids=${Array.from({ length: 101 }, (_, i) => `u${i}`).join(',')}`,
+      400,
+      'ids: name at most 100 users',
+    ],
+    ['/boards/global/users?ids=alice,,bob', 400, 'ids.1: Too small: expected string to have >=1 characters'],
+    ['/boards/global', 404, 'Not found'],
+    ['/boards/global/', 404, 'Not found'],
+    ['/boards/global/scores', 404, 'Not found'],
+    ['/boards/global/users/alice/elsewhere', 404, 'Not found'],
+  ])('refuses GET %s with %i', async (path, status, message) => {
+    expect(await get(path)).toEqual(refused(status, message));
+  });
+
+  it('refuses over tRPC as over REST, with NOT_FOUND for a board it does not have', async () => {
+    const missing = await trpc()
+      .leaderboard.top.query({ board: 'nope' })
+      .catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(TRPCClientError);
+    expect([(missing as TRPCClientError<AppRouter>).data?.code, (missing as Error).message]).toEqual([
+      'NOT_FOUND',
+      'No board "nope"',
+    ]);
+  });
+});
+
+describe('POST /boards/{board}/scores', () => {
+  const body = (user: string, action: string, score: number) => ({
+    user_id: user,
+    action_id: action,
+    new_score: score,
+  });
+  const post = (path: string, payload: unknown, token = serviceToken()) =>
+    server.post(path, payload, { authorization: `Bearer ${token}` });
+
+  it('writes the board with the literal answers of /update-score', async () => {
+    expect(await post('/boards/global/scores', body('erin', 'e-1', 30), tokenFor('erin'))).toMatchObject({
+      status: 200,
+      body: SUCCESS_BODY,
+    });
+    expect(await get('/leaderboard/users/erin')).toEqual({
+      status: 200,
+      body: { window: GLOBAL_ALL_WINDOW, user_id: 'erin', score: 30, rank: 4 },
+    });
+    // The same action through either route is one action: a replay.
+    expect(await post('/update-score', body('erin', 'e-1', 30))).toMatchObject({
+      status: 200,
+      body: SUCCESS_BODY,
+    });
+    expect(await post('/boards/global/scores', body('erin', 'e-1', 35))).toMatchObject({
+      status: 409,
+      body: errorBody('action_id "e-1" was already used with a different payload'),
+    });
+    expect(server.query("select action_id, new_score from score_ledger where user_id = 'erin'")).toEqual([
+      { action_id: 'e-1', new_score: 30 },
     ]);
   });
 
-  it('feeds global and its weekly window from POST /update-score, which keeps its literal contract', async () => {
-    expect(await server.setScore('carol', 'c1', 70)).toMatchObject({
-      status: 200,
-      body: JSON.stringify({ status: 'success', message: MESSAGES.success }),
-    });
-    const week = await get('/boards/global/leaderboard?window=week');
-    expect(week.body.entries).toEqual([{ rank: 1, user_id: 'carol', score: 70 }]);
-    expect((await get('/leaderboard')).body.entries).toEqual([{ rank: 1, user_id: 'carol', score: 70 }]);
-    // The board is the path's: a body that names one is the literal 400, and nothing is written.
-    const named = await server.post(
-      '/update-score',
-      { user_id: 'carol', action_id: 'c2', new_score: 80, board: 'time-trial' },
-      auth,
-    );
-    expect(named).toMatchObject({
-      status: 400,
-      body: JSON.stringify({ status: 'error', message: MESSAGES.badRequest }),
-    });
-    const inBody = await server.post(
-      '/boards/global/scores',
-      { user_id: 'carol', action_id: 'c3', new_score: 80, board: 'global' },
-      auth,
-    );
-    expect(inBody.status).toBe(400);
-    expect(server.query("select count(*) as n from score_ledger where action_id in ('c2', 'c3')")).toEqual([
-      { n: 0 },
-    ]);
-  });
-
-  it('answers bad boards, windows, dates and friend lists with a clear 4xx, never a 500', async () => {
-    expect(await get('/boards/nope/leaderboard')).toEqual({
+  it('refuses an unknown board with 404 and a board in the body with the literal 400, writing nothing', async () => {
+    const ledger = () => server.query("select * from score_ledger where user_id = 'frank'");
+    expect(await post('/boards/nope/scores', body('frank', 'f-1', 5))).toMatchObject({
       status: 404,
-      body: { status: 'error', message: 'No board "nope"' },
+      body: errorBody('No board "nope"'),
     });
-    expect((await submit('nope', 'alice', 'n1', 1)).status).toBe(404);
-    expect(await get('/boards/time-trial/leaderboard?window=week')).toEqual({
-      status: 400,
-      body: {
-        status: 'error',
-        message: 'window: board "time-trial" keeps no week window (it keeps all, day)',
-      },
+    for (const [path, payload] of [
+      ['/boards/Nope/scores', body('frank', 'f-1', 5)],
+      ['/boards/global/scores', { ...body('frank', 'f-1', 5), board: 'global' }],
+      ['/update-score', { ...body('frank', 'f-1', 5), board: 'global' }],
+    ] as const) {
+      expect(await post(path, payload)).toMatchObject({ status: 400, body: BAD_REQUEST_BODY });
+    }
+    expect(await post('/boards/nope/scores', body('frank', 'f-1', 5), 'not-a-token')).toMatchObject({
+      status: 401,
     });
-    expect((await get('/boards/time-trial/leaderboard?window=day&at=2026-13-01')).status).toBe(400);
-    expect((await get('/boards/time-trial/leaderboard?window=fortnight')).status).toBe(400);
-    expect((await get('/boards/Not_A_Slug/leaderboard')).status).toBe(400);
-    const ids = Array.from({ length: 101 }, (_, i) => `u${i}`).join(',');
-    expect(await get(`/boards/time-trial/users?ids=${ids}`)).toEqual({
-      status: 400,
-      body: { status: 'error', message: 'ids: name at most 100 users' },
-    });
-    expect((await get('/boards/time-trial/nothing')).status).toBe(404);
-    expect(server.query("select count(*) as n from score_ledger where board_id = 'nope'")).toEqual([
-      { n: 0 },
-    ]);
+    expect(ledger()).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MESSAGES } from '../../shared/messages.js';
+import { GLOBAL_ALL_WINDOW } from '../helpers/bodies.js';
 import { REPO_ROOT } from '../helpers/child-server.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { serviceToken, tokenFor } from '../helpers/tokens.js';
@@ -33,6 +34,10 @@ export function scoreboard(baseUrl: string) {
       outcome(client.GET('/leaderboard', { params: { query: { limit, ...(cursor ? { cursor } : {}) } } })),
     user: (userId: string) =>
       outcome(client.GET('/leaderboard/users/{user_id}', { params: { path: { user_id: userId } } })),
+    boardPage: (board: string, window?: 'all' | 'week') =>
+      outcome(client.GET('/boards/{board}/leaderboard', { params: { path: { board }, query: window ? { window } : {} } })),
+    friends: (board: string, ids: string[]) =>
+      outcome(client.GET('/boards/{board}/users', { params: { path: { board }, query: { ids } } })),
   };
 }
 
@@ -44,6 +49,24 @@ export async function typesOnly(client: ReturnType<typeof createClient<paths>>):
   await client.POST('/update-score', { body: { user_id: 'a', new_score: 1 } });
   // @ts-expect-error there is no such route
   await client.GET('/leaderboards');
+  // @ts-expect-error there is no yearly window
+  await client.GET('/boards/{board}/leaderboard', { params: { path: { board: 'global' }, query: { window: 'year' } } });
+  const body: components['schemas']['UpdateScoreInput'] = {
+    user_id: 'a',
+    action_id: 'b',
+    new_score: 1,
+    // @ts-expect-error the board is named by the path, not the body
+    board: 'global',
+  };
+  void body;
+  // @ts-expect-error friends need their ids
+  await client.GET('/boards/{board}/users', { params: { path: { board: 'global' }, query: {} } });
+  const friends = await client.GET('/boards/{board}/users', { params: { path: { board: 'global' }, query: { ids: ['a'] } } });
+  if (friends.data) {
+    const kind: 'all' | 'day' | 'week' | 'month' | 'season' = friends.data.window.kind;
+    const reset: string | null = friends.data.window.next_reset;
+    void [kind, reset];
+  }
   const page = await client.GET('/leaderboard', { params: { query: { limit: 10 } } });
   if (page.data) {
     const first: { rank: number; user_id: string; score: number } | undefined = page.data.entries[0];
@@ -81,6 +104,8 @@ interface GeneratedClient {
     updateScore(token: string, body: unknown): Promise<unknown>;
     page(limit: number, cursor?: string): Promise<{ data?: { next_cursor: string | null } }>;
     user(userId: string): Promise<unknown>;
+    boardPage(board: string, window?: 'all' | 'week'): Promise<unknown>;
+    friends(board: string, ids: string[]): Promise<unknown>;
   };
 }
 
@@ -133,6 +158,7 @@ describe('a client generated from GET /openapi.json (openapi-typescript + openap
     expect(first).toEqual({
       status: 200,
       data: {
+        window: GLOBAL_ALL_WINDOW,
         entries: [
           { rank: 1, user_id: 'alice', score: 300 },
           { rank: 2, user_id: 'bob', score: 200 },
@@ -143,12 +169,39 @@ describe('a client generated from GET /openapi.json (openapi-typescript + openap
     });
     expect(await api.page(3, first.data!.next_cursor!)).toEqual({
       status: 200,
-      data: { entries: [{ rank: 4, user_id: 'dave', score: 50 }], next_cursor: null },
+      data: {
+        window: GLOBAL_ALL_WINDOW,
+        entries: [{ rank: 4, user_id: 'dave', score: 50 }],
+        next_cursor: null,
+      },
     });
     expect(await api.page(0)).toEqual({
       status: 400,
       error: { status: 'error', message: 'limit: must be an integer from 1 to 100' },
     });
-    expect(await api.user('dave')).toEqual({ status: 200, data: { user_id: 'dave', score: 50, rank: 4 } });
+    expect(await api.user('dave')).toEqual({
+      status: 200,
+      data: { window: GLOBAL_ALL_WINDOW, user_id: 'dave', score: 50, rank: 4 },
+    });
+    // The routes of boards; openapi-fetch sends the ids as ids=a&ids=b.
+    expect(await api.friends('global', ['dave', 'nobody', 'alice'])).toEqual({
+      status: 200,
+      data: {
+        window: GLOBAL_ALL_WINDOW,
+        entries: [
+          { rank: 1, user_id: 'alice', score: 300 },
+          { rank: 4, user_id: 'dave', score: 50 },
+        ],
+      },
+    });
+    expect(await api.boardPage('global')).toEqual(await api.page(10));
+    expect(await api.boardPage('global', 'week')).toEqual({
+      status: 400,
+      error: { status: 'error', message: 'window: board "global" keeps no week window (it keeps all)' },
+    });
+    expect(await api.boardPage('nope')).toEqual({
+      status: 404,
+      error: { status: 'error', message: 'No board "nope"' },
+    });
   });
 });

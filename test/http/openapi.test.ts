@@ -7,8 +7,17 @@ import {
   leaderboardPageSchema,
   neighboursSchema,
   userRankSchema,
+  usersStandingSchema,
+  windowInfoSchema,
 } from '../../shared/response-schemas.js';
-import type { Leaderboard, LeaderboardEntry, Neighbours, UserRank } from '../../shared/schemas.js';
+import type {
+  Leaderboard,
+  LeaderboardEntry,
+  Neighbours,
+  UserRank,
+  UsersStanding,
+  WindowInfo,
+} from '../../shared/schemas.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { tokenFor } from '../helpers/tokens.js';
 
@@ -42,12 +51,14 @@ async function answer(path: string, init: RequestInit = {}): Promise<{ status: n
   const res = await fetch(server.url + path, init);
   return { status: res.status, body: await res.json() };
 }
-const update = (token: string | undefined, body: unknown) =>
-  answer('/update-score', {
+const update = (token: string | undefined, body: unknown, path = '/update-score') =>
+  answer(path, {
     method: 'POST',
     headers: token ? { authorization: `Bearer ${token}` } : {},
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+const onBoard = (token: string | undefined, body: unknown, board = 'global') =>
+  update(token, body, `/boards/${board}/scores`);
 
 /**
  * A request that gets each documented example, by `<status> <method> <path>`, in the order they
@@ -62,6 +73,14 @@ const PROVOKED: [string, () => Promise<{ status: number; body: unknown }>][] = [
   ['404 get /leaderboard/users/{user_id}', () => answer('/leaderboard/users/alice')],
   ['400 get /leaderboard/users/{user_id}/around', () => answer('/leaderboard/users/alice/around?radius=51')],
   ['404 get /leaderboard/users/{user_id}/around', () => answer('/leaderboard/users/alice/around')],
+  ['400 get /boards/{board}/leaderboard', () => answer('/boards/global/leaderboard?window=week')],
+  ['404 get /boards/{board}/leaderboard', () => answer('/boards/nope/leaderboard')],
+  ['400 get /boards/{board}/users', () => answer(`/boards/global/users?ids=${'a,'.repeat(100)}a`)],
+  ['404 get /boards/{board}/users', () => answer('/boards/nope/users?ids=alice')],
+  ['400 get /boards/{board}/users/{user_id}', () => answer('/boards/global/users/alice?at=someday')],
+  ['404 get /boards/{board}/users/{user_id}', () => answer('/boards/global/users/alice')],
+  ['400 get /boards/{board}/users/{user_id}/around', () => answer('/boards/Global/users/alice/around')],
+  ['404 get /boards/{board}/users/{user_id}/around', () => answer('/boards/global/users/alice/around')],
   [
     '200 post /update-score',
     () => update(tokenFor('alice'), { user_id: 'alice', action_id: 'a-1', new_score: 100 }),
@@ -81,6 +100,35 @@ const PROVOKED: [string, () => Promise<{ status: number; body: unknown }>][] = [
     '422 post /update-score',
     () => update(tokenFor('alice'), { user_id: 'alice', action_id: 'a-3', new_score: 90 }),
   ],
+  [
+    '200 post /boards/{board}/scores',
+    () => onBoard(tokenFor('alice'), { user_id: 'alice', action_id: 'a-4', new_score: 100 }),
+  ],
+  [
+    '400 post /boards/{board}/scores',
+    () => onBoard(tokenFor('alice'), { user_id: 'alice', action_id: 'a-5' }),
+  ],
+  [
+    '401 post /boards/{board}/scores',
+    () => onBoard(undefined, { user_id: 'alice', action_id: 'a-5', new_score: 110 }),
+  ],
+  [
+    '403 post /boards/{board}/scores',
+    () => onBoard(tokenFor('alice'), { user_id: 'bob', action_id: 'b-1', new_score: 10 }),
+  ],
+  [
+    '404 post /boards/{board}/scores',
+    () => onBoard(tokenFor('alice'), { user_id: 'alice', action_id: 'a-5', new_score: 110 }, 'nope'),
+  ],
+  [
+    '409 post /boards/{board}/scores',
+    () => onBoard(tokenFor('alice'), { user_id: 'alice', action_id: 'a-1', new_score: 120 }),
+  ],
+  ['413 post /boards/{board}/scores', () => onBoard(tokenFor('alice'), `{"pad":"${'x'.repeat(17_000)}"}`)],
+  [
+    '422 post /boards/{board}/scores',
+    () => onBoard(tokenFor('alice'), { user_id: 'alice', action_id: 'a-5', new_score: 90 }),
+  ],
 ];
 /** Examples no request here provokes: budgets and a database that is down (their own suites). */
 const NOT_PROVOKED = [
@@ -88,7 +136,13 @@ const NOT_PROVOKED = [
   '429 get /leaderboard',
   '429 get /leaderboard/users/{user_id}',
   '429 get /leaderboard/users/{user_id}/around',
+  '429 post /boards/{board}/scores',
+  '429 get /boards/{board}/leaderboard',
+  '429 get /boards/{board}/users',
+  '429 get /boards/{board}/users/{user_id}',
+  '429 get /boards/{board}/users/{user_id}/around',
   '503 post /update-score',
+  '503 post /boards/{board}/scores',
   '503 get /readyz',
 ];
 
@@ -118,6 +172,19 @@ describe('GET /openapi.json', () => {
       'get /leaderboard': ['getLeaderboard', [], ['200', '400', '429', '431']],
       'get /leaderboard/users/{user_id}': ['getUserRank', [], ['200', '400', '404', '429', '431']],
       'get /leaderboard/users/{user_id}/around': ['getUsersAround', [], ['200', '400', '404', '429', '431']],
+      'post /boards/{board}/scores': [
+        'updateBoardScore',
+        [{ bearerJwt: [] }],
+        ['200', '400', '401', '403', '404', '409', '413', '422', '429', '431', '503'],
+      ],
+      'get /boards/{board}/leaderboard': ['getBoardLeaderboard', [], ['200', '400', '404', '429', '431']],
+      'get /boards/{board}/users': ['getBoardUsers', [], ['200', '400', '404', '429', '431']],
+      'get /boards/{board}/users/{user_id}': ['getBoardUserRank', [], ['200', '400', '404', '429', '431']],
+      'get /boards/{board}/users/{user_id}/around': [
+        'getBoardUsersAround',
+        [],
+        ['200', '400', '404', '429', '431'],
+      ],
       'get /healthz': ['getHealth', [], ['200', '431']],
       'get /readyz': ['getReadiness', [], ['200', '431', '503']],
       'get /metrics': ['getMetrics', [{ metricsToken: [] }, {}], ['200', '401', '431']],
@@ -160,6 +227,19 @@ describe('GET /openapi.json', () => {
     expect(
       neighboursSchema.safeParse((await answer('/leaderboard/users/bob/around')).body).error,
     ).toBeUndefined();
+    for (const [schema, path] of [
+      [leaderboardPageSchema, '/boards/global/leaderboard?limit=1'],
+      [userRankSchema, '/boards/global/users/bob'],
+      [neighboursSchema, '/boards/global/users/bob/around'],
+      [usersStandingSchema, '/boards/global/users?ids=bob,alice'],
+    ] as const) {
+      const { status, body } = await answer(path);
+      expect({ path, status, error: schema.safeParse(body).error }).toEqual({
+        path,
+        status: 200,
+        error: undefined,
+      });
+    }
     const metrics = await fetch(`${server.url}/metrics`, {
       headers: { authorization: `Bearer ${METRICS_TOKEN}` },
     });
@@ -176,6 +256,8 @@ describe('GET /openapi.json', () => {
     expectTypeOf<z.output<typeof leaderboardPageSchema>>().toEqualTypeOf<Leaderboard>();
     expectTypeOf<z.output<typeof userRankSchema>>().toEqualTypeOf<UserRank>();
     expectTypeOf<z.output<typeof neighboursSchema>>().toEqualTypeOf<Neighbours>();
+    expectTypeOf<z.output<typeof usersStandingSchema>>().toEqualTypeOf<UsersStanding>();
+    expectTypeOf<z.output<typeof windowInfoSchema>>().toEqualTypeOf<WindowInfo>();
   });
 });
 

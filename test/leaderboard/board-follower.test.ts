@@ -5,9 +5,14 @@ import { LeaderboardService } from '../../server/leaderboard/leaderboard.service
 import type { LiveBus } from '../../server/live/bus/live-bus.js';
 import { createLogger } from '../../server/observability/logger.js';
 import type { ChangeFeed, ScoreStore } from '../../server/storage/storage.js';
+import { testBoard } from '../helpers/boards.js';
 
 /** A bus that carries nothing (Redis down, or every message lost). */
 const silentBus: LiveBus = { publish: () => {}, subscribe: async () => {}, close: async () => {} };
+
+/** The board `global` alone, with its whole window. */
+const GLOBAL = testBoard();
+const catalog = { get: (id: string) => (id === GLOBAL.id ? GLOBAL : undefined), list: () => [GLOBAL] };
 
 /**
  * The shared database as one instance sees it: the board at its latest version, and a change
@@ -22,7 +27,10 @@ class SharedDatabase {
     this.version += 1;
     const record = { userId, score, reachedSeq: this.version };
     this.records.set(userId, record);
-    this.kept.push({ version: this.version, changes: [{ userId, record }] });
+    this.kept.push({
+      version: this.version,
+      changes: [{ boardId: 'global', windowKey: 'all', userId, record }],
+    });
   }
 
   /** Drops the feed's changes up to `version` (they aged out). */
@@ -31,7 +39,10 @@ class SharedDatabase {
   }
 
   readonly scores = {
-    board: async () => ({ version: this.version, records: [...this.records.values()] }),
+    windows: async () => ({
+      version: this.version,
+      records: [...this.records.values()].map((record) => ({ boardId: 'global', windowKey: 'all', record })),
+    }),
     epoch: async () => 'epoch-1',
   } as unknown as ScoreStore;
 
@@ -48,7 +59,7 @@ afterEach(async () => {
 
 /** An instance's board and follower on `db`, loaded, with a bus that delivers nothing. */
 async function instanceOn(db: SharedDatabase) {
-  const board = new LeaderboardService(db.scores, 10);
+  const board = new LeaderboardService(db.scores, catalog, 10);
   await board.load();
   const follower = new BoardFollower(board, silentBus, db.feed, createLogger('silent'));
   followers.push(follower);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GLOBAL_ALL_WINDOW } from '../helpers/bodies.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 let server: TestServer;
@@ -67,6 +68,7 @@ describe('ranks, neighbours and pages against a brute-force model', () => {
           // Every user's rank and neighbours.
           for (const entry of expected) {
             expect(await get(`/leaderboard/users/${entry.user_id}`)).toEqual({
+              window: GLOBAL_ALL_WINDOW,
               user_id: entry.user_id,
               score: entry.score,
               rank: entry.rank,
@@ -74,6 +76,7 @@ describe('ranks, neighbours and pages against a brute-force model', () => {
           }
           const someone = expected[Math.floor(expected.length / 2)]!;
           expect(await get(`/leaderboard/users/${someone.user_id}/around?radius=2`)).toEqual({
+            window: GLOBAL_ALL_WINDOW,
             entries: expected.slice(Math.max(0, someone.rank - 3), someone.rank + 2),
           });
           // Walking the pages lists everyone once, in order.

@@ -2,7 +2,7 @@ import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { AppRouter } from '../../server/trpc/routers/_app.js';
-import { errorBody } from '../helpers/bodies.js';
+import { errorBody, GLOBAL_ALL_WINDOW } from '../helpers/bodies.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 let server: TestServer;
@@ -58,18 +58,19 @@ describe('pages, ranks and neighbours', () => {
     const zoe = encodeURIComponent('Zoë 🎮/x');
     expect(await get(`/leaderboard/users/${zoe}`)).toEqual({
       status: 200,
-      body: { user_id: 'Zoë 🎮/x', score: 65, rank: 1 },
+      body: { window: GLOBAL_ALL_WINDOW, user_id: 'Zoë 🎮/x', score: 65, rank: 1 },
     });
     const u3 = expected.find((e) => e.user_id === 'u3')!;
     expect(await get('/leaderboard/users/u3')).toEqual({
       status: 200,
-      body: { user_id: 'u3', score: u3.score, rank: u3.rank + 1 },
+      body: { window: GLOBAL_ALL_WINDOW, user_id: 'u3', score: u3.score, rank: u3.rank + 1 },
     });
     expect(await get('/leaderboard/users/nobody')).toEqual({
       status: 404,
       body: JSON.parse(errorBody('No score for user "nobody"')),
     });
     expect(await trpc().leaderboard.rank.query({ user_id: 'u3' })).toEqual({
+      window: GLOBAL_ALL_WINDOW,
       user_id: 'u3',
       score: u3.score,
       rank: u3.rank + 1,
@@ -87,15 +88,18 @@ describe('pages, ranks and neighbours', () => {
     const middle = expected[12]!;
     expect(await get(`/leaderboard/users/${middle.user_id}/around`)).toEqual({
       status: 200,
-      body: { entries: expected.slice(7, 18) },
+      body: { window: GLOBAL_ALL_WINDOW, entries: expected.slice(7, 18) },
     });
     expect((await get(`/leaderboard/users/${expected[0]!.user_id}/around?radius=2`)).body).toEqual({
+      window: GLOBAL_ALL_WINDOW,
       entries: expected.slice(0, 3),
     });
     expect((await get(`/leaderboard/users/${expected[24]!.user_id}/around?radius=0`)).body).toEqual({
+      window: GLOBAL_ALL_WINDOW,
       entries: [expected[24]],
     });
     expect(await trpc().leaderboard.around.query({ user_id: middle.user_id, radius: 1 })).toEqual({
+      window: GLOBAL_ALL_WINDOW,
       entries: expected.slice(11, 14),
     });
     expect((await get('/leaderboard/users/nobody/around')).status).toBe(404);
@@ -104,8 +108,12 @@ describe('pages, ranks and neighbours', () => {
   it.each([
     ['/leaderboard/users/u1/around?radius=51', 400, 'radius: must be an integer from 0 to 50'],
     ['/leaderboard/users/u1/around?radius=-1', 400, 'radius: must be an integer from 0 to 50'],
-    ['/leaderboard/users/u1/around?other=1', 400, 'input: unknown field "other" (allowed: user_id, radius)'],
-    ['/leaderboard/users/u1?x=1', 400, 'input: unknown field "x" (allowed: user_id)'],
+    [
+      '/leaderboard/users/u1/around?other=1',
+      400,
+      'input: unknown field "other" (allowed: board, window, at, user_id, radius)',
+    ],
+    ['/leaderboard/users/u1?x=1', 400, 'input: unknown field "x" (allowed: board, window, at, user_id)'],
     ['/leaderboard/users/u1?user_id=u2', 400, 'user_id: belongs in the path, not the query'],
     ['/leaderboard/users/%E0%A4%A', 400, 'user_id: is not a URL-encoded id'],
     [

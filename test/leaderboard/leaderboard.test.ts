@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { errorBody } from '../helpers/bodies.js';
+import { errorBody, GLOBAL_ALL_WINDOW } from '../helpers/bodies.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 let server: TestServer;
@@ -14,7 +14,10 @@ const leaderboard = async (query = '') => {
 describe('GET /leaderboard', () => {
   it('answers an empty board before any score', async () => {
     server = await startTestServer();
-    expect(await leaderboard()).toEqual({ status: 200, body: { entries: [], next_cursor: null } });
+    expect(await leaderboard()).toEqual({
+      status: 200,
+      body: { window: GLOBAL_ALL_WINDOW, entries: [], next_cursor: null },
+    });
   });
 
   it('orders by score and breaks ties by who reached the score first', async () => {
@@ -24,6 +27,7 @@ describe('GET /leaderboard', () => {
     await set('bob', 'b1', 70);
     await set('amy', 'a2', 50); // same score again: amy keeps her original moment
     expect((await leaderboard()).body).toEqual({
+      window: GLOBAL_ALL_WINDOW,
       entries: [
         { rank: 1, user_id: 'bob', score: 70 },
         { rank: 2, user_id: 'zed', score: 50 },
@@ -81,7 +85,11 @@ describe('GET /leaderboard', () => {
     await server.app.services.storage.close();
     expect(await leaderboard('?limit=10')).toEqual({
       status: 200,
-      body: { entries: [{ rank: 1, user_id: 'alice', score: 40 }], next_cursor: null },
+      body: {
+        window: GLOBAL_ALL_WINDOW,
+        entries: [{ rank: 1, user_id: 'alice', score: 40 }],
+        next_cursor: null,
+      },
     });
   });
 
@@ -92,6 +100,7 @@ describe('GET /leaderboard', () => {
     await server.app.close();
     server = await startTestServer({}, dir);
     expect((await leaderboard()).body).toEqual({
+      window: GLOBAL_ALL_WINDOW,
       entries: [{ rank: 1, user_id: 'alice', score: 40 }],
       next_cursor: null,
     });
@@ -109,7 +118,7 @@ describe('GET /leaderboard', () => {
   );
 
   it.each([
-    ['?other=1', 'input: unknown field "other" (allowed: limit, cursor)'],
+    ['?other=1', 'input: unknown field "other" (allowed: board, window, at, limit, cursor)'],
     ['?cursor=bm90LWEtY3Vyc29y', 'cursor: is not one this server gave out'],
     [`?cursor=${'x'.repeat(401)}`, 'cursor: is not one this server gave out'],
   ])('refuses %s with 400 and a precise message', async (query, message) => {

@@ -21,6 +21,12 @@ describe('page cursors', () => {
     );
   });
 
+  it('gives back the rank a cursor of an ended window carries besides its key', () => {
+    const record = { score: -40, reachedSeq: 7, userId: 'alice' };
+    expect(decodeCursor(encodeCursor(record, 120))).toEqual({ ...record, rank: 120 });
+    expect(decodeCursor(encodeCursor(record, 0))).toEqual({ ...record, rank: 0 });
+  });
+
   it.each([
     ['a fractional score', '[10.5,3,"alice"]'],
     ['a fractional sequence', '[10,3.25,"alice"]'],
@@ -31,7 +37,11 @@ describe('page cursors', () => {
     ['a null score', '[null,3,"alice"]'],
     ['a user id that is not a string', '[10,3,7]'],
     ['too few parts', '[10,3]'],
-    ['too many parts', '[10,3,"alice",1]'],
+    ['too many parts', '[10,3,"alice",1,2]'],
+    ['a negative rank', '[10,3,"alice",-1]'],
+    ['a fractional rank', '[10,3,"alice",1.5]'],
+    ['a rank as a string', '[10,3,"alice","1"]'],
+    ['a null rank', '[10,3,"alice",null]'],
     ['an object', '{"score":10,"reachedSeq":3,"userId":"alice"}'],
     ['no JSON at all', 'not json'],
   ])('refuses a cursor with %s', (_, json) => {

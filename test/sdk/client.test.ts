@@ -11,6 +11,7 @@ import {
   type ScoreboardClient,
   type ScoreboardClientOptions,
 } from '../../client-sdk/src/index.js';
+import { GLOBAL_ALL_WINDOW } from '../helpers/bodies.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { serviceToken, tokenFor } from '../helpers/tokens.js';
 import { until } from '../helpers/until.js';
@@ -67,6 +68,7 @@ describe('createScoreboardClient: queries and mutations', () => {
     });
     expect(getToken).toHaveBeenCalledTimes(2);
     expect(await client.leaderboard.top.query({ limit: 5 })).toEqual({
+      window: GLOBAL_ALL_WINDOW,
       entries: [{ rank: 1, user_id: 'alice', score: 55 }],
       next_cursor: null,
     });
@@ -130,7 +132,11 @@ describe('createScoreboardClient: queries and mutations', () => {
     vi.stubGlobal('WebSocket', undefined);
     const client = createScoreboardClient({ url: server.url });
     clients.push(client);
-    expect(await client.leaderboard.top.query()).toEqual({ entries: [], next_cursor: null });
+    expect(await client.leaderboard.top.query()).toEqual({
+      window: GLOBAL_ALL_WINDOW,
+      entries: [],
+      next_cursor: null,
+    });
     const error = await new Promise<unknown>((resolve) => {
       client.watchLeaderboard({}, () => resolve(new Error('unexpected snapshot')), resolve);
     });
@@ -231,7 +237,12 @@ describe('depth helpers', () => {
     for await (const entry of client.allEntries({ limit: 5 })) all.push(entry);
     expect(all.map((e) => e.rank)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(all.slice(0, 3).map((e) => e.user_id)).toEqual(['d3', 'd7', 'd11']);
-    expect(await client.rankOf('d7')).toEqual({ user_id: 'd7', score: 30, rank: 2 });
+    expect(await client.rankOf('d7')).toEqual({
+      window: GLOBAL_ALL_WINDOW,
+      user_id: 'd7',
+      score: 30,
+      rank: 2,
+    });
     expect(await client.rankOf('nobody')).toBeNull();
     expect((await client.around('d7', 1))?.map((e) => e.user_id)).toEqual(['d3', 'd7', 'd11']);
     expect(await client.around('nobody')).toBeNull();

@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GLOBAL_ALL_WINDOW } from '../helpers/bodies.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { serviceToken, tokenFor } from '../helpers/tokens.js';
 import type { CommandOutput } from '../../bench/run-command.js';
@@ -210,7 +211,7 @@ describe('the packed @scoreboard/client in a fresh project', () => {
     expect(errors[1]).toMatch(/^4 TS2339 Property 'remove' does not exist on type/);
     expect(errors[2]).toBe(
       "5 TS2345 Argument of type '{ user_id: string; new_score: number; }' is not assignable to " +
-        "parameter of type '{ user_id: string; action_id: string; new_score: number; }'.",
+        "parameter of type '{ user_id: string; action_id: string; new_score: number; board?: string | undefined; }'.",
     );
     expect(errors[3]).toBe("6 TS2322 Type 'number' is not assignable to type 'string'.");
     expect(errors[4]).toBe("7 TS2322 Type 'string' is not assignable to type 'number'.");
@@ -267,6 +268,7 @@ describe('the packed @scoreboard/client in a fresh project', () => {
       expect(data('top')).toEqual([
         {
           top: {
+            window: GLOBAL_ALL_WINDOW,
             entries: [
               { rank: 1, user_id: 'alice', score: 42 },
               { rank: 2, user_id: 'bob', score: 30 },

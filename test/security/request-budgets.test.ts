@@ -144,7 +144,7 @@ describe('what never leaves the server', () => {
 
   it('answers 500 with the error shape when a REST handler fails unexpectedly, and counts it', async () => {
     server = await startTestServer();
-    server.app.services.leaderboard.page = () => {
+    server.app.services.reads.page = async () => {
       throw new Error('disk I/O error');
     };
     const res = await fetch(`${server.url}/leaderboard`);

@@ -150,7 +150,7 @@ describe('SQLite storage settings', () => {
         // Since 0008 each row also names its board and the value submitted (a total: new_score).
         expect(reader.prepare('select * from score_ledger order by id').all()).toEqual(
           before.map((row) => ({
-            ...row,
+            ...(row as { new_score: number }),
             board_id: 'global',
             value: (row as { new_score: number }).new_score,
           })),

@@ -59,7 +59,8 @@ describe('SqliteWriter', () => {
           kind: 'applied',
           previousScore: 0,
           record,
-          committed: { version, changes: [{ userId, record }] },
+          changed: true,
+          committed: { version, changes: [{ boardId: 'global', windowKey: 'all', userId, record }] },
         },
       };
     };
@@ -68,9 +69,11 @@ describe('SqliteWriter', () => {
       { ok: false, error: expect.stringContaining('NOT NULL'), unavailable: false },
       applied('bob', 20, ledger[1]!.id),
     ]);
-    expect(sqlite.prepare('select user_id, score from scores order by user_id').all()).toEqual([
-      { user_id: 'alice', score: 10 },
-      { user_id: 'bob', score: 20 },
+    expect(
+      sqlite.prepare('select board_id, window_key, user_id, score from board_scores order by user_id').all(),
+    ).toEqual([
+      { board_id: 'global', window_key: 'all', user_id: 'alice', score: 10 },
+      { board_id: 'global', window_key: 'all', user_id: 'bob', score: 20 },
     ]);
     expect(sqlite.prepare('select count(*) as n from security_events').get()).toEqual({ n: 0 });
   });

@@ -44,7 +44,14 @@ describe('the write-ahead log', () => {
       // can move them into the database file.
       for (let i = 0; i < 300; i++) {
         await storage.scores.applyUpdate(
-          { userId: `user-${i}-${'x'.repeat(200)}`, actionId: `b${i}`, newScore: i, subject: 's', ip: null },
+          {
+            board,
+            userId: `user-${i}-${'x'.repeat(200)}`,
+            actionId: `b${i}`,
+            newScore: i,
+            subject: 's',
+            ip: null,
+          },
           judge,
         );
       }

@@ -1,6 +1,7 @@
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../../server/trpc/routers/_app.js';
+import { GLOBAL_ALL_WINDOW } from '../helpers/bodies.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { serviceToken, tokenFor } from '../helpers/tokens.js';
 
@@ -123,7 +124,11 @@ describe('tRPC leaderboard.top', () => {
     const res = await fetch(`${server.url}/trpc/leaderboard.top?input=${encodeURIComponent('{"limit":1}')}`);
     expect(await res.json()).toEqual({
       result: {
-        data: { entries: [{ rank: 1, user_id: 'alice', score: 50 }], next_cursor: expect.any(String) },
+        data: {
+          window: GLOBAL_ALL_WINDOW,
+          entries: [{ rank: 1, user_id: 'alice', score: 50 }],
+          next_cursor: expect.any(String),
+        },
       },
     });
   });
