@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';
+import { boardIdSchema } from '../../shared/board-id.js';
 import { MESSAGES } from '../../shared/messages.js';
 import {
   errorBodySchema,
@@ -12,7 +13,6 @@ import {
 import {
   AROUND_RADIUS_MAX,
   aroundQuerySchema,
-  boardIdSchema,
   FRIENDS_MAX,
   ID_MAX_LENGTH,
   identifierSchema,
