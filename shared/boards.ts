@@ -67,7 +67,17 @@ export const windowDefinitionSchema = z.discriminatedUnion(
       issue.code === 'invalid_union' ? `must be one of ${WINDOW_KINDS.join(', ')}` : undefined,
   },
 );
-export type WindowDefinition = z.output<typeof windowDefinitionSchema>;
+/**
+ * One window as a board definition gives it (written out, not inferred: the SDK's published
+ * types may carry nothing of zod). The schema above is held to it by the `satisfies` below.
+ */
+export type WindowDefinition =
+  | { kind: 'all' }
+  | { kind: 'day'; zone: string }
+  | { kind: 'week'; zone: string; week_starts_on: number }
+  | { kind: 'month'; zone: string }
+  | { kind: 'season'; zone: string; season_starts?: number[] | undefined };
+windowDefinitionSchema satisfies z.ZodType<WindowDefinition>;
 
 /** A board's windows: each kind at most once. */
 const windowsSchema = z

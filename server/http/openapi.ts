@@ -201,7 +201,7 @@ const READS: Record<'page' | 'rank' | 'around', Read> = {
     answer: { description: 'The neighbourhood, in rank order', content: json(neighboursSchema) },
     badRequest: [
       `radius: must be an integer from 0 to ${AROUND_RADIUS_MAX}`,
-      'board: must be a board id: 1 to 64 lowercase letters, digits and inner hyphens',
+      'board: "Global" is not a slug: 1 to 64 lowercase letters, digits and inner hyphens, e.g. "daily-race"',
     ],
     noScore: true,
   },

@@ -242,7 +242,7 @@ export function boardWindowsContract(
         await reads.page({ board: 'trial', window: 'day', at: '2027-01-01' }, 1, undefined),
       ).toMatchObject({
         ok: false,
-        refusal: { status: 400, message: 'The day window of 2027-01-01 has not started yet' },
+        refusal: { status: 400, message: 'at: the day window of 2027-01-01 has not started yet' },
       });
     });
 

@@ -97,12 +97,12 @@ describe('GET /boards/global/...', () => {
     [
       '/boards/Global/leaderboard',
       400,
-      'board: must be a board id: 1 to 64 lowercase letters, digits and inner hyphens',
+      'board: "Global" is not a slug: 1 to 64 lowercase letters, digits and inner hyphens, e.g. "daily-race"',
     ],
     [
       `/boards/${'b'.repeat(65)}/users/alice`,
       400,
-      'board: must be a board id: 1 to 64 lowercase letters, digits and inner hyphens',
+      `board: "${'b'.repeat(65)}" is not a slug: 1 to 64 lowercase letters, digits and inner hyphens, e.g. "daily-race"`,
     ],
     [
       '/boards/global/leaderboard?window=week',
