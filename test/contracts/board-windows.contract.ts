@@ -246,6 +246,39 @@ export function boardWindowsContract(
       });
     });
 
+    it('counts a write in flight at a reset in the window its commit falls in, never in both', async () => {
+      const daily = testBoard({ id: 'daily', windows: [{ kind: 'day', zone: 'UTC' }] });
+      BOARDS.set(daily.id, daily);
+      try {
+        at('2026-03-28T23:59:59.000Z');
+        const totals = new Map<string, number>();
+        const round = (n: number) =>
+          Array.from({ length: 8 }, (_, u) => {
+            const user = `p${u}`;
+            const total = (totals.get(user) ?? 0) + 1 + ((u + n) % 5);
+            totals.set(user, total);
+            return submit(daily, user, total);
+          });
+        await Promise.all([...round(0), ...round(1)]); // committed before midnight
+        const beforeMidnight = new Map(totals);
+        const inFlight = round(2); // submitted before midnight, queued for the next commit
+        at('2026-03-29T00:00:00.000Z');
+        const outcomes = await Promise.all([...inFlight, ...round(3), ...round(4)]);
+        expect(outcomes.every((o) => o.kind === 'applied')).toBe(true);
+        const entries = (rows: Array<Array<string | number>>) =>
+          new Map(rows.map(([, user, score]) => [user, score]));
+        const previous = entries(await page('daily', 'day', 'previous'));
+        const current = entries(await page('daily', 'day'));
+        expect(entries(await page('daily'))).toEqual(totals);
+        // The day before holds exactly what committed before midnight; the writes in flight
+        // counted in the new day, whose points add up with it to each total.
+        expect(previous).toEqual(beforeMidnight);
+        for (const [user, total] of totals) expect(current.get(user)).toBe(total - beforeMidnight.get(user)!);
+      } finally {
+        BOARDS.delete(daily.id);
+      }
+    });
+
     it('rolls a window over when a change of a later one arrives before this clock shows it', async () => {
       at('2026-03-28T22:59:59.000Z');
       await submit(trial, 'alice', 50);
