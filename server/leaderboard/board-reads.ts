@@ -1,10 +1,10 @@
+import { noScoreMessage } from '../../shared/read-refusals.js';
 import type { LeaderboardEntry, WindowInfo } from '../../shared/schemas.js';
 import type { Board, WindowKind } from '../domain/board.js';
 import { nextReset, type BoardWindow, type WindowSpec } from '../domain/board-window.js';
 import { decodeCursor, encodeCursor } from '../domain/page-cursor.js';
 import { refuse, type Refusal } from '../domain/refusal.js';
 import type { Result } from '../domain/result.js';
-import type { ScoreRecord } from '../domain/score-record.js';
 import { selectWindow } from '../domain/window-selector.js';
 import type { ScoreStore, WindowRef } from '../storage/storage.js';
 import type { BoardCatalog, LeaderboardService } from './leaderboard.service.js';
@@ -194,5 +194,5 @@ function windowNotKept(board: Board, kind: string): Refusal {
 }
 
 function noScore(userId: string): { ok: false; refusal: Refusal } {
-  return { ok: false, refusal: refuse('not_found', `No score for user ${JSON.stringify(userId)}`) };
+  return { ok: false, refusal: refuse('not_found', noScoreMessage(userId)) };
 }
