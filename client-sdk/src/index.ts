@@ -11,12 +11,13 @@ import {
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { observable } from '@trpc/server/observable';
 import type { AppRouter as ServerRouter } from '../../server/trpc/routers/_app.js';
+import { isNoScoreMessage } from '../../shared/read-refusals.js';
 import type {
-  Leaderboard,
   LeaderboardEntry,
-  UpdateScoreResult,
   UserRank,
+  UsersStanding,
   WatchedUser,
+  WindowInfo,
 } from '../../shared/schemas.js';
 import { compactErrorsLink } from './compact-errors.js';
 import { LiveConnectionError } from './connection-health.js';
@@ -26,7 +27,18 @@ import { createLiveConnection, safely, type ConnectionState } from './live-conne
 export { TRPCClientError };
 /** The `cause` of the errors `onError` gets for live-connection problems. */
 export { LiveConnectionError };
-export type { Leaderboard, LeaderboardEntry, UpdateScoreResult, UserRank, WatchedUser, ConnectionState };
+/** The plain shapes of the answers (shared/schemas.ts, which the server's schemas are held equal to). */
+export type {
+  Leaderboard,
+  LeaderboardEntry,
+  Neighbours,
+  UpdateScoreResult,
+  UserRank,
+  UsersStanding,
+  WatchedUser,
+  WindowInfo,
+} from '../../shared/schemas.js';
+export type { ConnectionState };
 
 /** The server's tRPC router type, for tRPC's own helpers (`createTRPCClient<AppRouter>`, ...). */
 export type AppRouter = ServerRouter;
@@ -37,6 +49,24 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 /** The input of `scores.update` (and the body of `POST /update-score`). */
 export type UpdateScoreInput = RouterInputs['scores']['update'];
+
+/** The kinds of window a board may keep: `all`, `day`, `week`, `month`, `season`. */
+export type WindowKind = WindowInfo['kind'];
+
+/**
+ * Which window of which board a read means; each field is optional: the board `global`, its
+ * whole window (`all`), as it is now (`current`). A board that does not keep that kind of
+ * window refuses the call (`BAD_REQUEST`), an unknown board too (`NOT_FOUND`). `Board` narrows
+ * the board ids to the ones a game has (see {@link createScoreboardClient}).
+ */
+export interface WindowSelection<Board extends string = string> {
+  /** The board's id (default `global`). */
+  board?: Board;
+  /** The kind of window (default `all`). */
+  window?: WindowKind;
+  /** `current` (default), `previous`, or a date `YYYY-MM-DD` inside a window that has begun. */
+  at?: 'current' | 'previous' | `${number}-${number}-${number}`;
+}
 
 /** A snapshot pushed by `leaderboard.live`: the top N at `version`. */
 export interface LeaderboardSnapshot {
@@ -74,8 +104,11 @@ export interface ScoreboardClientOptions {
   calls?: 'http' | 'websocket';
 }
 
-/** The typed client: every procedure of the server, plus conveniences. */
-export type ScoreboardClient = TRPCClient<AppRouter> & {
+/**
+ * The typed client: every procedure of the server, plus conveniences. The conveniences that
+ * read take a {@link WindowSelection} whose boards are `Board`.
+ */
+export type ScoreboardClient<Board extends string = string> = TRPCClient<AppRouter> & {
   /**
    * Calls `onChange` with the current top-`limit` snapshot, then with each new one; returns
    * the unsubscribe function. `onError` (by default `console.error`) gets an error that ended
@@ -87,12 +120,23 @@ export type ScoreboardClient = TRPCClient<AppRouter> & {
     onChange: (snapshot: LeaderboardSnapshot) => void,
     onError?: (error: TRPCClientError<AppRouter>) => void,
   ): () => void;
-  /** A user's score and rank, or null when they have no score. */
-  rankOf(userId: string): Promise<UserRank | null>;
-  /** The user and up to `radius` (default 5) users above and below them, or null when they have no score. */
-  around(userId: string, radius?: number): Promise<LeaderboardEntry[] | null>;
-  /** Every entry of the board from the top, in order, fetched `limit` (default 100) at a time. */
-  allEntries(options?: { limit?: number }): AsyncIterable<LeaderboardEntry>;
+  /**
+   * A user's score and rank (and the window they are in), or null when they have no score
+   * there. An unknown board or a window it does not keep is an error, not null.
+   */
+  rankOf(userId: string, where?: WindowSelection<Board>): Promise<UserRank | null>;
+  /**
+   * The user and up to `radius` (default 5) users above and below them, or null when they
+   * have no score in the window.
+   */
+  around(userId: string, radius?: number, where?: WindowSelection<Board>): Promise<LeaderboardEntry[] | null>;
+  /**
+   * Friends: the named users (1 to 100) who have a score in the window, each once, with their
+   * score and rank on the whole window, in rank order.
+   */
+  ofUsers(userIds: readonly string[], where?: WindowSelection<Board>): Promise<UsersStanding>;
+  /** Every entry of the window from the top, in order, fetched `limit` (default 100) at a time. */
+  allEntries(options?: { limit?: number } & WindowSelection<Board>): AsyncIterable<LeaderboardEntry>;
   /**
    * A live personal rank: calls `onChange` with the user's place now (nulls while they have no
    * score), then whenever their score or rank changes, at most about once a second. Returns the
@@ -107,12 +151,19 @@ export type ScoreboardClient = TRPCClient<AppRouter> & {
   close(): Promise<void>;
 };
 
-/** Null for a NOT_FOUND refusal (the user has no score); other errors are thrown. */
+/**
+ * Null for a NOT_FOUND refusal that says the user has no score; other errors (an unknown
+ * board among them) are thrown.
+ */
 async function orNull<T>(call: Promise<T>): Promise<T | null> {
   try {
     return await call;
   } catch (error) {
-    if (isTRPCClientError(error) && (error.data as { code?: string } | undefined)?.code === 'NOT_FOUND')
+    if (
+      isTRPCClientError(error) &&
+      (error.data as { code?: string } | undefined)?.code === 'NOT_FOUND' &&
+      isNoScoreMessage(error.message)
+    )
       return null;
     throw error;
   }
@@ -176,7 +227,9 @@ function socketCallsLink(
  * backoff, the token sent as connection params and asked again on every reconnect); queries
  * and mutations over HTTP with `Authorization: Bearer <token>`.
  */
-export function createScoreboardClient(options: ScoreboardClientOptions): ScoreboardClient {
+export function createScoreboardClient<Board extends string = string>(
+  options: ScoreboardClientOptions,
+): ScoreboardClient<Board> {
   const base = trimSlash(options.url);
   const token = async () => (options.getToken ? ((await options.getToken()) ?? undefined) : undefined);
   const WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket;
@@ -210,7 +263,9 @@ export function createScoreboardClient(options: ScoreboardClientOptions): Scoreb
     ],
   });
 
-  const watchLeaderboard: ScoreboardClient['watchLeaderboard'] = (
+  type Client = ScoreboardClient<Board>;
+
+  const watchLeaderboard: Client['watchLeaderboard'] = (
     { limit },
     onChange,
     onError = (error) => console.error('[scoreboard] live leaderboard:', error),
@@ -242,26 +297,32 @@ export function createScoreboardClient(options: ScoreboardClientOptions): Scoreb
     };
   };
 
-  const rankOf: ScoreboardClient['rankOf'] = (userId) =>
-    orNull(client.leaderboard.rank.query({ user_id: userId }));
+  const rankOf: Client['rankOf'] = (userId, where) =>
+    orNull(client.leaderboard.rank.query({ ...where, user_id: userId }));
 
-  const around: ScoreboardClient['around'] = async (userId, radius) => {
-    const input = radius === undefined ? { user_id: userId } : { user_id: userId, radius };
+  const around: Client['around'] = async (userId, radius, where) => {
+    const input =
+      radius === undefined ? { ...where, user_id: userId } : { ...where, user_id: userId, radius };
     return (await orNull(client.leaderboard.around.query(input)))?.entries ?? null;
   };
 
-  const allEntries: ScoreboardClient['allEntries'] = ({ limit = 100 } = {}) => ({
+  const ofUsers: Client['ofUsers'] = (userIds, where) =>
+    client.leaderboard.ofUsers.query({ ...where, ids: [...userIds] });
+
+  const allEntries: Client['allEntries'] = ({ limit = 100, ...where } = {}) => ({
     async *[Symbol.asyncIterator]() {
       let cursor: string | undefined;
       do {
-        const page = await client.leaderboard.top.query(cursor === undefined ? { limit } : { limit, cursor });
+        const page = await client.leaderboard.top.query(
+          cursor === undefined ? { ...where, limit } : { ...where, limit, cursor },
+        );
         yield* page.entries;
         cursor = page.next_cursor ?? undefined;
       } while (cursor !== undefined);
     },
   });
 
-  const watchUser: ScoreboardClient['watchUser'] = (
+  const watchUser: Client['watchUser'] = (
     userId,
     onChange,
     onError = (error) => console.error('[scoreboard] live rank:', error),
@@ -278,6 +339,7 @@ export function createScoreboardClient(options: ScoreboardClientOptions): Scoreb
     watchUser,
     rankOf,
     around,
+    ofUsers,
     allEntries,
     close: async () => live?.wsClient.close(),
   };
@@ -286,5 +348,5 @@ export function createScoreboardClient(options: ScoreboardClientOptions): Scoreb
   return new Proxy(client, {
     get: (target, key) =>
       Object.hasOwn(extras, key) ? extras[key as keyof typeof extras] : Reflect.get(target, key),
-  }) as ScoreboardClient;
+  }) as Client;
 }

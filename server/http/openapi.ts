@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';
 import { boardIdSchema } from '../../shared/board-id.js';
 import { MESSAGES } from '../../shared/messages.js';
+import { noScoreMessage } from '../../shared/read-refusals.js';
 import {
   errorBodySchema,
   leaderboardPageSchema,
@@ -76,7 +77,7 @@ const NO_BOARD = { board: true } as const;
 
 const badQuery = (example: string) =>
   refusal('A query parameter or the path is not valid; the message names the field', example);
-const NO_SCORE = refusal('The user has no score', 'No score for user "alice"');
+const NO_SCORE = refusal('The user has no score', noScoreMessage('alice'));
 const READ_BUDGET = tooMany('the address read budget');
 
 /** The 400 of a read under `/boards/{board}/`: the path, the query, or the window it names. */
@@ -215,7 +216,7 @@ function read(which: Read, board: boolean): ZodOpenApiOperationObject {
         noScore
           ? 'There is no board of that id, or the user has no score in the window'
           : UNKNOWN_BOARD.description,
-        noScore ? 'No score for user "alice"' : 'No board "nope"',
+        noScore ? noScoreMessage('alice') : 'No board "nope"',
       )
     : NO_SCORE;
   return {

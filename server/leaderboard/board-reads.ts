@@ -1,3 +1,4 @@
+import { noScoreMessage } from '../../shared/read-refusals.js';
 import type { LeaderboardEntry, WindowInfo } from '../../shared/schemas.js';
 import type { Board, WindowKind } from '../domain/board.js';
 import { nextReset, type BoardWindow, type WindowSpec } from '../domain/board-window.js';
@@ -189,5 +190,5 @@ function windowNotKept(board: Board, kind: string): Refusal {
 }
 
 function noScore(userId: string): { ok: false; refusal: Refusal } {
-  return { ok: false, refusal: refuse('not_found', `No score for user ${JSON.stringify(userId)}`) };
+  return { ok: false, refusal: refuse('not_found', noScoreMessage(userId)) };
 }

@@ -39,6 +39,11 @@ describe('the API page (GET /docs) in Chromium', () => {
         '/leaderboard',
         '/leaderboard/users/{user_id}',
         '/leaderboard/users/{user_id}/around',
+        '/boards/{board}/scores',
+        '/boards/{board}/leaderboard',
+        '/boards/{board}/users',
+        '/boards/{board}/users/{user_id}',
+        '/boards/{board}/users/{user_id}/around',
       ]),
     );
     expect(problems).toEqual([]);

@@ -27,8 +27,8 @@ afterEach(async () => {
   for (const cleanup of later.splice(0)) await cleanup();
 });
 
-const connect = (options: Partial<ScoreboardClientOptions> = {}) => {
-  const client = createScoreboardClient({ url: server!.url, WebSocket, ...options });
+const connect = <Board extends string = string>(options: Partial<ScoreboardClientOptions> = {}) => {
+  const client = createScoreboardClient<Board>({ url: server!.url, WebSocket, ...options });
   clients.push(client);
   return client;
 };
@@ -246,6 +246,65 @@ describe('depth helpers', () => {
     expect(await client.rankOf('nobody')).toBeNull();
     expect((await client.around('d7', 1))?.map((e) => e.user_id)).toEqual(['d3', 'd7', 'd11']);
     expect(await client.around('nobody')).toBeNull();
+  });
+
+  it('reads the board and window named, and tells an unknown board or window from a user with no score', async () => {
+    server = await startTestServer();
+    for (let i = 0; i < 6; i++) await set(`w${i}`, `w${i}`, i * 10);
+    const client = connect<'global' | 'time-trial'>();
+    const where = { board: 'global', window: 'all', at: 'current' } as const;
+    expect(await client.rankOf('w4', where)).toEqual({
+      window: GLOBAL_ALL_WINDOW,
+      user_id: 'w4',
+      score: 40,
+      rank: 2,
+    });
+    expect(await client.rankOf('nobody', where)).toBeNull();
+    expect(await client.around('w4', 1, where)).toEqual([
+      { rank: 1, user_id: 'w5', score: 50 },
+      { rank: 2, user_id: 'w4', score: 40 },
+      { rank: 3, user_id: 'w3', score: 30 },
+    ]);
+    expect(await client.ofUsers(['w0', 'nobody', 'w5', 'w0'], where)).toEqual({
+      window: GLOBAL_ALL_WINDOW,
+      entries: [
+        { rank: 1, user_id: 'w5', score: 50 },
+        { rank: 6, user_id: 'w0', score: 0 },
+      ],
+    });
+    const all = [];
+    for await (const entry of client.allEntries({ limit: 4, ...where })) all.push(entry.user_id);
+    expect(all).toEqual(['w5', 'w4', 'w3', 'w2', 'w1', 'w0']);
+
+    // Not "no score": the board or the window is wrong, and the helpers say so.
+    const unknown = await rejection(client.rankOf('w4', { board: 'time-trial' }));
+    expect(isScoreboardError(unknown) && [unknown.data?.code, unknown.message]).toEqual([
+      'NOT_FOUND',
+      'No board "time-trial"',
+    ]);
+    const weekly = await rejection(client.around('w4', 1, { window: 'week' }));
+    expect(isScoreboardError(weekly) && [weekly.data?.code, weekly.message]).toEqual([
+      'BAD_REQUEST',
+      'window: board "global" keeps no week window (it keeps all)',
+    ]);
+    const tooMany = await rejection(client.ofUsers(Array.from({ length: 101 }, (_, i) => `u${i}`)));
+    expect(isScoreboardError(tooMany) && tooMany.message).toBe('ids: name at most 100 users');
+  });
+
+  it('makes a wrong board, window or date a type error (checked by tsc)', () => {
+    const client = createScoreboardClient<'global' | 'time-trial'>({ url: 'http://127.0.0.1:1' });
+    const typesOnly = () => {
+      // @ts-expect-error there is no yearly window
+      void client.rankOf('alice', { window: 'year' });
+      // @ts-expect-error this client's game has no such board
+      void client.around('alice', 1, { board: 'elsewhere' });
+      // @ts-expect-error a date is YYYY-MM-DD
+      void client.allEntries({ at: 'yesterday' });
+      // @ts-expect-error the procedures know the window kinds too
+      void client.leaderboard.top.query({ window: 'hour' });
+      void client.ofUsers(['alice'], { board: 'time-trial', window: 'day', at: '2026-03-28' });
+    };
+    expect(typeof typesOnly).toBe('function');
   });
 
   it("watchUser delivers the user's place now, then when it changes", async () => {

@@ -49,6 +49,9 @@ import {
   type RouterOutputs,
   type UpdateScoreInput,
   type UpdateScoreResult,
+  type UsersStanding,
+  type WindowInfo,
+  type WindowSelection,
 } from '@scoreboard/client';
 
 const url = process.env.SCOREBOARD_URL ?? 'http://127.0.0.1:3000';
@@ -69,6 +72,11 @@ emit('mutate', updated);
 const top: RouterOutputs['leaderboard']['top'] = await client.leaderboard.top.query({ limit: 5 });
 const best: number | undefined = top.entries[0]?.score;
 emit('top', { top, best });
+
+const where: WindowSelection = { board: 'global', window: 'all', at: 'current' };
+const friends: UsersStanding = await client.ofUsers(['bob', 'nobody', 'alice'], where);
+const window: WindowInfo = friends.window;
+emit('friends', { entries: friends.entries, kind: window.kind, nobody: await client.rankOf('nobody', where) });
 
 try {
   await createScoreboardClient({ url, WebSocket }).scores.update.mutate(input);
@@ -108,6 +116,7 @@ await client.scores.remove.mutate({ user_id: 'alice' });
 await client.scores.update.mutate({ user_id: 'alice', new_score: 42 });
 export const score: string = (await client.leaderboard.top.query()).entries[0]!.score;
 client.watchLeaderboard({ limit: '5' }, () => {});
+await client.rankOf('alice', { window: 'year' });
 `;
 
 /** A consumer that does not catch a refused call: Node prints the error and exits 1. */
@@ -206,7 +215,7 @@ describe('the packed @scoreboard/client in a fresh project', () => {
       .filter((line) => line.startsWith('wrong.ts('))
       .map((line) => line.replace(/^wrong\.ts\((\d+),\d+\): error (TS\d+): /, '$1 $2 '));
     expect(result.stdout.split('\n').filter((line) => / error TS/.test(line))).toHaveLength(errors.length);
-    expect(errors).toHaveLength(5);
+    expect(errors).toHaveLength(6);
     expect(errors[0]).toBe("3 TS2322 Type 'string' is not assignable to type 'number'.");
     expect(errors[1]).toMatch(/^4 TS2339 Property 'remove' does not exist on type/);
     expect(errors[2]).toBe(
@@ -215,6 +224,9 @@ describe('the packed @scoreboard/client in a fresh project', () => {
     );
     expect(errors[3]).toBe("6 TS2322 Type 'number' is not assignable to type 'string'.");
     expect(errors[4]).toBe("7 TS2322 Type 'string' is not assignable to type 'number'.");
+    expect(errors[5]).toBe(
+      `8 TS2322 Type '"year"' is not assignable to type '"all" | "day" | "month" | "week" | "season" | undefined'.`,
+    );
   }, 120_000);
 
   it('loads with require() from CommonJS, the same module as import()', async () => {
@@ -276,6 +288,16 @@ describe('the packed @scoreboard/client in a fresh project', () => {
             next_cursor: null,
           },
           best: 42,
+        },
+      ]);
+      expect(data('friends')).toEqual([
+        {
+          entries: [
+            { rank: 1, user_id: 'alice', score: 42 },
+            { rank: 2, user_id: 'bob', score: 30 },
+          ],
+          kind: 'all',
+          nobody: null,
         },
       ]);
       expect(data('refused')).toEqual(['UNAUTHORIZED']);
