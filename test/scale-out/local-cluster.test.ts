@@ -1,3 +1,4 @@
+import { GLOBAL_ALL_WINDOW } from '../helpers/bodies.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -146,7 +147,7 @@ describe('npm run cluster, as docs/scale-out.md tells it', () => {
       for (const s of subscribers) expect(s.latest!.entries).toEqual(board);
       for (const url of [nginxUrl, nginxUrl, ...instanceUrls])
         expect(await (await fetch(`${url}/leaderboard`)).text()).toBe(
-          JSON.stringify({ entries: board, next_cursor: null }),
+          JSON.stringify({ window: GLOBAL_ALL_WINDOW, entries: board, next_cursor: null }),
         );
     } finally {
       for (const s of subscribers) s.close();

@@ -51,6 +51,9 @@ describe('the audit trail under a flood of refusals', () => {
   it('prunes events last seen before SECURITY_EVENTS_RETENTION_DAYS, in chunks, and keeps the rest', async () => {
     server = await startTestServer({ SECURITY_EVENTS_RETENTION_DAYS: '30' });
     const { storage, retention } = server.app.services;
+    // The prune every start runs must be over before the old events go in, or it takes some
+    // of them (seen once on a busy machine: 5997 of 6000 left for the prune under test).
+    await retention.prune();
     const now = Date.now();
     const event = (at: number, kind = 'forbidden') => ({
       kind,
