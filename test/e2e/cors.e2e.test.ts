@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GLOBAL_ALL_WINDOW } from '../helpers/bodies.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { tokenFor } from '../helpers/tokens.js';
 import { launchChromium } from './chromium.js';
@@ -186,7 +187,13 @@ describe('the API called from a page on another origin (Chromium)', () => {
       value: {
         status: 200,
         body: {
-          result: { data: { entries: [{ rank: 1, user_id: 'alice', score: 100 }], next_cursor: null } },
+          result: {
+            data: {
+              window: GLOBAL_ALL_WINDOW,
+              entries: [{ rank: 1, user_id: 'alice', score: 100 }],
+              next_cursor: null,
+            },
+          },
         },
       },
     });
