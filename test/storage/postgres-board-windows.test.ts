@@ -471,6 +471,9 @@ describe('PostgreSQL boards and windows', () => {
           ['v1'],
           from,
           until,
+          // No board of the batch keeps seasons.
+          [],
+          [],
         ],
       });
     const version = await storage.scores.latestVersion();

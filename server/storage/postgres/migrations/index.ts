@@ -5,6 +5,7 @@ import * as commitBatchFunction from './2026_11_29_0003_commit_batch_function.js
 import * as actionIdsPerUser from './2026_11_30_0004_action_ids_per_user.js';
 import * as boards from './2026_12_03_0005_boards.js';
 import * as boardScores from './2026_12_03_0006_board_scores.js';
+import * as adminChanges from './2026_12_04_0007_admin_changes.js';
 
 /**
  * Every PostgreSQL migration, by name, in order (a schema of its own, written for PostgreSQL:
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_0004_action_ids_per_user': actionIdsPerUser,
   '2026_12_03_0005_boards': boards,
   '2026_12_03_0006_board_scores': boardScores,
+  '2026_12_04_0007_admin_changes': adminChanges,
 };
