@@ -324,8 +324,9 @@ export class BoardRegistry {
   }
 
   /**
-   * The file's windows with the database's season starts where the file gives none (seasons
-   * are started by admins). A file that lists them must begin with those the database holds.
+   * The file's windows with the database's season starts where the file gives none or fewer
+   * (seasons are started by admins: a file written before keeps them). A file that lists
+   * more must begin with those the database holds; one that contradicts them is refused.
    */
   private withStoredSeasons(
     windows: readonly WindowDefinition[],
@@ -336,11 +337,12 @@ export class BoardRegistry {
     const starts = stored?.kind === 'season' ? stored.seasons : [];
     return windows.map((window, i) => {
       if (window.kind !== 'season') return window;
-      if (window.season_starts === undefined) return { ...window, season_starts: [...starts] };
-      if (!startsWith(window.season_starts, starts))
+      const listed = window.season_starts ?? [];
+      if (startsWith(starts, listed)) return { ...window, season_starts: [...starts] };
+      if (!startsWith(listed, starts))
         throw error(
           `${fieldPath(['windows', i, 'season_starts'])}: the database holds season starts ${JSON.stringify(starts)}, ` +
-            'which this list does not begin with (list them first, or leave season_starts out to keep them)',
+            'which this list contradicts (list them first, or leave season_starts out to keep them)',
         );
       return window;
     });

@@ -118,9 +118,9 @@ export function nextWindowScore(
 }
 
 /**
- * A window's score after an admin sets the user's score on the whole board to `score`: what a
- * submission of it would leave there, whatever the rules. On `total` and `increment` the
- * window gains what the whole board gains (`score` minus the score before); on `best` and
+ * A window's score after an admin sets the user's score on the whole board to `score`, whatever
+ * the rules. On `total` and `increment` the window gains what the whole board gains (`score`
+ * minus the score before: a correction moves every window by the same amount); on `best` and
  * `latest` it becomes `score`, even where it was better.
  */
 export function scoreAfterSet(

@@ -172,9 +172,9 @@ export const removeUser = defineMutation({
 });
 
 /**
- * `admin.setScore`: sets the user's score on the whole board; the current windows move as a
- * submission of it would move them, whatever the rules. UNPROCESSABLE_CONTENT outside the
- * board's min and max.
+ * `admin.setScore`: sets the user's score on the whole board, whatever the rules; each current
+ * window the user has a score in moves with it (see scoreAfterSet). UNPROCESSABLE_CONTENT
+ * outside the board's min and max.
  */
 export const setScore = defineMutation({
   access: 'admin',

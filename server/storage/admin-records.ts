@@ -141,8 +141,10 @@ export interface SetRow {
 
 /**
  * The user's score set to `score` at `now`, from their rows in the windows in force then
- * (`before`, in the order of `windows`: `all` first). `rows` are the rows to write: those
- * whose score changes (a row that keeps its score keeps the moment it was reached).
+ * (`before`, in the order of `windows`: `all` first). `all` gets `score`; every other window
+ * the user has a row in moves with it (scoreAfterSet), and one they have none in is left
+ * without. `rows` are the rows to write: those whose score changes (a row that keeps its
+ * score keeps the moment it was reached).
  */
 export function scoreSetRecords(
   board: Board,
@@ -156,6 +158,7 @@ export function scoreSetRecords(
   const allBefore = before[0]?.score;
   const rows: SetRow[] = [];
   windows.forEach((window, i) => {
+    if (i > 0 && before[i] === undefined) return;
     const next = scoreAfterSet(board, score, before[i]?.score, allBefore);
     if (before[i]?.score !== next)
       rows.push({ windowKey: window.key, score: next, sortKey: sortKeyOf(board.order, next) });

@@ -183,8 +183,9 @@ export interface AdminStore {
    */
   removeUser(board: Board, userId: string, origin: AdminOrigin): Promise<UserRemoval | null>;
   /**
-   * Sets the user's score on the whole board; every current window moves as a submission of
-   * that score would move it, whatever the rules (see scoreAfterSet).
+   * Sets the user's score on the whole board (window `all`), whatever the rules; every current
+   * window the user has a score in moves with it (see scoreAfterSet), and one they have none in
+   * is left without. Past windows never change.
    */
   setScore(board: Board, userId: string, score: number, origin: AdminOrigin): Promise<ScoreSet>;
 }

@@ -143,7 +143,7 @@ export function boardAdminContract(name: string, open: () => Promise<AdminStorag
       ['best (lower is better)', 'trial', [100, 130], 150, { all: 150, 'season:1': 100, 'season:2': 150 }],
       ['latest', 'last', [100, 130], 7, { all: 7, 'season:1': 100, 'season:2': 7 }],
     ] as const)(
-      'sets a score on a %s board: the current windows move as a submission of it would',
+      'sets a score on a %s board: the current windows the user has a score in move with it',
       async (_operator, id, [first, second], score, after) => {
         await submit(board(id), 'alice', first);
         await startSeason(id);
@@ -168,10 +168,16 @@ export function boardAdminContract(name: string, open: () => Promise<AdminStorag
       },
     );
 
-    it('sets the score of a user with none, and records a set that changes nothing', async () => {
+    it('leaves alone the windows the user has no score in, and records a set that changes nothing', async () => {
+      await submit(board('ranked'), 'bob', 50);
+      await startSeason('ranked');
+      const lowered = await t.storage.admin.setScore(board('ranked'), 'bob', 10, ORIGIN);
+      expect(lowered.committed.changes.map((c) => c.windowKey)).toEqual(['all']);
+      expect(await rowsOf('ranked', 'bob')).toEqual({ all: 10, 'season:1': 50 });
+      // A user with none gets one on the whole board only.
       const set = await t.storage.admin.setScore(board('ranked'), 'carol', 40, ORIGIN);
       expect(set.previousScore).toBeNull();
-      expect(await rowsOf('ranked', 'carol')).toEqual({ all: 40, 'season:1': 40 });
+      expect(await rowsOf('ranked', 'carol')).toEqual({ all: 40 });
       const again = await t.storage.admin.setScore(board('ranked'), 'carol', 40, ORIGIN);
       expect(again).toMatchObject({ previousScore: 40, record: set.record, committed: { changes: [] } });
       expect(
