@@ -358,6 +358,18 @@ describe('admin.setScore', () => {
       score: 40,
     });
     expect(await entries('coins')).toEqual([{ rank: 1, user_id: 'carol', score: 40 }]);
+
+    // Erasing her clears the reasons admins gave about her, and their audit entries.
+    await admin().eraseUser.mutate({ user_id: 'alice' });
+    expect(
+      adminLedger()
+        .filter((row) => row.user_id !== 'carol')
+        .map((row) => [row.user_id.slice(0, 7), row.subject, row.reason]),
+    ).toEqual([
+      ['erased:', 'ops', null],
+      ['erased:', 'ops', null],
+    ]);
+    expect(adminAudit().map((row) => row.user_id)).toEqual(['carol']);
   });
 });
 

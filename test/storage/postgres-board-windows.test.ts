@@ -11,7 +11,7 @@ import { COMMIT_BATCH, READ_STATE } from '../../server/storage/postgres/pg-state
 import { PostgresStorage } from '../../server/storage/postgres/postgres-storage.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
 import { until } from '../helpers/until.js';
-import { command, queryOnce } from './storage-fixtures.js';
+import { command } from './storage-fixtures.js';
 
 // One schema for the file; each test writes boards and users of its own.
 let schema: TestSchema;
