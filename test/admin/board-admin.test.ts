@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LedgerRow } from '../../server/storage/database.js';
+import type { LedgerRow, SecurityEventRow } from '../../server/storage/database.js';
 import type { AppRouter } from '../../server/trpc/routers/_app.js';
 import { startTestServer, UNLIMITED, type TestServer } from '../helpers/test-server.js';
 import { serviceToken, tokenFor } from '../helpers/tokens.js';
@@ -83,7 +83,7 @@ const adminLedger = () =>
 /** The audit entries of admins' changes, oldest first. */
 const adminAudit = () =>
   server
-    .query<Record<string, unknown>>(
+    .query<Omit<SecurityEventRow, 'id'>>(
       `select kind, subject, ip, user_id, reason, count, created_at, last_at from security_events
        where kind = 'admin_action' order by id`,
     )

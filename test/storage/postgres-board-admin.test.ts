@@ -5,12 +5,11 @@ import { BoardRegistry } from '../../server/boards/board-registry.js';
 import { createJudge } from '../../server/domain/score-rules.js';
 import { createPool } from '../../server/storage/postgres/pg-pool.js';
 import { PgScoreWriter } from '../../server/storage/postgres/pg-score-writer.js';
-import { COMMIT_BATCH, READ_STATE } from '../../server/storage/postgres/pg-statements.js';
 import { PostgresStorage } from '../../server/storage/postgres/postgres-storage.js';
 import { boardAdminContract } from '../contracts/board-admin.contract.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
 import { until } from '../helpers/until.js';
-import { command, queryOnce } from './storage-fixtures.js';
+import { command, queryOnce, recordStatements } from './storage-fixtures.js';
 
 boardAdminContract('PostgreSQL', async () => {
   const fresh = await freshSchema();
@@ -61,21 +60,7 @@ describe('a season start on PostgreSQL, across instances', () => {
   function recordingPool(): { pool: pg.Pool; calls: string[] } {
     const pool = createPool(schema!.url, 2);
     pools.push(pool);
-    const calls: string[] = [];
-    const query = pool.query.bind(pool) as (config: pg.QueryConfig) => Promise<pg.QueryResult>;
-    (pool as { query: unknown }).query = async (config: pg.QueryConfig) => {
-      const name =
-        config.text === READ_STATE.text ? 'read' : config.name === COMMIT_BATCH.name ? 'commit' : 'other';
-      try {
-        const result = await query(config);
-        calls.push(name);
-        return result;
-      } catch (error) {
-        calls.push(`${name} ${(error as { code?: string }).code}`);
-        throw error;
-      }
-    };
-    return { pool, calls };
+    return { pool, calls: recordStatements(pool) };
   }
 
   it("refuses another instance's batch judged in the season before (SB004), which learns the start and counts in the new one", async () => {
