@@ -97,7 +97,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
     logger,
     boards,
   });
-  const admin = new AdminService(storage, flags, audit, follower, logger);
+  const admin = new AdminService(storage, flags, audit, follower, logger, boards);
   return {
     config,
     logger,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BOARD_ORDERS, BOARD_OPERATORS, WINDOW_KINDS, boardIdSchema } from './board-id.js';
-import { CONTROL_CHARACTERS, SCORE_CEILING, strictInput, wholeNumber } from './schemas.js';
+import { CONTROL_CHARACTERS, SCORE_CEILING, identifierSchema, strictInput, wholeNumber } from './schemas.js';
 
 export { BOARD_ID_PATTERN, BOARD_OPERATORS, BOARD_ORDERS, WINDOW_KINDS, boardIdSchema } from './board-id.js';
 
@@ -157,4 +157,65 @@ export interface BoardView {
   windows: WindowDefinition[];
   /** An archived board is read, never written. */
   archived: boolean;
+}
+
+/** Longest reason an admin gives for a change, in UTF-16 code units. */
+export const ADMIN_REASON_MAX = 200;
+
+/** Why an admin changes a board: kept in the ledger row and the audit entry of the change. */
+export const adminReasonSchema = z
+  .string()
+  .trim()
+  .min(1, { error: `must be 1 to ${ADMIN_REASON_MAX} characters` })
+  .max(ADMIN_REASON_MAX, { error: `must be 1 to ${ADMIN_REASON_MAX} characters` })
+  .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters')
+  .refine((value) => value.isWellFormed(), 'must not contain lone surrogates');
+
+/** Input of `admin.startSeason`. */
+export const startSeasonInputSchema = strictInput({
+  board: boardIdSchema,
+  reason: adminReasonSchema.optional(),
+});
+
+/** Input of `admin.removeUser`. */
+export const removeUserInputSchema = strictInput({
+  board: boardIdSchema,
+  user_id: identifierSchema,
+  reason: adminReasonSchema,
+});
+
+/** Input of `admin.setScore`: the user's score on the whole board (checked against its min and max). */
+export const setScoreInputSchema = strictInput({
+  board: boardIdSchema,
+  user_id: identifierSchema,
+  score: wholeNumber(0, SCORE_CEILING),
+  reason: adminReasonSchema,
+});
+
+/** What `admin.startSeason` answers. */
+export interface SeasonStartView {
+  board: string;
+  /** The number of the season that started (its window is `season:<n>`). */
+  season: number;
+  /** When it started: the instant the change committed. */
+  started_at: string;
+}
+
+/** What `admin.removeUser` answers. */
+export interface UserRemovalView {
+  board: string;
+  user_id: string;
+  /** The user's score on the whole board before (null: none there, only in a current window). */
+  score: number | null;
+  /** The windows the user was removed from: `all` and the current ones they had a score in. */
+  windows: string[];
+}
+
+/** What `admin.setScore` answers. */
+export interface ScoreSetView {
+  board: string;
+  user_id: string;
+  /** The user's score on the whole board before (null: none). */
+  previous_score: number | null;
+  score: number;
 }

@@ -234,11 +234,16 @@ export const REFUSAL_KINDS = [
   'unavailable',
 ] as const;
 
+/** The kind of audit entry an admin's change to a board is recorded under (not a refusal). */
+export const ADMIN_ACTION_KIND = 'admin_action';
+/** Kinds of entry in the audit trail: refusals, and admins' changes to boards. */
+export const AUDIT_KINDS = [...REFUSAL_KINDS, ADMIN_ACTION_KIND] as const;
+
 const pageLimit = z.int().min(1).max(200).default(50);
 
 /** Input of `admin.securityEvents`: filters, newest first, `cursor` from the previous page. */
 export const securityEventsQuerySchema = strictInput({
-  kind: z.enum(REFUSAL_KINDS).optional(),
+  kind: z.enum(AUDIT_KINDS).optional(),
   subject: z.string().max(200).optional(),
   user_id: z.string().max(200).optional(),
   ip: z.string().max(64).optional(),

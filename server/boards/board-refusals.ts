@@ -29,3 +29,27 @@ export const BOARDS_UNAVAILABLE = refuse(
   'unavailable',
   'Storage is unavailable; the boards were not changed',
 );
+
+/** A season started on a board that has none. */
+export function noSeasonWindow(id: string): Refusal {
+  return refuse(
+    'conflict',
+    `Board ${JSON.stringify(id)} keeps no season window: declare one ({"kind": "season", "zone": "UTC"}) in the board file`,
+  );
+}
+
+/** A board whose season list is full. */
+export function seasonsFull(id: string, most: number): Refusal {
+  return refuse(
+    'conflict',
+    `Board ${JSON.stringify(id)} has started ${most} seasons, the most a board keeps`,
+  );
+}
+
+/** A season start that found the board changed by another instance since it was read. */
+export function boardChangedMeanwhile(id: string): Refusal {
+  return refuse(
+    'conflict',
+    `Board ${JSON.stringify(id)} changed while its season was being started (by another admin?); nothing was done, try again`,
+  );
+}

@@ -1,10 +1,16 @@
-import type { WindowDefinition } from '../../shared/boards.js';
-import { GLOBAL_BOARD_ID, type Board } from '../domain/board.js';
+import { SEASONS_MAX, type WindowDefinition } from '../../shared/boards.js';
+import { GLOBAL_BOARD_ID, withSeasonStarts, type Board } from '../domain/board.js';
 import { refuse, type Refusal } from '../domain/refusal.js';
 import type { Result } from '../domain/result.js';
 import type { ScoreRules } from '../domain/score-rules.js';
 import type { Logger } from '../observability/logger.js';
-import { StorageUnavailableError, type BoardStore, type StoredBoard } from '../storage/storage.js';
+import {
+  StorageUnavailableError,
+  type BoardStore,
+  type SeasonChange,
+  type SeasonStart,
+  type StoredBoard,
+} from '../storage/storage.js';
 import {
   boardFromDefinition,
   checkedBoardSchema,
@@ -15,9 +21,12 @@ import {
 import { BoardFileError, boardFileLine, type BoardFile } from './board-file.js';
 import {
   archivedBoard,
+  boardChangedMeanwhile,
   BOARDS_UNAVAILABLE,
   boardIdTaken,
   GLOBAL_NOT_ARCHIVABLE,
+  noSeasonWindow,
+  seasonsFull,
   unknownBoard,
 } from './board-refusals.js';
 import { globalBoard, globalEntryOf, globalEntrySchema } from './global-board.js';
@@ -160,6 +169,46 @@ export class BoardRegistry {
     );
   }
 
+  /**
+   * Starts the next season of a board that keeps a `season` window: `start` (the storage's
+   * AdminStore.startSeason) appends its commit instant to the board's season starts, in the
+   * transaction that ledgers and audits it. Refused for an unknown board, an archived one, one
+   * without seasons, or one another instance changed meanwhile (nothing is done then).
+   */
+  startSeason(
+    id: string,
+    start: (change: SeasonChange) => Promise<SeasonStart | null>,
+    by: string,
+  ): Promise<Result<SeasonStart>> {
+    return this.serially(() =>
+      this.change(async () => {
+        await this.refreshNow();
+        const entry = this.entries.get(id);
+        if (entry === undefined) return refused(unknownBoard(id));
+        if (entry.archived) return refused(archivedBoard(id));
+        const spec = entry.board.windows.get('season');
+        if (spec?.kind !== 'season') return refused(noSeasonWindow(id));
+        if (spec.seasons.length >= SEASONS_MAX) return refused(seasonsFull(id, SEASONS_MAX));
+        const started = await start({
+          boardId: id,
+          expected: entry.definition,
+          next: (now) => {
+            // Strictly after the last start, should this clock be behind it.
+            const seasons = [...spec.seasons, Math.max(now, (spec.seasons.at(-1) ?? -1) + 1)];
+            return { definition: definitionText(withSeasonStarts(entry.board, seasons)), seasons };
+          },
+        });
+        await this.reload();
+        if (!started) return refused(boardChangedMeanwhile(id));
+        this.logger?.info(
+          { event: 'season_started', board: id, season: started.season, started_at: started.startedAt, by },
+          'season started',
+        );
+        return { ok: true, value: started };
+      }),
+    );
+  }
+
   private serially<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work, work);
     this.queue = run.catch(() => {});
@@ -167,7 +216,7 @@ export class BoardRegistry {
   }
 
   /** Runs an admin's change; a database that cannot store it is a 503, nothing changed. */
-  private async change(work: () => Promise<Result<Board>>): Promise<Result<Board>> {
+  private async change<T>(work: () => Promise<Result<T>>): Promise<Result<T>> {
     try {
       return await work();
     } catch (error) {
@@ -275,8 +324,9 @@ export class BoardRegistry {
   }
 
   /**
-   * The file's windows with the database's season starts where the file gives none (seasons
-   * are started by admins). A file that lists them must begin with those the database holds.
+   * The file's windows with the database's season starts where the file gives none or fewer
+   * (seasons are started by admins: a file written before keeps them). A file that lists
+   * more must begin with those the database holds; one that contradicts them is refused.
    */
   private withStoredSeasons(
     windows: readonly WindowDefinition[],
@@ -287,11 +337,12 @@ export class BoardRegistry {
     const starts = stored?.kind === 'season' ? stored.seasons : [];
     return windows.map((window, i) => {
       if (window.kind !== 'season') return window;
-      if (window.season_starts === undefined) return { ...window, season_starts: [...starts] };
-      if (!startsWith(window.season_starts, starts))
+      const listed = window.season_starts ?? [];
+      if (startsWith(starts, listed)) return { ...window, season_starts: [...starts] };
+      if (!startsWith(listed, starts))
         throw error(
           `${fieldPath(['windows', i, 'season_starts'])}: the database holds season starts ${JSON.stringify(starts)}, ` +
-            'which this list does not begin with (list them first, or leave season_starts out to keep them)',
+            'which this list contradicts (list them first, or leave season_starts out to keep them)',
         );
       return window;
     });
@@ -303,6 +354,6 @@ export function isWritable(board: Board): boolean {
   return !board.archived;
 }
 
-function refused(refusal: Refusal): Result<Board> {
+function refused(refusal: Refusal): Result<never> {
   return { ok: false, refusal };
 }

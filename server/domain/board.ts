@@ -61,3 +61,15 @@ export function isBetter(order: BoardOrder, a: number, b: number): boolean {
 export function sortKeyOf(order: BoardOrder, score: number): number {
   return order === 'desc' ? -score : score;
 }
+
+/**
+ * The board with these season starts in its `season` window (a copy: boards are immutable), or
+ * the board itself if it keeps no season window.
+ */
+export function withSeasonStarts(board: Board, seasons: readonly number[]): Board {
+  const spec = board.windows.get('season');
+  if (spec?.kind !== 'season') return board;
+  const windows = new Map(board.windows);
+  windows.set('season', { ...spec, seasons });
+  return Object.freeze({ ...board, windows });
+}

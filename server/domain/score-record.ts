@@ -88,7 +88,7 @@ export type UpdateOutcome =
       readonly kind: 'replayed';
       /** What the original update answered: its previous and new score. */
       readonly prior: PriorAction;
-      /** The user's score now (it may have moved on since). */
-      readonly current: ScoreRecord;
+      /** The user's score now (it may have moved on since; undefined: an admin removed it). */
+      readonly current: ScoreRecord | undefined;
     }
   | { readonly kind: 'refused'; readonly refusal: Refusal };

@@ -116,3 +116,25 @@ export function nextWindowScore(
       return (windowBefore ?? 0) + value;
   }
 }
+
+/**
+ * A window's score after an admin sets the user's score on the whole board to `score`, whatever
+ * the rules. On `total` and `increment` the window gains what the whole board gains (`score`
+ * minus the score before: a correction moves every window by the same amount); on `best` and
+ * `latest` it becomes `score`, even where it was better.
+ */
+export function scoreAfterSet(
+  board: Board,
+  score: number,
+  windowBefore: number | undefined,
+  allBefore: number | undefined,
+): number {
+  switch (board.operator) {
+    case 'total':
+    case 'increment':
+      return (windowBefore ?? 0) + (score - (allBefore ?? 0));
+    case 'best':
+    case 'latest':
+      return score;
+  }
+}

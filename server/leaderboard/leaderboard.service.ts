@@ -2,7 +2,12 @@ import type { LeaderboardEntry } from '../../shared/schemas.js';
 import { GLOBAL_BOARD_ID, type Board, type WindowKind } from '../domain/board.js';
 import { isLaterWindow, windowKindOf, windowOf } from '../domain/board-windows.js';
 import { windowOfKey, type BoardWindow } from '../domain/board-window.js';
-import { recordOrder, type CommittedChanges, type ScoreRecord } from '../domain/score-record.js';
+import {
+  recordOrder,
+  type BoardChange,
+  type CommittedChanges,
+  type ScoreRecord,
+} from '../domain/score-record.js';
 import type { ScoreStore, WindowRef } from '../storage/storage.js';
 import { WindowView, entriesFrom, type Standing } from './window-view.js';
 
@@ -15,6 +20,8 @@ export type TopChangedListener = (version: number) => void;
 export interface BoardCatalog {
   get(id: string): Board | undefined;
   list(): readonly Board[];
+  /** Reads the boards again if another instance changed one (see BoardRegistry.refresh). */
+  refresh?(): Promise<boolean>;
 }
 
 const slotOf = (boardId: string, kind: WindowKind) => `${boardId}\u0000${kind}`;
@@ -31,6 +38,8 @@ const slotOf = (boardId: string, kind: WindowKind) => `${boardId}\u0000${kind}`;
  */
 export class LeaderboardService {
   private readonly views = new Map<string, WindowView>();
+  /** Changes waiting for the boards to be read again, in order (see apply). */
+  private catchingUp: Promise<void> | undefined;
   private readonly listeners = new Set<TopChangedListener>();
   private databaseEpoch = '';
   private applied = 0;
@@ -85,6 +94,33 @@ export class LeaderboardService {
    * here is in the database, where past windows are read.
    */
   async apply(committed: CommittedChanges): Promise<void> {
+    if (!this.catchingUp && !committed.changes.some((c) => this.unplaced(c))) {
+      this.applyNow(committed);
+      return;
+    }
+    // A change of a board, window or season this instance has not heard of yet (created or
+    // started elsewhere, a moment ago): the boards are read again first, so that it lands in
+    // its window; the changes after it wait their turn, in order.
+    const turn = (this.catchingUp ?? Promise.resolve()).then(async () => {
+      if (committed.changes.some((c) => this.unplaced(c))) await this.boards.refresh?.().catch(() => false);
+      this.applyNow(committed);
+    });
+    this.catchingUp = turn;
+    try {
+      await turn;
+    } finally {
+      if (this.catchingUp === turn) this.catchingUp = undefined;
+    }
+  }
+
+  /** Whether the boards as held cannot place a change: its board, kind or season is unknown here. */
+  private unplaced({ boardId, windowKey }: BoardChange): boolean {
+    const spec = this.boards.get(boardId)?.windows.get(windowKindOf(windowKey));
+    if (!spec) return this.boards.refresh !== undefined;
+    return spec.kind === 'season' && this.boards.refresh !== undefined && !windowOfKey(spec, windowKey);
+  }
+
+  private applyNow(committed: CommittedChanges): void {
     if (committed.version <= this.applied) return;
     this.applied = committed.version;
     let topChanged = false;

@@ -8,6 +8,17 @@ import {
   type FlaggedUserView,
   type SecurityEventView,
 } from '../../shared/schemas.js';
+import {
+  removeUserInputSchema,
+  setScoreInputSchema,
+  startSeasonInputSchema,
+  type ScoreSetView,
+  type SeasonStartView,
+  type UserRemovalView,
+} from '../../shared/boards.js';
+import type { Result } from '../domain/result.js';
+import type { AdminOrigin } from '../storage/storage.js';
+import type { CallerContext } from './definition.js';
 import { defineMutation, defineQuery } from './definition.js';
 import { refusalError } from './procedure-errors.js';
 
@@ -112,6 +123,71 @@ export const eraseUser = defineMutation({
       security_events_deleted: erasure.securityEvents,
       flags_deleted: erasure.flags,
       pseudonym: erasure.pseudonym,
+    };
+  },
+});
+
+/** Who asks for a change to a board, from where, and why. */
+function originOf(ctx: CallerContext<'admin'>, reason: string | undefined): AdminOrigin {
+  return { by: ctx.principal.subject, ip: ctx.request.ip, reason: reason ?? null };
+}
+
+function valueOrThrow<T>(result: Result<T>): T {
+  if (!result.ok) throw refusalError(result.refusal);
+  return result.value;
+}
+
+/**
+ * `admin.startSeason`: the board's next season starts now (the commit instant); the one before
+ * ends then and is read as a past window. CONFLICT for a board without a season window or an
+ * archived one, NOT_FOUND for an unknown one.
+ */
+export const startSeason = defineMutation({
+  access: 'admin',
+  input: startSeasonInputSchema,
+  async resolve(ctx, input): Promise<SeasonStartView> {
+    const started = valueOrThrow(await ctx.deps.admin.startSeason(input.board, originOf(ctx, input.reason)));
+    return { board: input.board, season: started.season, started_at: iso(started.startedAt) };
+  },
+});
+
+/**
+ * `admin.removeUser`: takes the user off the board's window `all` and its current windows (past
+ * windows keep them); NOT_FOUND when they have no score there.
+ */
+export const removeUser = defineMutation({
+  access: 'admin',
+  input: removeUserInputSchema,
+  async resolve(ctx, input): Promise<UserRemovalView> {
+    const removal = valueOrThrow(
+      await ctx.deps.admin.removeUser(input.board, input.user_id, originOf(ctx, input.reason)),
+    );
+    return {
+      board: input.board,
+      user_id: input.user_id,
+      score: removal.score,
+      windows: [...removal.windows],
+    };
+  },
+});
+
+/**
+ * `admin.setScore`: sets the user's score on the whole board, whatever the rules; each current
+ * window the user has a score in moves with it (see scoreAfterSet). UNPROCESSABLE_CONTENT
+ * outside the board's min and max.
+ */
+export const setScore = defineMutation({
+  access: 'admin',
+  input: setScoreInputSchema,
+  async resolve(ctx, input): Promise<ScoreSetView> {
+    const set = valueOrThrow(
+      await ctx.deps.admin.setScore(input.board, input.user_id, input.score, originOf(ctx, input.reason)),
+    );
+    return {
+      board: input.board,
+      user_id: input.user_id,
+      previous_score: set.previousScore,
+      score: set.record.score,
     };
   },
 });

@@ -26,6 +26,9 @@ export const PROCEDURES = {
     createBoard: boards.createBoard,
     listBoards: boards.listBoards,
     archiveBoard: boards.archiveBoard,
+    startSeason: admin.startSeason,
+    removeUser: admin.removeUser,
+    setScore: admin.setScore,
   },
 } as const;
 

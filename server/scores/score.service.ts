@@ -26,8 +26,8 @@ export interface ScoreUpdate {
   /** The score before this update (for a replay: before the original update). */
   readonly previousScore: number;
   readonly applied: boolean;
-  /** The user's stored score now, for its rank. */
-  readonly current: ScoreRecord;
+  /** The user's stored score now, for its rank (undefined: none, an admin removed it since). */
+  readonly current: ScoreRecord | undefined;
 }
 
 /** Dependencies of the score service. */
@@ -79,10 +79,12 @@ export class ScoreService {
   }
 
   /**
-   * The rank of a stored score, or null when it cannot be had right now: the update it
-   * belongs to is committed, and a failure here must not turn it into an error.
+   * The rank of a stored score, or null when there is none (a replay of an update whose
+   * score an admin removed since) or it cannot be had right now: the update it belongs to is
+   * committed, and a failure here must not turn it into an error.
    */
-  async rankOf(boardId: string, record: ScoreRecord, requestId?: string): Promise<number | null> {
+  async rankOf(boardId: string, record: ScoreRecord | undefined, requestId?: string): Promise<number | null> {
+    if (!record) return null;
     try {
       return this.deps.leaderboard.rankOf(boardId, record);
     } catch (err) {

@@ -23,7 +23,7 @@ export interface BoardTable {
   updated_at: number;
 }
 
-/** Append-only record of every accepted update. */
+/** Append-only record of every accepted update and every admin's change to a board. */
 export interface ScoreLedgerTable {
   id: Generated<number>;
   board_id: string;
@@ -36,9 +36,11 @@ export interface ScoreLedgerTable {
   subject: string;
   ip: string | null;
   created_at: number;
+  /** Why an admin made the change (null: a submission); an erasure clears it. */
+  reason: string | null;
 }
 
-/** Every refused request: who, from where, for whom, and why. */
+/** Every refused request and every admin's change to a board: who, from where, for whom, and why. */
 export interface SecurityEventTable {
   id: Generated<number>;
   kind: string;

@@ -1,5 +1,5 @@
 import type { CommittedChanges, ScoreRecord, UpdateCommand, UpdateOutcome } from '../domain/score-record.js';
-import type { BoardOrder } from '../domain/board.js';
+import type { Board, BoardOrder } from '../domain/board.js';
 import type { Judge } from '../domain/verdict.js';
 
 /** A refused request, as the audit trail keeps it: the first of its kind from its source in a window. */
@@ -121,6 +121,75 @@ export interface BoardStore {
   hasScores(boardId: string): Promise<boolean>;
 }
 
+/** Who made an admin's change, from where, and why: kept in its ledger row and its audit entry. */
+export interface AdminOrigin {
+  /** The admin's subject. */
+  readonly by: string;
+  readonly ip: string | null;
+  readonly reason: string | null;
+}
+
+/** The next season of a board, as the board registry asks the storage to start it. */
+export interface SeasonChange {
+  readonly boardId: string;
+  /** The stored definition the change was made from: if another is stored now, nothing is done. */
+  readonly expected: string;
+  /** The definition with a season starting at `now` (the commit instant, epoch ms), and its season starts. */
+  next(now: number): { readonly definition: string; readonly seasons: readonly number[] };
+}
+
+/** A season started. */
+export interface SeasonStart {
+  /** Its number: its window is `season:<season>`. */
+  readonly season: number;
+  /** Epoch ms: the commit instant (or just after the season before's start, should the clock be behind it). */
+  readonly startedAt: number;
+}
+
+/** What removing a user from a board removed. */
+export interface UserRemoval {
+  /** Their score on the whole board before (null: they had none there). */
+  readonly score: number | null;
+  /** The windows they were removed from, `all` first. */
+  readonly windows: readonly string[];
+  /** The removal of each row, under its version. */
+  readonly committed: CommittedChanges;
+}
+
+/** What setting a user's score did. */
+export interface ScoreSet {
+  /** Their score on the whole board before (null: none). */
+  readonly previousScore: number | null;
+  /** Their record on the whole board after. */
+  readonly record: ScoreRecord;
+  /** The rows written, under its version (none when every score was already so). */
+  readonly committed: CommittedChanges;
+}
+
+/**
+ * Admins' changes to boards. Each commits in one transaction with its ledger row (an action id
+ * `season:<n>`, `remove:<uuid>` or `set:<uuid>`, the admin as subject, the reason) and its
+ * audit entry (a security event of kind `admin_action`), at the storage's commit instant: the
+ * windows in force then are those a removal or a set score changes, and a season starts then.
+ * Every write on a board with seasons commits wholly before or wholly after a season start,
+ * and counts in the season its commit instant falls in.
+ */
+export interface AdminStore {
+  /** Starts the next season; null, with nothing written, when the stored definition is not `expected`. */
+  startSeason(change: SeasonChange, origin: AdminOrigin): Promise<SeasonStart | null>;
+  /**
+   * Removes the user's rows from the board's window `all` and its current windows (past
+   * windows stay as they ended); null, with nothing written, when they have none there.
+   */
+  removeUser(board: Board, userId: string, origin: AdminOrigin): Promise<UserRemoval | null>;
+  /**
+   * Sets the user's score on the whole board (window `all`), whatever the rules; every current
+   * window the user has a score in moves with it (see scoreAfterSet), and one they have none in
+   * is left without. Past windows never change.
+   */
+  setScore(board: Board, userId: string, score: number, origin: AdminOrigin): Promise<ScoreSet>;
+}
+
 /** Scores and their append-only ledger. */
 export interface ScoreStore {
   /**
@@ -202,6 +271,7 @@ export interface Storage {
   readonly boards: BoardStore;
   readonly audit: AuditStore;
   readonly flags: FlagStore;
+  readonly admin: AdminStore;
   /** Set by storages that several instances share; undefined for the embedded one. */
   readonly changes?: ChangeFeed;
   /**

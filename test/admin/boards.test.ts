@@ -1,4 +1,4 @@
-import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, httpLink } from '@trpc/client';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../../server/trpc/routers/_app.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { tokenFor } from '../helpers/tokens.js';
+import { failure } from '../helpers/trpc-failure.js';
 
 let server: TestServer | undefined;
 const folders: string[] = [];
@@ -20,17 +21,6 @@ const clientAs = (url: string, token: string) =>
     links: [httpLink({ url: `${url}/trpc`, headers: { authorization: `Bearer ${token}` } })],
   });
 const admin = (s: TestServer) => clientAs(s.url, tokenFor('ops', { roles: ['admin'] }));
-
-/** The error a call failed with: its tRPC code and message. */
-async function failure(call: Promise<unknown>): Promise<{ code: unknown; message: string }> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TRPCClientError);
-  const { data, message } = error as TRPCClientError<AppRouter>;
-  return { code: data?.code, message };
-}
 
 /** The boards as the database holds them. */
 const storedBoards = (s: TestServer) =>

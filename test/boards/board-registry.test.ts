@@ -146,7 +146,7 @@ describe('the board registry at start', () => {
     expect(registry.get('race')).toMatchObject({ order: 'asc', operator: 'latest' });
   });
 
-  it("keeps the database's season starts when the file gives none, and refuses a list that drops them", async () => {
+  it("keeps the database's season starts when the file gives none or fewer, and refuses a list that contradicts them", async () => {
     const season = { id: 'cup', windows: [{ kind: 'season', zone: 'UTC', season_starts: [1000, 2000] }] };
     const { store } = await boards();
     await BoardRegistry.open(store, RULES, file(season));
@@ -166,9 +166,14 @@ describe('the board registry at start', () => {
     const later = await BoardRegistry.open((await boards()).store, RULES, file(extended));
     expect(later.get('cup')!.windows.get('season')).toMatchObject({ seasons: [1000, 2000, 3000] });
 
-    const dropped = { id: 'cup', windows: [{ kind: 'season', zone: 'UTC', season_starts: [1000] }] };
-    await expect(BoardRegistry.open((await boards()).store, RULES, file(dropped))).rejects.toThrow(
-      'BOARDS_FILE boards.json: board "cup" windows[0].season_starts: the database holds season starts [1000,2000,3000], which this list does not begin with (list them first, or leave season_starts out to keep them)',
+    // A file written before seasons were started by admins keeps them.
+    const older = { id: 'cup', windows: [{ kind: 'season', zone: 'UTC', season_starts: [1000] }] };
+    const kept = await BoardRegistry.open((await boards()).store, RULES, file(older));
+    expect(kept.get('cup')!.windows.get('season')).toMatchObject({ seasons: [1000, 2000, 3000] });
+
+    const other = { id: 'cup', windows: [{ kind: 'season', zone: 'UTC', season_starts: [1000, 2500] }] };
+    await expect(BoardRegistry.open((await boards()).store, RULES, file(other))).rejects.toThrow(
+      'BOARDS_FILE boards.json: board "cup" windows[0].season_starts: the database holds season starts [1000,2000,3000], which this list contradicts (list them first, or leave season_starts out to keep them)',
     );
   });
 });

@@ -7,11 +7,11 @@ import type { BoardChange, ScoreRecord, UpdateOutcome } from '../../server/domai
 import { createJudge } from '../../server/domain/score-rules.js';
 import { createPool } from '../../server/storage/postgres/pg-pool.js';
 import { PgScoreWriter } from '../../server/storage/postgres/pg-score-writer.js';
-import { COMMIT_BATCH, READ_STATE } from '../../server/storage/postgres/pg-statements.js';
+import { COMMIT_BATCH } from '../../server/storage/postgres/pg-statements.js';
 import { PostgresStorage } from '../../server/storage/postgres/postgres-storage.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
 import { until } from '../helpers/until.js';
-import { command } from './storage-fixtures.js';
+import { command, recordStatements } from './storage-fixtures.js';
 
 // One schema for the file; each test writes boards and users of its own.
 let schema: TestSchema;
@@ -413,23 +413,11 @@ describe('PostgreSQL boards and windows', () => {
     const b = seasonal('straddle', [start - 86_400_000, start]);
     const pool = createPool(schema.url, 2);
     try {
-      const calls: string[] = [];
-      const query = pool.query.bind(pool) as (config: pg.QueryConfig) => Promise<pg.QueryResult>;
-      (pool as { query: unknown }).query = async (config: pg.QueryConfig) => {
-        const name =
-          config.text === READ_STATE.text ? 'read' : config.name === COMMIT_BATCH.name ? 'commit' : 'other';
-        try {
-          const result = await query(config);
-          calls.push(name);
-          // The first read sees season 1; the reset passes before the batch is sent.
-          if (name === 'read' && calls.length === 1)
-            await until(async () => (await dbNow()) >= start, 'the database clock to pass the season start');
-          return result;
-        } catch (error) {
-          calls.push(`${name} ${(error as { code?: string }).code}`);
-          throw error;
-        }
-      };
+      const calls = recordStatements(pool, async (name, done) => {
+        // The first read sees season 1; the reset passes before the batch is sent.
+        if (name === 'read' && done.length === 1)
+          await until(async () => (await dbNow()) >= start, 'the database clock to pass the season start');
+      });
       const [outcome] = await new PgScoreWriter(pool).commit([
         { command: command('cy', 'c1', 40, b), judge: createJudge(b, false) },
       ]);
@@ -471,6 +459,9 @@ describe('PostgreSQL boards and windows', () => {
           ['v1'],
           from,
           until,
+          // No board of the batch keeps seasons.
+          [],
+          [],
         ],
       });
     const version = await storage.scores.latestVersion();

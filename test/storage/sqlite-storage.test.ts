@@ -147,12 +147,14 @@ describe('SQLite storage settings', () => {
       const storage = await SqliteStorage.open({ file, sync: 'normal' });
       const reader = new BetterSqlite3(file, { readonly: true });
       try {
-        // Since 0008 each row also names its board and the value submitted (a total: new_score).
+        // Since 0008 each row also names its board and the value submitted (a total: new_score);
+        // since 0009 an admin's reason (none for a submission).
         expect(reader.prepare('select * from score_ledger order by id').all()).toEqual(
           before.map((row) => ({
             ...(row as { new_score: number }),
             board_id: 'global',
             value: (row as { new_score: number }).new_score,
+            reason: null,
           })),
         );
         // bob may now use alice's id; alice's own is still hers.

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { GLOBAL_BOARD_ID, type Board } from '../../server/domain/board.js';
 import type { UpdateCommand } from '../../server/domain/score-record.js';
 import { createJudge } from '../../server/domain/score-rules.js';
+import { COMMIT_BATCH, READ_STATE } from '../../server/storage/postgres/pg-statements.js';
 import { testBoard } from '../helpers/boards.js';
 
 /** The board `global` as today's service has it, with score rules loose enough that only the rule a test is about refuses. */
@@ -43,4 +44,31 @@ export async function queryOnce<T extends pg.QueryResultRow = any>(url: string, 
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Records the write path's statements the pool runs, in order: `read` (READ_STATE), `commit`
+ * (COMMIT_BATCH) or `other`, with the SQLSTATE when one failed (`commit SB003`). `after` runs
+ * once a statement has run, before its result is handed back (to let something happen then).
+ */
+export function recordStatements(
+  pool: pg.Pool,
+  after?: (name: string, calls: string[]) => Promise<void>,
+): string[] {
+  const calls: string[] = [];
+  const query = pool.query.bind(pool) as (config: pg.QueryConfig) => Promise<pg.QueryResult>;
+  (pool as { query: unknown }).query = async (config: pg.QueryConfig) => {
+    const name =
+      config.text === READ_STATE.text ? 'read' : config.name === COMMIT_BATCH.name ? 'commit' : 'other';
+    try {
+      const result = await query(config);
+      calls.push(name);
+      await after?.(name, calls);
+      return result;
+    } catch (error) {
+      calls.push(`${name} ${(error as { code?: string }).code}`);
+      throw error;
+    }
+  };
+  return calls;
 }

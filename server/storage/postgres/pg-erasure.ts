@@ -31,7 +31,8 @@ export function eraseUser(pool: pg.Pool, userId: string, by: string): Promise<Er
       );
       const pseudonym = `erased:${randomUUID()}`;
       const ledger = await client.query(
-        `UPDATE score_ledger SET user_id = $1, subject = CASE WHEN subject = $2 THEN $1 ELSE subject END, ip = NULL
+        `UPDATE score_ledger SET user_id = $1, subject = CASE WHEN subject = $2 THEN $1 ELSE subject END, ip = NULL,
+           reason = NULL
          WHERE user_id = $2 AND action_id NOT LIKE 'erase:%'`,
         [pseudonym, userId],
       );

@@ -11,7 +11,9 @@ import type {
 } from '../../domain/score-record.js';
 import { nextWindowScore } from '../../domain/score-rules.js';
 import type { Judge } from '../../domain/verdict.js';
+import { SeasonStarts } from '../season-starts.js';
 import { inTransaction } from './pg-pool.js';
+import { learnSeasons } from './pg-seasons.js';
 import * as sql from './pg-statements.js';
 
 /** One update waiting for the next batch. */
@@ -92,6 +94,8 @@ interface Judged {
   /** When the windows the applied jobs were judged in hold, [from, until) epoch ms. */
   validFrom: number;
   validUntil: number;
+  /** The boards of the applied jobs that keep seasons: how many starts each was judged with. */
+  readonly seasons: Map<string, number>;
 }
 
 /**
@@ -103,8 +107,8 @@ interface Judged {
  * global order), checks that none of the rows read changed, takes the commit instant from its
  * clock and checks that the batch's windows still hold then, appends the ledger, writes the
  * window rows and takes the board version last. A batch that lost a race (another instance
- * wrote one of its rows or took one of its action ids, or a window reset came between the read
- * and the commit) is read and judged again, the retries inside a transaction that holds the
+ * wrote one of its rows or took one of its action ids, or a window reset or a season start came
+ * between the read and the commit) is read and judged again, the retries inside a transaction that holds the
  * users' locks from before the read, so it cannot lose to the same user twice. Nothing is
  * lost, no decrease slips through, a user's action id sent to two instances at once is applied
  * once, and a write counts in the windows of the instant it commits at, whatever the clocks
@@ -117,7 +121,11 @@ export class PgScoreWriter {
    */
   private clockOffset = 0;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    /** The season starts stored beyond those of the commands' boards (a season started meanwhile). */
+    private readonly seasons: SeasonStarts = new SeasonStarts(),
+  ) {}
 
   /** Commits the batch; resolves with each job's outcome. Throws when nothing could commit. */
   async commit(jobs: readonly UpdateJob[]): Promise<UpdateOutcome[]> {
@@ -153,7 +161,7 @@ export class PgScoreWriter {
     const guess = Date.now() + this.clockOffset;
     const asked = new Map<string, readonly [string, string, string]>();
     for (const { command: c } of jobs) {
-      for (const w of windowsAt(c.board, guess))
+      for (const w of windowsAt(this.seasons.current(c.board), guess))
         asked.set(rowKey(c.board.id, w.key, c.userId), [c.board.id, w.key, c.userId]);
     }
     const actions = new Map(jobs.map(({ command: c }) => [actionKeyOf(c), c]));
@@ -204,9 +212,11 @@ export class PgScoreWriter {
       made: [],
       validFrom: -Infinity,
       validUntil: Infinity,
+      seasons: new Map(),
     };
     for (const { command, judge } of jobs) {
-      const { board, userId } = command;
+      const { userId } = command;
+      const board = this.seasons.current(command.board);
       const windows = windowsAt(board, state.now);
       const keys = windows.map((w) => rowKey(board.id, w.key, userId));
       if (!keys.every((k) => state.asked.has(k))) throw new StaleBatch('a window in force was not read');
@@ -219,7 +229,7 @@ export class PgScoreWriter {
         continue;
       }
       if (verdict.kind === 'replay') {
-        judged.outcomes.push({ kind: 'replayed', prior: prior!, current: before! });
+        judged.outcomes.push({ kind: 'replayed', prior: prior!, current: before });
         continue;
       }
       let changed = false;
@@ -246,6 +256,8 @@ export class PgScoreWriter {
         judged.made.push({ record, action: actionKeyOf(command) });
         changed = true;
       });
+      const season = board.windows.get('season');
+      if (season?.kind === 'season') judged.seasons.set(board.id, season.seasons.length);
       const record = current.get(keys[0]!)!;
       const previousScore = before?.score ?? 0;
       judged.outcomes.push(judged.applied.length);
@@ -299,10 +311,17 @@ export class PgScoreWriter {
           writes.map((w) => w.actionId),
           Number.isFinite(judged.validFrom) ? judged.validFrom : null,
           Number.isFinite(judged.validUntil) ? judged.validUntil : null,
+          [...judged.seasons.keys()],
+          [...judged.seasons.values()],
         ],
       });
     } catch (error) {
       const code = (error as { code?: string }).code;
+      if (code === sql.SEASON_STARTED) {
+        // On a connection of its own: `db` may be a transaction this error aborted.
+        await learnSeasons(this.pool, this.seasons, [...judged.seasons.keys()]);
+        throw new StaleBatch(code);
+      }
       if (code === sql.STALE_READ || code === sql.ACTION_TAKEN || code === sql.RESET_CROSSED) {
         throw new StaleBatch(code);
       }

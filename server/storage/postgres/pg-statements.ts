@@ -4,7 +4,7 @@
 // COMMIT_BATCH) whatever its size.
 
 /** Seed of the per-user advisory locks (any constant other locks do not use; sb_commit_batch in
- * migrations 0003 to 0006 uses the same). */
+ * migrations 0003 to 0007 uses the same). */
 const USER_LOCK_SEED = 7_340_771;
 
 /** Locks the users of a batch, in one order everywhere, so two instances never deadlock. */
@@ -16,7 +16,7 @@ export const LOCK_USERS = {
 };
 
 /** The database's clock, in epoch milliseconds (as Date.now() counts them). */
-const DB_NOW_MS = 'floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+export const DB_NOW_MS = 'floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 
 /**
  * What a batch is judged against, in one round trip: the database's clock (`now`), the
@@ -44,9 +44,10 @@ export const READ_STATE = {
 
 /**
  * Writes a judged batch and takes its board version, in one statement and so one commit (see
- * migration 0006): it fails with SB001 when a window row changed since READ_STATE, SB002 when
- * one of the users' action ids was taken meanwhile, SB003 when the database's clock at the
- * commit is outside the windows the batch was judged for. Returns each ledger row's board,
+ * migrations 0006 and 0007): it fails with SB001 when a window row changed since READ_STATE,
+ * SB002 when one of the users' action ids was taken meanwhile, SB003 when the database's clock
+ * at the commit is outside the windows the batch was judged for, SB004 when a season of one of
+ * its boards started since it was judged (the season counts, $23 and $24, differ). Returns each ledger row's board,
  * user, action id and id, the version, and the commit instant.
  */
 export const COMMIT_BATCH = {
@@ -56,10 +57,21 @@ export const COMMIT_BATCH = {
            $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
            $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[], $14::text[],
            $15::text[], $16::text[], $17::text[], $18::bigint[], $19::bigint[], $20::text[],
-           $21::bigint, $22::bigint)`,
+           $21::bigint, $22::bigint, $23::text[], $24::integer[])`,
+};
+
+/**
+ * The season starts each of these boards ($1) keeps, as stored (boards without a `season`
+ * window, and boards not stored, have no row).
+ */
+export const STORED_SEASONS = {
+  text: `SELECT b.id, coalesce(w -> 'season_starts', '[]'::jsonb) AS seasons FROM boards b
+           CROSS JOIN LATERAL jsonb_array_elements(b.definition::jsonb -> 'windows') AS w
+         WHERE b.id = ANY($1::text[]) AND w ->> 'kind' = 'season'`,
 };
 
 /** SQLSTATEs of COMMIT_BATCH that mean "read and judge again". */
 export const STALE_READ = 'SB001';
 export const ACTION_TAKEN = 'SB002';
 export const RESET_CROSSED = 'SB003';
+export const SEASON_STARTED = 'SB004';

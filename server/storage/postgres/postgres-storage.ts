@@ -3,7 +3,9 @@ import type pg from 'pg';
 import type { Database } from '../database.js';
 import { migrateToLatest } from '../migrate.js';
 import type { CommitObserver } from '../storage.js';
-import type { Erasure, Storage } from '../storage.js';
+import type { AdminStore, Erasure, Storage } from '../storage.js';
+import { SeasonStarts } from '../season-starts.js';
+import { PgAdminStore } from './pg-admin.js';
 import { migrations } from './migrations/index.js';
 import { PgGroupCommit } from './pg-group-commit.js';
 import { eraseUser } from './pg-erasure.js';
@@ -37,6 +39,7 @@ export class PostgresStorage implements Storage {
   readonly audit: PgAuditStore;
   readonly flags: PgFlagStore;
   readonly changes: PgChangeFeed;
+  readonly admin: AdminStore;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
 
@@ -44,6 +47,7 @@ export class PostgresStorage implements Storage {
     readonly db: Kysely<Database>,
     private readonly pool: pg.Pool,
     private readonly writer: PgGroupCommit,
+    seasons: SeasonStarts,
     onError: (message: string) => void,
   ) {
     this.scores = new PgScoreStore(db, pool, writer);
@@ -51,6 +55,7 @@ export class PostgresStorage implements Storage {
     this.audit = new PgAuditStore(db, pool);
     this.flags = new PgFlagStore(db, pool);
     this.changes = new PgChangeFeed(pool);
+    this.admin = new PgAdminStore(pool, seasons);
     this.timer = setInterval(() => {
       pool
         .query('DELETE FROM board_changes WHERE created_at < $1', [Date.now() - CHANGES_KEPT_MS])
@@ -66,8 +71,9 @@ export class PostgresStorage implements Storage {
     await migrate(options.url, lost);
     const pool = createPool(options.url, undefined, lost);
     const db = new Kysely<Database>({ dialect: postgresDialect(pool) });
-    const writer = new PgGroupCommit(new PgScoreWriter(pool), options.observe);
-    return new PostgresStorage(db, pool, writer, onError);
+    const seasons = new SeasonStarts();
+    const writer = new PgGroupCommit(new PgScoreWriter(pool, seasons), options.observe);
+    return new PostgresStorage(db, pool, writer, seasons, onError);
   }
 
   eraseUser(userId: string, by: string): Promise<Erasure | null> {

@@ -5,7 +5,18 @@ import { ensureDir } from '../../config/data-dir.js';
 import type { Database } from '../database.js';
 import { migrateToLatest } from '../migrate.js';
 import { migrations } from './migrations/index.js';
-import type { CommitObserver, Erasure, Storage } from '../storage.js';
+import type { Board } from '../../domain/board.js';
+import type {
+  AdminOrigin,
+  AdminStore,
+  CommitObserver,
+  Erasure,
+  ScoreSet,
+  SeasonChange,
+  SeasonStart,
+  Storage,
+  UserRemoval,
+} from '../storage.js';
 import { Checkpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 
@@ -31,6 +42,7 @@ export class SqliteStorage implements Storage {
   readonly boards: SqliteBoardStore;
   readonly audit: SqliteAuditStore;
   readonly flags: SqliteFlagStore;
+  readonly admin: AdminStore;
 
   private constructor(
     readonly db: Kysely<Database>,
@@ -42,6 +54,14 @@ export class SqliteStorage implements Storage {
     this.boards = new SqliteBoardStore(db);
     this.audit = new SqliteAuditStore(db, writer);
     this.flags = new SqliteFlagStore(db, writer);
+    this.admin = {
+      startSeason: (change: SeasonChange, origin: AdminOrigin): Promise<SeasonStart | null> =>
+        writer.submit({ op: 'startSeason', change, origin }),
+      removeUser: (board: Board, userId: string, origin: AdminOrigin): Promise<UserRemoval | null> =>
+        writer.submit({ op: 'removeUser', board, userId, origin }),
+      setScore: (board: Board, userId: string, score: number, origin: AdminOrigin): Promise<ScoreSet> =>
+        writer.submit({ op: 'setScore', board, userId, score, origin }),
+    };
   }
 
   /** Opens (creating if needed) the database file and applies pending migrations. */

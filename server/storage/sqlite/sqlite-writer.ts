@@ -3,25 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { Kysely, SqliteDialect } from 'kysely';
 import { GLOBAL_BOARD_ID, sortKeyOf } from '../../domain/board.js';
 import { windowsAt } from '../../domain/board-windows.js';
-import type { BoardChange, ScoreRecord, UpdateCommand, UpdateOutcome } from '../../domain/score-record.js';
+import type { BoardChange, UpdateCommand, UpdateOutcome } from '../../domain/score-record.js';
 import { nextWindowScore } from '../../domain/score-rules.js';
 import type { Judge } from '../../domain/verdict.js';
 import type { Database } from '../database.js';
 import type { Erasure } from '../storage.js';
-import { prepareStatements, type Statements } from './statements.js';
+import { SeasonStarts } from '../season-starts.js';
+import { SqliteAdminWrites } from './sqlite-admin.js';
+import { prepareStatements, toRecord, type ScoreRow, type Statements } from './statements.js';
 import type { JobResult, WriteJob } from './write-jobs.js';
-
-interface ScoreRow {
-  user_id: string;
-  score: number;
-  reached_seq: number;
-}
-
-const toRecord = (row: ScoreRow): ScoreRecord => ({
-  userId: row.user_id,
-  score: row.score,
-  reachedSeq: row.reached_seq,
-});
 
 /**
  * Every write of the embedded storage, on one connection, with prepared statements. A batch
@@ -32,13 +22,19 @@ export class SqliteWriter {
   private readonly s: Statements;
   private readonly runAll: (jobs: readonly WriteJob[]) => unknown[];
   private readonly runOne: (job: WriteJob) => unknown;
+  private readonly admin: SqliteAdminWrites;
 
-  constructor(sqlite: BetterSqlite3.Database) {
+  constructor(
+    sqlite: BetterSqlite3.Database,
+    /** The season starts this writer committed: a write judged before one counts after it. */
+    private readonly seasons: SeasonStarts = new SeasonStarts(),
+  ) {
     // Kysely only compiles the statements here; they run through better-sqlite3 directly.
     this.s = prepareStatements(
       new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
       sqlite,
     );
+    this.admin = new SqliteAdminWrites(this.s, seasons);
     this.runAll = sqlite.transaction((jobs: readonly WriteJob[]) =>
       jobs.map((job) => this.run(job, Date.now())),
     );
@@ -53,13 +49,19 @@ export class SqliteWriter {
    */
   commit(jobs: readonly WriteJob[]): JobResult[] {
     try {
-      return this.runAll(jobs).map((value) => ({ ok: true, value }));
+      const values = this.runAll(jobs);
+      this.seasons.keep();
+      return values.map((value) => ({ ok: true, value }));
     } catch (error) {
+      this.seasons.drop();
       if (jobs.length === 1) return [this.failure(error)];
       return jobs.map((job) => {
         try {
-          return { ok: true, value: this.runOne(job) };
+          const value = this.runOne(job);
+          this.seasons.keep();
+          return { ok: true, value };
         } catch (jobError) {
+          this.seasons.drop();
           return this.failure(jobError);
         }
       });
@@ -99,15 +101,23 @@ export class SqliteWriter {
         return s.clearFlag.run(now, job.clearedBy, job.userId).changes > 0;
       case 'erase':
         return this.erase(job.userId, job.by, now);
+      case 'startSeason':
+        return this.admin.startSeason(job.change, job.origin, now);
+      case 'removeUser':
+        return this.admin.removeUser(job.board, job.userId, job.origin, now);
+      case 'setScore':
+        return this.admin.setScore(job.board, job.userId, job.score, job.origin, now);
     }
   }
 
   /**
    * One submission, judged on the stored state and applied to every window of its board in
-   * force at `now` (the instant it commits: one writer, one clock).
+   * force at `now` (the instant it commits: one writer, one clock), with every season started
+   * before it (the command's board may predate the latest).
    */
   private update(command: UpdateCommand, judge: Judge, now: number): UpdateOutcome {
-    const { board, userId } = command;
+    const { userId } = command;
+    const board = this.seasons.current(command.board);
     const prior = this.s.priorAction.get(board.id, userId, command.actionId) as
       { user_id: string; value: number; previous_score: number; new_score: number } | undefined;
     const windows = windowsAt(board, now);
@@ -124,7 +134,7 @@ export class SqliteWriter {
     };
     const verdict = judge(command, current, priorAction);
     if (verdict.kind === 'refuse') return { kind: 'refused', refusal: verdict.refusal };
-    if (verdict.kind === 'replay') return { kind: 'replayed', prior: priorAction!, current: current! };
+    if (verdict.kind === 'replay') return { kind: 'replayed', prior: priorAction!, current };
     const value = command.newScore;
     const previousScore = current?.score ?? 0;
     const newScore = nextWindowScore(board, value, current?.score, current?.score);

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { ScoreRecord } from '../../domain/score-record.js';
 import type { Database } from '../database.js';
 
 // Queries are built with Kysely (so column names are type-checked), compiled once, and
@@ -8,6 +9,32 @@ const P = '?' as never;
 
 /** Rows deleted per pruning transaction, so that pruning never holds the writer for long. */
 export const PRUNE_CHUNK = 5000;
+
+/** A ledger row's columns, each a parameter. */
+const LEDGER_ROW = {
+  board_id: P,
+  action_id: P,
+  user_id: P,
+  value: P,
+  previous_score: P,
+  new_score: P,
+  subject: P,
+  ip: P,
+  created_at: P,
+};
+
+/** A row of `windowScore`. */
+export interface ScoreRow {
+  user_id: string;
+  score: number;
+  reached_seq: number;
+}
+
+export const toRecord = (row: ScoreRow): ScoreRecord => ({
+  userId: row.user_id,
+  score: row.score,
+  reachedSeq: row.reached_seq,
+});
 
 /** The prepared statements of the write path, in parameter order noted beside each. */
 export function prepareStatements(db: Kysely<Database>, sqlite: BetterSqlite3.Database) {
@@ -32,18 +59,31 @@ export function prepareStatements(db: Kysely<Database>, sqlite: BetterSqlite3.Da
         .where('user_id', '=', P),
     ),
     /** (board_id, action_id, user_id, value, previous_score, new_score, subject, ip, created_at) */
-    appendLedger: prepare(
-      db.insertInto('score_ledger').values({
-        board_id: P,
-        action_id: P,
-        user_id: P,
-        value: P,
-        previous_score: P,
-        new_score: P,
-        subject: P,
-        ip: P,
-        created_at: P,
-      }),
+    appendLedger: prepare(db.insertInto('score_ledger').values(LEDGER_ROW)),
+    /** (board_id, action_id, user_id, value, previous_score, new_score, subject, ip, created_at, reason): an admin's change */
+    appendAdminLedger: prepare(db.insertInto('score_ledger').values({ ...LEDGER_ROW, reason: P })),
+    /** (board_id, window_key, user_id): the row removed, if any */
+    deleteWindowScore: prepare(
+      db
+        .deleteFrom('board_scores')
+        .where('board_id', '=', P)
+        .where('window_key', '=', P)
+        .where('user_id', '=', P)
+        .returning('score'),
+    ),
+    /** (id) */
+    boardDefinition: prepare(db.selectFrom('boards').select('definition').where('id', '=', P)),
+    /** (definition, updated_at, id): a board's new definition, under the next revision */
+    redefineBoard: prepare(
+      db
+        .updateTable('boards')
+        .set({
+          definition: P,
+          updated_at: P,
+          revision: sql<number>`(SELECT max(revision) + 1 FROM boards)`,
+        })
+        .where('id', '=', P)
+        .returning('revision'),
     ),
     /** (board_id, window_key, user_id, score, sort_key, reached_seq, updated_at) */
     upsertWindowScore: prepare(
@@ -111,7 +151,8 @@ export function prepareStatements(db: Kysely<Database>, sqlite: BetterSqlite3.Da
     deleteUserScores: prepare(db.deleteFrom('board_scores').where('user_id', '=', P)),
     /** (pseudonym, user_id, pseudonym, user_id): the user's rows; the subject too when it was theirs */
     pseudonymiseLedger: sqlite.prepare(
-      `update score_ledger set user_id = ?, subject = case when subject = ? then ? else subject end, ip = null
+      `update score_ledger set user_id = ?, subject = case when subject = ? then ? else subject end, ip = null,
+         reason = null
        where user_id = ? and action_id not like 'erase:%'`,
     ),
     /** (user_id, user_id, 'unverified:' || user_id) */

@@ -1,6 +1,16 @@
+import type { Board } from '../../domain/board.js';
 import type { UpdateCommand, UpdateOutcome } from '../../domain/score-record.js';
 import type { Judge } from '../../domain/verdict.js';
-import type { Erasure, NewSecurityEvent, SecurityEventCount } from '../storage.js';
+import type {
+  AdminOrigin,
+  Erasure,
+  NewSecurityEvent,
+  ScoreSet,
+  SeasonChange,
+  SeasonStart,
+  SecurityEventCount,
+  UserRemoval,
+} from '../storage.js';
 
 /** One write, queued for the next group commit. */
 export type WriteJob =
@@ -10,7 +20,21 @@ export type WriteJob =
   | { readonly op: 'prune'; readonly before: number }
   | { readonly op: 'flag'; readonly userId: string; readonly reason: string }
   | { readonly op: 'clearFlag'; readonly userId: string; readonly clearedBy: string }
-  | { readonly op: 'erase'; readonly userId: string; readonly by: string };
+  | { readonly op: 'erase'; readonly userId: string; readonly by: string }
+  | { readonly op: 'startSeason'; readonly change: SeasonChange; readonly origin: AdminOrigin }
+  | {
+      readonly op: 'removeUser';
+      readonly board: Board;
+      readonly userId: string;
+      readonly origin: AdminOrigin;
+    }
+  | {
+      readonly op: 'setScore';
+      readonly board: Board;
+      readonly userId: string;
+      readonly score: number;
+      readonly origin: AdminOrigin;
+    };
 
 /** What each kind of job answers. */
 export interface WriteResults {
@@ -21,6 +45,9 @@ export interface WriteResults {
   flag: void;
   clearFlag: boolean;
   erase: Erasure | null;
+  startSeason: SeasonStart | null;
+  removeUser: UserRemoval | null;
+  setScore: ScoreSet;
 }
 
 /** A job's result: its value, or why it failed (`unavailable`: the commit itself failed). */

@@ -26,6 +26,9 @@ export const appRouter = router({
     createBoard: mutation(admin.createBoard),
     listBoards: query(admin.listBoards),
     archiveBoard: mutation(admin.archiveBoard),
+    startSeason: mutation(admin.startSeason),
+    removeUser: mutation(admin.removeUser),
+    setScore: mutation(admin.setScore),
   },
 } satisfies { [N in keyof typeof PROCEDURES]: Record<keyof (typeof PROCEDURES)[N], unknown> });
 

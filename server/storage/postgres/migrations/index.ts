@@ -6,6 +6,7 @@ import * as actionIdsPerUser from './2026_11_30_0004_action_ids_per_user.js';
 import * as boards from './2026_12_03_0005_boards.js';
 import * as boardScores from './2026_12_03_0006_board_scores.js';
 import * as scoresView from './2026_12_03_0007_scores_view.js';
+import * as adminChanges from './2026_12_04_0007_admin_changes.js';
 
 /**
  * Every PostgreSQL migration, by name, in order (a schema of its own, written for PostgreSQL:
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_0005_boards': boards,
   '2026_12_03_0006_board_scores': boardScores,
   '2026_12_03_0007_scores_view': scoresView,
+  '2026_12_04_0007_admin_changes': adminChanges,
 };
