@@ -121,7 +121,12 @@ describe('PostgreSQL migrations', () => {
     expect(await query(`SELECT ${columns}, board_id, value FROM score_ledger ORDER BY id`)).toEqual(
       ledgerBefore.map((r) => ({ ...r, board_id: 'global', value: r.new_score })),
     );
-    expect(await query("SELECT to_regclass('scores') AS t")).toEqual([{ t: null }]);
+    // The table is gone; since 0007 the name is a read-only view of global/all.
+    expect(
+      await query(
+        "SELECT table_type AS t FROM information_schema.tables WHERE table_name = 'scores' AND table_schema = current_schema()",
+      ),
+    ).toEqual([{ t: 'VIEW' }]);
     expect(await query(UNIQUE_CONSTRAINTS)).toEqual([{ def: 'UNIQUE (user_id, board_id, action_id)' }]);
     // The default only filled the old rows: a writer names its board.
     expect(
