@@ -4,6 +4,7 @@ import { isLaterWindow, windowKindOf, windowOf } from '../domain/board-windows.j
 import { windowOfKey, type BoardWindow } from '../domain/board-window.js';
 import { recordOrder, type CommittedChanges, type ScoreRecord } from '../domain/score-record.js';
 import type { ScoreStore, WindowRef } from '../storage/storage.js';
+import { WindowLoad } from './window-load.js';
 import { WindowView, entriesFrom, type Standing } from './window-view.js';
 
 export type { BoardPage, Standing } from './window-view.js';
@@ -55,23 +56,17 @@ export class LeaderboardService {
   async reload(): Promise<void> {
     const at = this.now();
     const fresh = new Map<string, WindowView>();
-    const refs: WindowRef[] = [];
+    const byRef = new Map<WindowRef, WindowView>();
     for (const board of this.boards.list()) {
       for (const [kind, spec] of board.windows) {
-        const window = windowOf(spec, at);
-        fresh.set(slotOf(board.id, kind), new WindowView(window, recordOrder(board.order)));
-        refs.push({ boardId: board.id, windowKey: window.key });
+        const view = new WindowView(windowOf(spec, at), recordOrder(board.order));
+        fresh.set(slotOf(board.id, kind), view);
+        byRef.set({ boardId: board.id, windowKey: view.window.key }, view);
       }
     }
-    const { version, records } = await this.scores.windows(refs);
-    const loaded = new Map<string, ScoreRecord[]>();
-    for (const { boardId, windowKey, record } of records) {
-      const slot = slotOf(boardId, windowKindOf(windowKey));
-      let list = loaded.get(slot);
-      if (!list) loaded.set(slot, (list = []));
-      list.push(record);
-    }
-    for (const [slot, view] of fresh) view.index.load(loaded.get(slot) ?? []);
+    const load = new WindowLoad(byRef);
+    const version = await this.scores.windows([...byRef.keys()], load.open);
+    load.finish();
     this.views.clear();
     for (const [slot, view] of fresh) this.views.set(slot, view);
     this.applied = Math.max(this.applied, version);

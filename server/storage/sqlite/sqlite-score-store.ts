@@ -5,7 +5,7 @@ import type { ScoreRecord, UpdateCommand, UpdateOutcome } from '../../domain/sco
 import type { Judge } from '../../domain/verdict.js';
 import type { Database } from '../database.js';
 import * as queries from '../queries/score-queries.js';
-import type { ScoreStore, WindowRecord, WindowRef } from '../storage.js';
+import type { RecordSink, ScoreStore, WindowRef } from '../storage.js';
 import type { GroupCommit } from './group-commit.js';
 
 /** Scores and the ledger in SQLite: writes through group commit, reads through Kysely. */
@@ -24,26 +24,25 @@ export class SqliteScoreStore implements ScoreStore {
     return this.writer.submit({ op: 'update', command, judge });
   }
 
-  async windows(refs: readonly WindowRef[]): Promise<{ version: number; records: WindowRecord[] }> {
+  async windows(refs: readonly WindowRef[], open: (ref: WindowRef) => RecordSink): Promise<number> {
     // One connection, and writes only between turns of the event loop: scores read after the
-    // version can only be newer, and applying those again later is harmless.
+    // version can only be newer, and applying those again later is harmless. The rows are read
+    // in one synchronous pass.
     const version = await this.latestVersion();
-    const records: WindowRecord[] = [];
-    for (const ref of refs) this.readWindow(ref, records);
-    return { version, records };
+    for (const ref of refs) this.readWindow(ref, open(ref));
+    return version;
   }
 
   /**
-   * Every record of a window, row by row in one synchronous pass, each row an array that dies
-   * young: at a million users, reading through Kysely built a million row objects before the
-   * records, and the heap that peak left behind stayed in the process's RSS (docs/performance.md).
+   * Every record of a window, row by row, each row an array that dies young: at a million
+   * users, reading through Kysely built a million row objects before the records, and the heap
+   * that peak left behind stayed in the process's RSS (docs/performance.md).
    */
-  private readWindow(ref: WindowRef, into: WindowRecord[]): void {
+  private readWindow(ref: WindowRef, sink: RecordSink): void {
     const rows = this.statements.windowRows.iterate(ref.boardId, ref.windowKey) as IterableIterator<
       [string, number, number]
     >;
-    for (const [userId, score, reachedSeq] of rows)
-      into.push({ ...ref, record: { userId, score, reachedSeq } });
+    for (const [userId, score, reachedSeq] of rows) sink(userId, score, reachedSeq);
   }
 
   windowPage(ref: WindowRef, order: BoardOrder, after: ScoreRecord | undefined, limit: number) {
