@@ -2,7 +2,7 @@ import type { LeaderboardEntry } from '../../shared/schemas.js';
 import { GLOBAL_BOARD_ID, type Board, type WindowKind } from '../domain/board.js';
 import { isLaterWindow, windowKindOf, windowOf } from '../domain/board-windows.js';
 import { windowOfKey, type BoardWindow } from '../domain/board-window.js';
-import { recordOrder, type CommittedChanges, type ScoreRecord } from '../domain/score-record.js';
+import type { CommittedChanges, ScoreRecord } from '../domain/score-record.js';
 import type { ScoreStore, WindowRef } from '../storage/storage.js';
 import { WindowLoad } from './window-load.js';
 import { WindowView, entriesFrom, type Standing } from './window-view.js';
@@ -59,7 +59,7 @@ export class LeaderboardService {
     const byRef = new Map<WindowRef, WindowView>();
     for (const board of this.boards.list()) {
       for (const [kind, spec] of board.windows) {
-        const view = new WindowView(windowOf(spec, at), recordOrder(board.order));
+        const view = new WindowView(windowOf(spec, at), board.order);
         fresh.set(slotOf(board.id, kind), view);
         byRef.set({ boardId: board.id, windowKey: view.window.key }, view);
       }
@@ -127,7 +127,7 @@ export class LeaderboardService {
   }
 
   private roll(slot: string, board: Board, window: BoardWindow): WindowView {
-    const view = new WindowView(window, recordOrder(board.order));
+    const view = new WindowView(window, board.order);
     this.views.set(slot, view);
     return view;
   }
