@@ -1,8 +1,8 @@
+import { boardsChecks } from './boards-report.js';
 import type { HttpLoadResult } from './http-load.js';
-import { httpClean, httpDetail } from './load.js';
+import { getCheck, loadCheck } from './load.js';
 import type { ModeOutcome } from './outcome.js';
 import type { Check } from './report.js';
-import type { WrkGetResult } from './wrk-load.js';
 
 /** Distinct action_ids answered 200 over every phase that wrote through the server(s). */
 export function accepted200(o: ModeOutcome): number {
@@ -22,18 +22,6 @@ export function accepted200(o: ModeOutcome): number {
     o.postgres?.nginx.measured?.accepted,
   ].reduce<number>((sum, n) => sum + (n ?? 0), 0);
 }
-
-const loadCheck = (name: string, r: HttpLoadResult): Check => ({
-  name: `${name}: no errors`,
-  passed: httpClean(r),
-  detail: httpDetail(r),
-});
-
-const getCheck = (name: string, r: WrkGetResult): Check => ({
-  name: `${name}: every answer 200 and right`,
-  passed: r.responses > 0 && r.non2xx + r.errors + r.timeouts + r.mismatches === 0,
-  detail: `wrk: ${r.responses} responses, status ${JSON.stringify(r.statusCodes)}, errors ${r.errors}, timeouts ${r.timeouts}, wrong user ${r.mismatches}`,
-});
 
 /** The self-verification: any failed check makes the run exit non-zero. */
 export function buildChecks(o: ModeOutcome, bare: HttpLoadResult): Check[] {
@@ -117,6 +105,7 @@ export function buildChecks(o: ModeOutcome, bare: HttpLoadResult): Check[] {
       },
     );
   }
+  if (o.boards) checks.push(...boardsChecks(o.boards));
   checks.push({
     name: `server${o.exits.length === 1 ? '' : 's'} shut down cleanly on SIGTERM`,
     passed: o.exits.length > 0 && o.exits.every((e) => e.code === 0),

@@ -41,7 +41,8 @@ export interface DepthResults {
 }
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
-const mb = (bytes: number | undefined) => (bytes === undefined ? null : round(bytes / 1e6, 1));
+/** Bytes as MB (10⁶), one decimal; null when unknown. */
+export const mb = (bytes: number | undefined) => (bytes === undefined ? null : round(bytes / 1e6, 1));
 
 /** Runs `npm run seed -- --users N` against a SQLite file; resolves with its wall time in seconds. */
 export async function seedDatabase(databaseUrl: string, users: number, secret: string): Promise<number> {

@@ -60,8 +60,8 @@ interface Context {
   body?: UpdateBody;
 }
 
-async function postUpdate(url: string, token: string, body: UpdateBody): Promise<number> {
-  const res = await fetch(`${url}/update-score`, {
+async function postUpdate(url: string, token: string, body: UpdateBody, path: string): Promise<number> {
+  const res = await fetch(`${url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify(body),
@@ -70,18 +70,22 @@ async function postUpdate(url: string, token: string, body: UpdateBody): Promise
   return res.status;
 }
 
-/** Sends each update left in flight again, one after another, and counts the answers. */
+/**
+ * Sends each update left in flight again (to `path`, default `/update-score`), one after
+ * another, and counts the answers.
+ */
 export async function settleInFlight(
   url: string,
   token: string,
   bodies: Iterable<UpdateBody>,
-  answered: (body: UpdateBody) => void = () => {},
+  answered: (body: UpdateBody, status: number) => void = () => {},
+  path = '/update-score',
 ): Promise<Settled> {
   const settled: Settled = { inFlight: 0, replayed200: 0, replayedOther: {} };
   for (const body of bodies) {
     settled.inFlight++;
-    const status = await postUpdate(url, token, body).catch(() => 0);
-    answered(body);
+    const status = await postUpdate(url, token, body, path).catch(() => 0);
+    answered(body, status);
     if (status === 200) settled.replayed200++;
     else settled.replayedOther[String(status)] = (settled.replayedOther[String(status)] ?? 0) + 1;
   }
@@ -102,6 +106,14 @@ export interface LoadOptions {
   pick?: 'round-robin' | 'random-seed';
   /** tRPC's `scores.update` instead of `POST /update-score` (wrk only). */
   trpc?: boolean;
+  /** Another route taking the same bodies and answers, e.g. `/boards/{board}/scores` (wrk only). */
+  path?: string;
+  /**
+   * Fills `acked` with the action_id of every update answered 200 (in-flight ones settled
+   * included) and `latenciesMs` with the latency of each update sent from `fromMs` to `toMs`
+   * (epoch ms) (wrk only).
+   */
+  record?: { acked: string[]; latenciesMs: number[]; fromMs: number; toMs: number };
 }
 
 /**
@@ -110,7 +122,8 @@ export interface LoadOptions {
  * one request in flight per connection), so in-flight requests at the cut-off are known.
  */
 export async function runHttpLoad(options: LoadOptions): Promise<HttpLoadResult> {
-  if (options.pick === 'random-seed' || options.trpc) throw new Error('this run needs wrk');
+  if (options.pick === 'random-seed' || options.trpc || options.path || options.record)
+    throw new Error('this run needs wrk');
   const inFlight = new Map<string, UpdateBody>();
   let ok200 = 0;
   let mismatches = 0;

@@ -1,6 +1,7 @@
 import { commitStats, readCommitTotals } from './commit-stats.js';
 import type { CpuMeter, CpuProbe } from './cpu.js';
 import { runHttpLoad, type HttpLoadResult, type LoadDriver, type LoadOptions } from './http-load.js';
+import type { Check } from './report.js';
 import { findWrk, runWrkGet, runWrkLoad, wrkVersion, type WrkGetResult } from './wrk-load.js';
 
 /** The chosen load generator: wrk when installed (or asked for), else autocannon. */
@@ -55,6 +56,8 @@ export async function loadWithWarmup(args: {
   /** Which users the updates go to (default round-robin over the workload's). */
   pick?: LoadOptions['pick'];
   trpc?: boolean;
+  /** Another route for the same bodies, e.g. `/boards/{board}/scores`. */
+  path?: string;
   /** Scoreboard instances whose /metrics tell the group commit's batches (none for the bare server). */
   metricsUrls?: string[];
 }): Promise<{ warmup: HttpLoadResult | null; measured: HttpLoadResult }> {
@@ -69,6 +72,7 @@ export async function loadWithWarmup(args: {
       settleInFlight: args.settleInFlight,
       pick: args.pick,
       trpc: args.trpc,
+      path: args.path,
     });
   let warmup: HttpLoadResult | null = null;
   if (args.warmup > 0) {
@@ -107,3 +111,17 @@ export const httpDetail = (r: HttpLoadResult): string =>
     ? `; wrk counted ${r.wrk.requests} responses, socket errors ${JSON.stringify(r.wrk.socketErrors)}, ` +
       `untracked answers ${r.wrk.untracked}`
     : '');
+
+/** The check that a load run had no errors of any kind. */
+export const loadCheck = (name: string, r: HttpLoadResult): Check => ({
+  name: `${name}: no errors`,
+  passed: httpClean(r),
+  detail: httpDetail(r),
+});
+
+/** The check that a run of GETs was answered 200 every time, each answer the one asked for. */
+export const getCheck = (name: string, r: WrkGetResult): Check => ({
+  name: `${name}: every answer 200 and right`,
+  passed: r.responses > 0 && r.non2xx + r.errors + r.timeouts + r.mismatches === 0,
+  detail: `wrk: ${r.responses} responses, status ${JSON.stringify(r.statusCodes)}, errors ${r.errors}, timeouts ${r.timeouts}, wrong answers ${r.mismatches}`,
+});

@@ -51,6 +51,14 @@ export interface BenchOptions {
    * lookups and updates to random seeded users (on with --depth, or when --users ≥ 100,000).
    */
   depth: boolean;
+  /**
+   * Boards of `boardUsers` users with windows all, week and day in one instance (0 skips the
+   * many-boards phases): start, RSS, updates with three windows against one, a rollover.
+   */
+  boards: number;
+  boardUsers: number;
+  /** Rows of the past window whose pages are read (0 skips that phase). */
+  pastRows: number;
 }
 
 const DEFAULT_OUT = fileURLToPath(new URL('./results.json', import.meta.url));
@@ -74,6 +82,9 @@ const NUMERIC = {
   soak: 0,
   'soak-warmup': 10,
   'pgbench-jobs': 2,
+  boards: 100,
+  'board-users': 10_000,
+  'past-rows': 1_000_000,
 } as const;
 type NumericFlag = keyof typeof NUMERIC;
 
@@ -89,6 +100,10 @@ ${Object.entries(NUMERIC)
   --redis <url>          Redis for --database (default ${DEFAULT_REDIS})
   --depth                seed --users users first; measure seed, start-up, RSS, rank GETs, random-user
                          updates (on by itself from --users 100000; e.g. --users 1000000)
+  --boards N, --board-users N, --past-rows N
+                         the many-boards phases: N boards of N users with windows all, week and day
+                         (start, RSS, updates with three windows vs one, a rollover), then a past
+                         window of N rows read page by page; --boards 0 / --past-rows 0 skip them
   --cpu-prof             profile the server (node --cpu-prof) and print its top self-time functions
   --help`;
 
@@ -155,6 +170,9 @@ export function parseOptions(
     redis: text('redis') ?? DEFAULT_REDIS,
     pgbenchJobs: read('pgbench-jobs'),
     depth: false,
+    boards: read('boards'),
+    boardUsers: read('board-users'),
+    pastRows: read('past-rows'),
   };
   options.depth = Boolean(values.depth) || env.BENCH_DEPTH === '1' || options.users >= DEPTH_FROM_USERS;
   if (!['auto', 'wrk', 'autocannon'].includes(options.driver))
@@ -173,6 +191,8 @@ export function parseOptions(
       '--users must exceed --connections and --sdk-concurrency (one update per user in flight)',
     );
   }
+  if (options.boards > 0 && options.boardUsers <= options.connections)
+    throw new Error('--board-users must exceed --connections (one update per user in flight)');
   if (options.subscriberBatch < 1) throw new Error('--subscriber-batch must be at least 1');
   return options;
 }

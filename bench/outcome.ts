@@ -1,4 +1,5 @@
 import type { ProfileSummary } from './cpu-profile.js';
+import type { BoardsResults } from './boards-phase.js';
 import type { DepthResults } from './depth-phase.js';
 import type { CpuMeter } from './cpu.js';
 import type { HttpLoadResult } from './http-load.js';
@@ -68,6 +69,8 @@ export interface ModeOutcome extends ServerPhases {
   typed: TypedResults | null;
   /** SQLite mode with --depth (or --users ≥ 100,000): a seeded board. */
   depth: DepthResults | null;
+  /** Many boards in one instance, and a past window (--boards, --past-rows). */
+  boards: BoardsResults | null;
 }
 
 export const describeFailure = (error: unknown): string =>
@@ -89,5 +92,6 @@ export function emptyOutcome(): ModeOutcome {
     postgres: null,
     typed: null,
     depth: null,
+    boards: null,
   };
 }

@@ -11,6 +11,8 @@ import { depthRows, sdkRows, typedRows } from './report-rows.js';
 import type { SdkLoadResult } from './sdk-load.js';
 import type { TypedResults } from './typed-phase.js';
 import type { DepthResults } from './depth-phase.js';
+import type { BoardsResults } from './boards-phase.js';
+import { boardsRows } from './boards-report.js';
 import type { SoakResult } from './soak.js';
 import { round } from './stats.js';
 
@@ -69,6 +71,8 @@ export interface BenchResults {
   typed: TypedResults | null;
   /** A seeded board (SQLite mode with --depth or --users ≥ 100,000). */
   depth: DepthResults | null;
+  /** Many boards in one instance, and a past window (--boards, --past-rows). */
+  boards: BoardsResults | null;
   fanout: FanoutResult | null;
   soak: SoakResult | { unavailable: string } | null;
   ledger: { before: number; after: number; newRows: number; accepted200: number };
@@ -115,6 +119,7 @@ export function targetRows(r: Omit<BenchResults, 'targets' | 'verification'>): T
   if (r.typed) rows.push(...typedRows(r.updateScore, r.typed));
   rows.push(...sdkRows(r.updateScore, [r.sdk, r.sdkWebSocket]));
   if (r.depth) rows.push(...depthRows(r.depth));
+  if (r.boards) rows.push(...boardsRows(r.boards));
   if (r.fanout) {
     const f = r.fanout;
     // The target is for 1,000 subscribers at 1,000 updates/s; smaller runs are not judged.

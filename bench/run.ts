@@ -85,6 +85,7 @@ async function main(): Promise<number> {
     sdkWebSocket: outcome.sdkWebSocket,
     typed: outcome.typed,
     depth: outcome.depth,
+    boards: outcome.boards,
     fanout: outcome.fanout,
     soak: outcome.soak,
     ledger: {

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runBoardsPhases } from './boards-phase.js';
+import { sqliteSeedDatabase } from './boards-seed.js';
 import { startScoreboard } from './child.js';
 import { summarizeCpuProfile } from './cpu-profile.js';
 import { emptyDepth, RssPeak, runDepthLoads, seedDatabase } from './depth-phase.js';
@@ -68,6 +70,20 @@ export async function runSqliteMode(args: ModeArgs): Promise<ModeOutcome> {
     }
     out.ledger.after = ledgerRows(databaseUrl);
     out.profile = cpuProfDir ? (summarizeCpuProfile(cpuProfDir) ?? null) : null;
+    if (options.boards > 0 || options.pastRows > 0) {
+      out.boards = await runBoardsPhases({
+        ...args,
+        workDir,
+        exits: out.exits,
+        storage: {
+          env: {},
+          create: async (name) => {
+            const file = join(workDir, `${name}.db`);
+            return { url: file, db: sqliteSeedDatabase(file) };
+          },
+        },
+      });
+    }
   } catch (error) {
     out.failure ??= describeFailure(error);
   } finally {

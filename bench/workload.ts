@@ -11,14 +11,16 @@ export interface UpdateBody {
 /** A random HS256 secret for the benchmark's server (at least 32 characters). */
 export const newSecret = (): string => randomBytes(32).toString('hex');
 
-/** A service-role token (a trusted game server), as `npm run token -- x --role service` mints. */
-export function serviceToken(secret: string): string {
-  return jwt.sign({ roles: ['service'] }, secret, {
-    algorithm: 'HS256',
-    subject: 'bench-game-server',
-    expiresIn: 3600,
-  });
+/** A token with one role, valid for an hour, as `npm run token -- <subject> --role <role>` mints. */
+function roleToken(secret: string, role: 'service' | 'admin', subject: string): string {
+  return jwt.sign({ roles: [role] }, secret, { algorithm: 'HS256', subject, expiresIn: 3600 });
 }
+
+/** A service-role token (a trusted game server). */
+export const serviceToken = (secret: string): string => roleToken(secret, 'service', 'bench-game-server');
+
+/** An admin token (to create a board mid-run). */
+export const adminToken = (secret: string): string => roleToken(secret, 'admin', 'bench-admin');
 
 /**
  * The load: round-robin over `users` user_ids, a fresh action_id per update, and a score

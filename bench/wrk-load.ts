@@ -48,6 +48,10 @@ interface ScriptResult {
   maxScore: number;
   requests: number;
   durationUs: number;
+  /** Thread → the `n` of each update answered 200 (ackLog). */
+  acked: Record<string, number[]>;
+  /** Latencies of the updates sent inside the timing window, in ms. */
+  timed: number[];
 }
 
 /** What wrk's own report (with --latency) says. */
@@ -106,6 +110,8 @@ export async function runWrkLoad(
   const seconds = Math.max(1, Math.round(options.seconds));
   const threads = Math.max(1, Math.min(options.threads, options.connections));
   const dir = mkdtempSync(join(tmpdir(), 'scoreboard-wrk-'));
+  const prefix = `bench-${options.workload.runId}-w${randomBytes(3).toString('hex')}`;
+  const { record } = options;
   let run: CommandOutput;
   try {
     const script = join(dir, 'update-score.lua');
@@ -116,11 +122,13 @@ export async function runWrkLoad(
         users: options.workload.users,
         threads,
         base: options.workload.issued,
-        prefix: `bench-${options.workload.runId}-w${randomBytes(3).toString('hex')}`,
+        prefix,
         track: options.settleInFlight,
         successBody: SUCCESS_BODY,
         pick: options.pick,
         ...(options.trpc ? { path: '/trpc/scores.update', successContains: '"applied":true' } : {}),
+        ...(options.path ? { path: options.path } : {}),
+        ...(record ? { ackLog: true, timing: { fromMs: record.fromMs, toMs: record.toMs } } : {}),
       }),
     );
     const args = ['-t', String(threads), '-c', String(options.connections), '-d', `${seconds}s`];
@@ -136,8 +144,21 @@ export async function runWrkLoad(
   const report = parseWrkReport(run.stdout);
   options.workload.advanceTo(script.maxScore);
 
+  if (record) {
+    for (const [thread, list] of Object.entries(script.acked))
+      for (const n of list) record.acked.push(`${prefix}-${thread}-${n}`);
+    record.latenciesMs.push(...script.timed);
+  }
   const settled = options.settleInFlight
-    ? await settleInFlight(options.url, options.token, script.inflight)
+    ? await settleInFlight(
+        options.url,
+        options.token,
+        script.inflight,
+        (body, status) => {
+          if (status === 200) record?.acked.push(body.action_id);
+        },
+        options.path,
+      )
     : { inFlight: script.inflight.length, replayed200: 0, replayedOther: {} };
   const count = (ok: (status: number) => boolean) =>
     Object.entries(script.statuses).reduce((sum, [status, n]) => sum + (ok(Number(status)) ? n : 0), 0);

@@ -26,6 +26,13 @@ export interface WrkScriptConfig {
   path?: string;
   /** When set, a 200 is a match if its body contains this (instead of equalling `successBody`). */
   successContains?: string;
+  /** Lists the number `n` of every update answered 200, per thread (needs `track`). */
+  ackLog?: boolean;
+  /**
+   * Records the latency of every update sent from `fromMs` to `toMs` (epoch ms, this machine's
+   * clock, read through LuaJIT's FFI), from the script's request to its answer (needs `track`).
+   */
+  timing?: { fromMs: number; toMs: number };
 }
 
 /** Marks the script's one line of results on wrk's stdout. */
@@ -56,7 +63,26 @@ local cfg = {
   random = ${c.pick === 'random-seed'},
   path = ${lua(c.path ?? '/update-score')},
   contains = ${c.successContains === undefined ? 'nil' : lua(c.successContains)},
+  acklog = ${Boolean(c.ackLog)},
+  timed = ${Boolean(c.timing)},
+  from = ${c.timing?.fromMs ?? 0},
+  to = ${c.timing?.toMs ?? 0},
 }
+
+-- The wall clock in epoch ms (wrk's Lua has none finer than a second).
+local now = function() return 0 end
+if cfg.timed then
+  local ffi = require("ffi")
+  ffi.cdef[[
+    typedef struct { long tv_sec; long tv_nsec; } sb_timespec;
+    int clock_gettime(int clock, sb_timespec *tp);
+  ]]
+  local ts = ffi.new("sb_timespec")
+  now = function()
+    ffi.C.clock_gettime(0, ts)
+    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+  end
+end
 
 -- The main state: one entry per thread, read back in done().
 local threads = {}
@@ -72,6 +98,9 @@ n = 0            -- updates this thread generated
 mismatches = 0   -- 200s whose body was not the success body
 untracked = 0    -- answers that named no user in flight
 probes = 0
+acked = {}       -- n of each update answered 200 (ackLog)
+timed = {}       -- latencies (ms) of the updates sent inside the timing window
+sent = {}        -- user -> when its update in flight was sent (timing)
 local mine = {}
 local cursor = 0
 local headers = {}
@@ -122,6 +151,7 @@ function request()
   local user = pick()
   n = n + 1
   if cfg.track then busy[user] = n end
+  if cfg.timed then sent[user] = now() end
   headers["X-Request-Id"] = "u" .. user
   return wrk.format("POST", cfg.path, headers, body(tid, user, n))
 end
@@ -140,7 +170,14 @@ function response(status, hdrs, text)
   end
   if cfg.track then
     local user = id and tonumber(string.sub(id, 2))
-    if user and busy[user] then busy[user] = nil else untracked = untracked + 1 end
+    if user and busy[user] then
+      if cfg.acklog and status == 200 then acked[#acked + 1] = busy[user] end
+      local at = sent[user]
+      if cfg.timed and at >= cfg.from and at < cfg.to then timed[#timed + 1] = now() - at end
+      busy[user] = nil
+    else
+      untracked = untracked + 1
+    end
   end
 end
 
@@ -155,13 +192,19 @@ function done(summary, latency, requests)
     for key in pairs(totals) do totals[key] = totals[key] + thread:get(key == "issued" and "n" or key) end
     most = math.max(most, thread:get("n"))
   end
-  local codes = {}
+  local codes, acks, latencies = {}, {}, {}
   for status, count in pairs(merged) do codes[#codes + 1] = string.format('"%d":%d', status, count) end
+  for _, thread in ipairs(threads) do
+    local list = thread:get("acked")
+    if #list > 0 then acks[#acks + 1] = string.format('"%d":[%s]', thread:get("tid"), table.concat(list, ",")) end
+    for _, ms in ipairs(thread:get("timed")) do latencies[#latencies + 1] = string.format("%.3f", ms) end
+  end
   io.write(string.format(
     '${WRK_RESULT_MARK}{"statuses":{%s},"inflight":[%s],"mismatches":%d,"untracked":%d,"probes":%d,' ..
-      '"issued":%d,"maxScore":%d,"requests":%d,"durationUs":%d}\\n',
+      '"issued":%d,"maxScore":%d,"requests":%d,"durationUs":%d,"acked":{%s},"timed":[%s]}\\n',
     table.concat(codes, ","), table.concat(inflight, ","), totals.mismatches, totals.untracked,
-    totals.probes, totals.issued, cfg.base + most * cfg.threads, summary.requests, summary.duration))
+    totals.probes, totals.issued, cfg.base + most * cfg.threads, summary.requests, summary.duration,
+    table.concat(acks, ","), table.concat(latencies, ",")))
 end
 `;
 }

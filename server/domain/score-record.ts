@@ -8,26 +8,37 @@ export interface ScoreRecord {
   readonly reachedSeq: number;
 }
 
+/**
+ * The leaderboard order on a record's parts, its score given as the board's sort key (see
+ * sortKeyOf: the better score has the lower key, on either order): the lower key first, then
+ * whoever reached it first, then the user id. board_scores_order_idx keeps this order in SQL.
+ */
+export function compareParts(
+  keyA: number,
+  seqA: number,
+  userA: string,
+  keyB: number,
+  seqB: number,
+  userB: string,
+): number {
+  if (keyA !== keyB) return keyA - keyB;
+  if (seqA !== seqB) return seqA - seqB;
+  return userA < userB ? -1 : userA > userB ? 1 : 0;
+}
+
 /** Leaderboard order: higher score first, then whoever reached it first, then user id. */
 export function compareRecords(a: ScoreRecord, b: ScoreRecord): number {
-  if (a.score !== b.score) return b.score - a.score;
-  return compareTies(a, b);
+  return compareParts(-a.score, a.reachedSeq, a.userId, -b.score, b.reachedSeq, b.userId);
 }
 
 /** The order of a board where lower is better: lower score first, then the same ties. */
 export function compareRecordsAscending(a: ScoreRecord, b: ScoreRecord): number {
-  if (a.score !== b.score) return a.score - b.score;
-  return compareTies(a, b);
+  return compareParts(a.score, a.reachedSeq, a.userId, b.score, b.reachedSeq, b.userId);
 }
 
 /** The leaderboard order of a board of this order. */
 export function recordOrder(order: BoardOrder): (a: ScoreRecord, b: ScoreRecord) => number {
   return order === 'desc' ? compareRecords : compareRecordsAscending;
-}
-
-function compareTies(a: ScoreRecord, b: ScoreRecord): number {
-  if (a.reachedSeq !== b.reachedSeq) return a.reachedSeq - b.reachedSeq;
-  return a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0;
 }
 
 /** An authorized request to set a user's score, as the storage sees it. */

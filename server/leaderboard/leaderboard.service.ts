@@ -2,13 +2,9 @@ import type { LeaderboardEntry } from '../../shared/schemas.js';
 import { GLOBAL_BOARD_ID, type Board, type WindowKind } from '../domain/board.js';
 import { isLaterWindow, windowKindOf, windowOf } from '../domain/board-windows.js';
 import { windowOfKey, type BoardWindow } from '../domain/board-window.js';
-import {
-  recordOrder,
-  type BoardChange,
-  type CommittedChanges,
-  type ScoreRecord,
-} from '../domain/score-record.js';
+import type { BoardChange, CommittedChanges, ScoreRecord } from '../domain/score-record.js';
 import type { ScoreStore, WindowRef } from '../storage/storage.js';
+import { WindowLoad } from './window-load.js';
 import { WindowView, entriesFrom, type Standing } from './window-view.js';
 
 export type { BoardPage, Standing } from './window-view.js';
@@ -64,23 +60,17 @@ export class LeaderboardService {
   async reload(): Promise<void> {
     const at = this.now();
     const fresh = new Map<string, WindowView>();
-    const refs: WindowRef[] = [];
+    const byRef = new Map<WindowRef, WindowView>();
     for (const board of this.boards.list()) {
       for (const [kind, spec] of board.windows) {
-        const window = windowOf(spec, at);
-        fresh.set(slotOf(board.id, kind), new WindowView(window, recordOrder(board.order)));
-        refs.push({ boardId: board.id, windowKey: window.key });
+        const view = new WindowView(windowOf(spec, at), board.order);
+        fresh.set(slotOf(board.id, kind), view);
+        byRef.set({ boardId: board.id, windowKey: view.window.key }, view);
       }
     }
-    const { version, records } = await this.scores.windows(refs);
-    const loaded = new Map<string, ScoreRecord[]>();
-    for (const { boardId, windowKey, record } of records) {
-      const slot = slotOf(boardId, windowKindOf(windowKey));
-      let list = loaded.get(slot);
-      if (!list) loaded.set(slot, (list = []));
-      list.push(record);
-    }
-    for (const [slot, view] of fresh) view.index.load(loaded.get(slot) ?? []);
+    const load = new WindowLoad(byRef);
+    const version = await this.scores.windows([...byRef.keys()], load.open);
+    load.finish();
     this.views.clear();
     for (const [slot, view] of fresh) this.views.set(slot, view);
     this.applied = Math.max(this.applied, version);
@@ -168,7 +158,7 @@ export class LeaderboardService {
   }
 
   private roll(slot: string, board: Board, window: BoardWindow): WindowView {
-    const view = new WindowView(window, recordOrder(board.order));
+    const view = new WindowView(window, board.order);
     this.views.set(slot, view);
     return view;
   }

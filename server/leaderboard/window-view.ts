@@ -1,4 +1,5 @@
 import type { LeaderboardEntry } from '../../shared/schemas.js';
+import type { BoardOrder } from '../domain/board.js';
 import type { BoardWindow } from '../domain/board-window.js';
 import { encodeCursor } from '../domain/page-cursor.js';
 import { RankIndex } from '../domain/rank-index.js';
@@ -30,9 +31,10 @@ export class WindowView {
   constructor(
     /** The window this view holds; a later one replaces the view (a reset). */
     readonly window: BoardWindow,
-    compare: (a: ScoreRecord, b: ScoreRecord) => number,
+    /** The board's order. */
+    order: BoardOrder,
   ) {
-    this.index = new RankIndex(undefined, compare);
+    this.index = new RankIndex(undefined, order);
   }
 
   /** Users in the window. */

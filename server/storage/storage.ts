@@ -91,10 +91,11 @@ export interface WindowRef {
   readonly windowKey: string;
 }
 
-/** A stored record of one window, and which window. */
-export interface WindowRecord extends WindowRef {
-  readonly record: ScoreRecord;
-}
+/**
+ * Takes the stored records of one window as they are read, one row at a time: what the user
+ * reached and the seq that decides ties (see ScoreStore.windows).
+ */
+export type RecordSink = (userId: string, score: number, reachedSeq: number) => void;
 
 /** A board as stored: its definition (the board file's form, JSON) and when it last changed. */
 export interface StoredBoard {
@@ -198,10 +199,13 @@ export interface ScoreStore {
    */
   applyUpdate(command: UpdateCommand, judge: Judge): Promise<UpdateOutcome>;
   /**
-   * Every stored record of these windows (in no particular order) and the version they are the
-   * state of, read consistently: what an instance loads into its rank indexes.
+   * Reads every stored record of these windows, all as of one version, window by window in
+   * the order of `refs`: calls `open(ref)`, then that window's sink with each of its records (in
+   * no particular order), before the next window; resolves with the version. What an instance
+   * loads into its rank indexes, without holding more than one row of the database at a time
+   * beyond what the sinks keep.
    */
-  windows(refs: readonly WindowRef[]): Promise<{ version: number; records: WindowRecord[] }>;
+  windows(refs: readonly WindowRef[], open: (ref: WindowRef) => RecordSink): Promise<number>;
   /**
    * Up to `limit` records of a window in its order (`order`: the board's), after `after` (from
    * the first without it): a keyset page, for windows that ended (they never change).

@@ -2,11 +2,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createJudge } from '../../server/domain/score-rules.js';
 import type { Storage } from '../../server/storage/storage.js';
 import { globalUnder } from '../helpers/boards.js';
+import { readWindows } from '../helpers/read-windows.js';
 
 const ALL = [{ boardId: 'global', windowKey: 'all' }];
 /** The records of the board `global`. */
 const globalRecords = async (storage: Storage) =>
-  (await storage.scores.windows(ALL)).records.map((r) => r.record);
+  (await readWindows(storage.scores, ALL)).records.map((r) => r.record);
 
 /** A storage under test, and how to read what it holds behind its back. */
 export interface StorageUnderTest {
@@ -74,7 +75,7 @@ export function storageContract(name: string, open: () => Promise<StorageUnderTe
       await scores.applyUpdate(command('amy', 'a1', 50), judge);
       await scores.applyUpdate(command('bob', 'b1', 70), judge);
       await scores.applyUpdate(command('zed', 'z2', 50), judge); // same score: zed keeps z1's moment
-      const loaded = await scores.windows(ALL);
+      const loaded = await readWindows(scores, ALL);
       expect(loaded.version).toBe(await scores.latestVersion());
       const byUser = new Map(loaded.records.map(({ record: r }) => [r.userId, r]));
       expect([...byUser.keys()].sort()).toEqual(['amy', 'bob', 'zed']);

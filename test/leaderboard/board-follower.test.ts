@@ -4,7 +4,7 @@ import { BoardFollower } from '../../server/leaderboard/board-follower.js';
 import { LeaderboardService } from '../../server/leaderboard/leaderboard.service.js';
 import type { LiveBus } from '../../server/live/bus/live-bus.js';
 import { createLogger } from '../../server/observability/logger.js';
-import type { ChangeFeed, ScoreStore } from '../../server/storage/storage.js';
+import type { ChangeFeed, RecordSink, ScoreStore, WindowRef } from '../../server/storage/storage.js';
 import { testBoard } from '../helpers/boards.js';
 
 /** A bus that carries nothing (Redis down, or every message lost). */
@@ -39,10 +39,14 @@ class SharedDatabase {
   }
 
   readonly scores = {
-    windows: async () => ({
-      version: this.version,
-      records: [...this.records.values()].map((record) => ({ boardId: 'global', windowKey: 'all', record })),
-    }),
+    windows: async (refs: readonly WindowRef[], open: (ref: WindowRef) => RecordSink) => {
+      for (const ref of refs) {
+        const sink = open(ref);
+        if (ref.boardId !== 'global' || ref.windowKey !== 'all') continue;
+        for (const r of this.records.values()) sink(r.userId, r.score, r.reachedSeq);
+      }
+      return this.version;
+    },
     epoch: async () => 'epoch-1',
   } as unknown as ScoreStore;
 

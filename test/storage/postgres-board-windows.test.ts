@@ -11,6 +11,7 @@ import { COMMIT_BATCH } from '../../server/storage/postgres/pg-statements.js';
 import { PostgresStorage } from '../../server/storage/postgres/postgres-storage.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
 import { until } from '../helpers/until.js';
+import { readWindows } from '../helpers/read-windows.js';
 import { command, recordStatements } from './storage-fixtures.js';
 
 // One schema for the file; each test writes boards and users of its own.
@@ -354,7 +355,7 @@ describe('PostgreSQL boards and windows', () => {
     expect(await storage.scores.windowRecords({ boardId: 'sprint', windowKey: 'all' }, [])).toEqual([]);
 
     // The records of several windows, as of the version read with them.
-    const loaded = await storage.scores.windows([
+    const loaded = await readWindows(storage.scores, [
       { boardId: 'sprint', windowKey: day! },
       { boardId: 'high', windowKey: 'all' },
     ]);

@@ -7,6 +7,7 @@ import { postgresDialect } from '../../server/storage/postgres/pg-dialect.js';
 import { createPool } from '../../server/storage/postgres/pg-pool.js';
 import { PostgresStorage } from '../../server/storage/postgres/postgres-storage.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
+import { readWindows } from '../helpers/read-windows.js';
 import { command, globalChange, judge, queryOnce } from './storage-fixtures.js';
 
 let schema: TestSchema | undefined;
@@ -143,7 +144,7 @@ describe('PostgreSQL migrations', () => {
       [globalChange('alice', 12, 3), globalChange('bob', 7, 2), globalChange('erin', 3, 4)],
       [globalChange('bob', 40, 5)],
     ]);
-    expect(await storage.scores.windows([{ boardId: 'global', windowKey: 'all' }])).toEqual({
+    expect(await readWindows(storage.scores, [{ boardId: 'global', windowKey: 'all' }])).toEqual({
       version: 2,
       records: expect.arrayContaining([
         { boardId: 'global', windowKey: 'all', record: { userId: 'alice', score: 12, reachedSeq: 3 } },

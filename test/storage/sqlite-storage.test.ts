@@ -11,6 +11,7 @@ import { SqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js';
 import { storageContract } from '../contracts/storage.contract.js';
 import { command, judge } from './storage-fixtures.js';
 import { until } from '../helpers/until.js';
+import { readWindows } from '../helpers/read-windows.js';
 
 storageContract('SQLite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'scoreboard-contract-'));
@@ -103,7 +104,7 @@ describe('SQLite storage settings', () => {
       await db.destroy();
 
       const storage = await SqliteStorage.open({ file, sync: 'normal' });
-      const board = await storage.scores.windows([{ boardId: 'global', windowKey: 'all' }]);
+      const board = await readWindows(storage.scores, [{ boardId: 'global', windowKey: 'all' }]);
       await storage.close();
       const records = board.records.map((r) => r.record);
       expect(records.sort((a, b) => a.userId.localeCompare(b.userId))).toEqual([

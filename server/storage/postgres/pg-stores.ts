@@ -22,7 +22,7 @@ import type {
   ScoreStore,
   SecurityEventCount,
   SecurityEventQuery,
-  WindowRecord,
+  RecordSink,
   WindowRef,
 } from '../storage.js';
 import type { PgGroupCommit } from './pg-group-commit.js';
@@ -45,34 +45,32 @@ export class PgScoreStore implements ScoreStore {
     return this.writer.submit({ command, judge });
   }
 
-  windows(refs: readonly WindowRef[]): Promise<{ version: number; records: WindowRecord[] }> {
+  windows(refs: readonly WindowRef[], open: (ref: WindowRef) => RecordSink): Promise<number> {
     // One snapshot for every read, so the records are exactly the state as of the version.
     return inTransaction(this.pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (client) => {
       const version = (await client.query<{ version: number }>('SELECT version FROM board_version')).rows[0]!
         .version;
-      // One pass over the table for every window (a window's rows lie all over it, among the
-      // other windows' written with them), fetched in chunks of arrays: pg holds one chunk at a
-      // time, and each row names its window by its place in `refs`.
+      // Window by window on the primary key, fetched in chunks of arrays: pg holds one chunk at
+      // a time, and the caller gets one window's rows after another.
       await client.query('SET LOCAL cursor_tuple_fraction = 1');
-      await client.query({
-        text: `DECLARE sb_windows NO SCROLL CURSOR FOR
-                 SELECT r.i, s.user_id, s.score, s.reached_seq
-                 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r(board_id, window_key, i)
-                 JOIN board_scores s ON s.board_id = r.board_id AND s.window_key = r.window_key`,
-        values: [refs.map((r) => r.boardId), refs.map((r) => r.windowKey)],
-      });
-      const records: WindowRecord[] = [];
-      for (;;) {
-        const chunk = await client.query<[number, string, number, number]>({
-          text: `FETCH ${LOAD_CHUNK} FROM sb_windows`,
-          rowMode: 'array',
+      for (const ref of refs) {
+        const sink = open(ref);
+        await client.query({
+          text: `DECLARE sb_window NO SCROLL CURSOR FOR
+                   SELECT user_id, score, reached_seq FROM board_scores WHERE board_id = $1 AND window_key = $2`,
+          values: [ref.boardId, ref.windowKey],
         });
-        for (const [i, userId, score, reachedSeq] of chunk.rows) {
-          const { boardId, windowKey } = refs[i - 1]!;
-          records.push({ boardId, windowKey, record: { userId, score, reachedSeq } });
+        for (;;) {
+          const chunk = await client.query<[string, number, number]>({
+            text: `FETCH ${LOAD_CHUNK} FROM sb_window`,
+            rowMode: 'array',
+          });
+          for (const [userId, score, reachedSeq] of chunk.rows) sink(userId, score, reachedSeq);
+          if (chunk.rows.length < LOAD_CHUNK) break;
         }
-        if (chunk.rows.length < LOAD_CHUNK) return { version, records };
+        await client.query('CLOSE sb_window');
       }
+      return version;
     });
   }
 
