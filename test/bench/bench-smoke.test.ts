@@ -39,13 +39,30 @@ const TINY = [
   '2',
   '--soak-warmup',
   '1',
+  '--boards',
+  '2',
+  '--board-users',
+  '20',
+  '--past-rows',
+  '200',
 ];
 
 /** The default run plus the depth phase (seed, start, rank reads, random-user updates). */
 const TINY_DEPTH = [...TINY, '--depth'];
 
 /** PostgreSQL mode at a tiny size: one instance, two behind nginx, pgbench, 1 s each. */
-const TINY_POSTGRES = ['--database', PG_URL, '--redis', REDIS_URL, ...TINY.slice(0, TINY.indexOf('--soak'))];
+// The many-boards phases run in the SQLite smoke run above.
+const TINY_POSTGRES = [
+  '--database',
+  PG_URL,
+  '--redis',
+  REDIS_URL,
+  ...TINY.slice(0, TINY.indexOf('--soak')),
+  '--boards',
+  '0',
+  '--past-rows',
+  '0',
+];
 
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -183,6 +200,10 @@ describe('npm run bench (smoke, tiny size)', () => {
       '--sdk-seconds',
       '0',
       '--subscribers',
+      '0',
+      '--boards',
+      '0',
+      '--past-rows',
       '0',
     ];
     const run = await runBench([...small, '--driver', 'autocannon', '--out', out]);
