@@ -79,16 +79,18 @@ export function trpcHttpHandler(
     onError: ({ error, path, req }) => reportCall(error, path, (req as MetaRequest).meta.requestId ?? ''),
   });
 
-  const refuseWhole = (
+  // The audit row is stored before the answer goes out, as for every other refusal, so a
+  // caller that sees the 400 also finds the row.
+  const refuseWhole = async (
     req: IncomingMessage,
     res: ServerResponse,
     meta: RequestMeta,
     refusal: TRPCError,
     path?: string,
-  ) => {
+  ): Promise<void> => {
     if (refusal.code === 'BAD_REQUEST') {
       const subject = Authenticator.unverifiedSubject(req.headers.authorization);
-      deps.gate
+      await deps.gate
         .refuse(refuse('invalid_input', refusal.message), { ...meta, subject, userId: null })
         .catch((err: unknown) => reportInternal(err, { transport: 'trpc-http', requestId: meta.requestId }));
     }
