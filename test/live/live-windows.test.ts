@@ -75,7 +75,7 @@ const events = (socket: FrameSocket) =>
   socket
     .of(1)
     .filter((f) => f.result?.type === 'data')
-    .map((f) => ({ id: f.result.id as string, ...(f.result.data.data as Record<string, any>) }));
+    .map((f): Record<string, any> => ({ id: f.result.id as string, ...f.result.data.data }));
 /** What watchUser (subscription 1) pushed. */
 const watched = (socket: FrameSocket) =>
   socket

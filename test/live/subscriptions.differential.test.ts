@@ -401,9 +401,10 @@ describe("hand-served subscriptions answer frame for frame as tRPC's handler", (
       a.close();
       b.close();
     }
-    pairs[0].forEach((socket, i) =>
+    const [mine, theirs] = pairs as [(typeof pairs)[number], (typeof pairs)[number]];
+    mine.forEach((socket, i) =>
       expect(byId(socket, servers[0].app.services.leaderboard.epoch)).toEqual(
-        byId(pairs[1][i]!, servers[1].app.services.leaderboard.epoch),
+        byId(theirs[i]!, servers[1].app.services.leaderboard.epoch),
       ),
     );
   });
