@@ -295,17 +295,20 @@ export function createScoreboardClient<Board extends string = string>(
     const stopTelling = live?.onBoardDown(tell);
     // tRPC resends the id of the last event on reconnect, so a resumed subscription never
     // goes back to an older snapshot.
-    const subscription = client.leaderboard.live.subscribe(limit === undefined ? where : { ...where, limit }, {
-      onData: (event) => {
-        told = false;
-        onChange(event.data);
+    const subscription = client.leaderboard.live.subscribe(
+      limit === undefined ? where : { ...where, limit },
+      {
+        onData: (event) => {
+          told = false;
+          onChange(event.data);
+        },
+        onError: (error) => {
+          stopTelling?.();
+          onError(error);
+        },
+        onComplete: () => stopTelling?.(),
       },
-      onError: (error) => {
-        stopTelling?.();
-        onError(error);
-      },
-      onComplete: () => stopTelling?.(),
-    });
+    );
     return () => {
       stopTelling?.();
       subscription.unsubscribe();

@@ -117,7 +117,9 @@ export class LiveLeaderboard {
    * queues: a subscriber that falls behind simply gets the newest state. Waiting costs O(1)
    * and a publish O(subscribers), with one abort listener per subscription.
    */
-  follow(signal: AbortSignal): { next(after: LivePoint | undefined): Promise<LeaderboardSnapshot | undefined> } {
+  follow(signal: AbortSignal): {
+    next(after: LivePoint | undefined): Promise<LeaderboardSnapshot | undefined>;
+  } {
     if (!signal.aborted) {
       this.followers += 1;
       signal.addEventListener('abort', () => (this.followers -= 1), { once: true });
@@ -130,7 +132,9 @@ export class LiveLeaderboard {
     return this.followers;
   }
 
-  private feed(signal: AbortSignal): { next(after: LivePoint | undefined): Promise<LeaderboardSnapshot | undefined> } {
+  private feed(signal: AbortSignal): {
+    next(after: LivePoint | undefined): Promise<LeaderboardSnapshot | undefined>;
+  } {
     let waiter: Waiter | undefined;
     const stop = () => {
       if (waiter) this.waiters.delete(waiter);

@@ -28,7 +28,8 @@ export const liveEvent = (snapshot: LeaderboardSnapshot, limit: number): LiveLea
  * What a subscriber was last sent, to skip a snapshot that shows it nothing new: the same
  * window with the same entries (a change below its limit). A reset is always sent.
  */
-export const sentKey = (event: LiveLeaderboardEvent) => `${event.window.key} ${JSON.stringify(event.entries)}`;
+export const sentKey = (event: LiveLeaderboardEvent) =>
+  `${event.window.key} ${JSON.stringify(event.entries)}`;
 
 /**
  * One `leaderboard.live` subscription: the current top `limit` of its board's window in force

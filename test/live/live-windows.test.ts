@@ -104,7 +104,11 @@ describe('leaderboard.live and watchUser on a day window, with a fake clock', ()
       next_reset: iso(midnight),
     };
     const live = await subscribe('leaderboard.live', { board: 'daily', window: 'day' });
-    const watch = await subscribe('leaderboard.watchUser', { user_id: 'alice', board: 'daily', window: 'day' });
+    const watch = await subscribe('leaderboard.watchUser', {
+      user_id: 'alice',
+      board: 'daily',
+      window: 'day',
+    });
     await live.until((s) => events(s).length === 1, 'the first snapshot');
     const [first] = events(live);
     expect(first).toEqual({
@@ -189,7 +193,14 @@ describe('leaderboard.live and watchUser on a season window', () => {
     });
     await live.until((s) => events(s).length === 1, 'the first snapshot');
     expect(events(live)[0]).toMatchObject({
-      window: { board: 'ranked', kind: 'season', key: 'season:1', start: iso(S1), end: null, next_reset: null },
+      window: {
+        board: 'ranked',
+        kind: 'season',
+        key: 'season:1',
+        start: iso(S1),
+        end: null,
+        next_reset: null,
+      },
       entries: [{ rank: 1, user_id: 'alice', score: 40 }],
     });
     expect(events(live)[0]!.id).toBe(`${epochOf(server!)}:${events(live)[0]!.version}@season:1`);

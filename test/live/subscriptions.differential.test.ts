@@ -233,7 +233,10 @@ async function play(
 /** A board besides `global`, with a day window, for both servers of a pair. */
 const folder = mkdtempSync(join(tmpdir(), 'scoreboard-differential-'));
 const BOARDS_FILE = join(folder, 'boards.json');
-writeFileSync(BOARDS_FILE, JSON.stringify({ boards: [{ id: 'daily', windows: [{ kind: 'day', zone: 'UTC' }] }] }));
+writeFileSync(
+  BOARDS_FILE,
+  JSON.stringify({ boards: [{ id: 'daily', windows: [{ kind: 'day', zone: 'UTC' }] }] }),
+);
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 /** Sets a score on the board `daily` with a service token. */
@@ -244,7 +247,9 @@ async function setDaily(server: TestServer, user: string, action: string, score:
 
 async function pair(env: Record<string, string>): Promise<[TestServer, TestServer]> {
   const mine = await startTestServer({ ...env, BOARDS_FILE });
-  const theirs = await startTestServer({ ...env, BOARDS_FILE }, undefined, { subscriptionsThroughTrpc: true });
+  const theirs = await startTestServer({ ...env, BOARDS_FILE }, undefined, {
+    subscriptionsThroughTrpc: true,
+  });
   for (const server of [mine, theirs]) {
     await server.setScore('u1', 's1', 30);
     await server.setScore('u2', 's2', 20);
@@ -351,7 +356,10 @@ describe("hand-served subscriptions answer frame for frame as tRPC's handler", (
   });
 
   it('sends the same frames when a change reaches subscribers of another board and window', async () => {
-    const live = (input: unknown) => ({ method: 'subscription', params: { path: 'leaderboard.live', input } });
+    const live = (input: unknown) => ({
+      method: 'subscription',
+      params: { path: 'leaderboard.live', input },
+    });
     // Two sockets a server (WS_MAX_SUBSCRIPTIONS is 3): daily's day at two limits and its
     // whole window; global's, and a watcher of daily's day.
     const plan: Frame[][] = [

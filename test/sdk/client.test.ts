@@ -335,7 +335,10 @@ describe('live helpers on another board and window', () => {
     const dir = mkdtempSync(join(tmpdir(), 'scoreboard-sdk-boards-'));
     later.push(async () => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'boards.json');
-    writeFileSync(file, JSON.stringify({ boards: [{ id: 'daily', windows: [{ kind: 'day', zone: 'UTC' }] }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ boards: [{ id: 'daily', windows: [{ kind: 'day', zone: 'UTC' }] }] }),
+    );
     server = await startTestServer({ BOARDS_FILE: file });
     const post = (user: string, action: string, score: number) =>
       server!.post(
