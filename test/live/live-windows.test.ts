@@ -39,7 +39,11 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 
-const start = async () => (server = await startTestServer({ ...UNLIMITED, BOARDS_FILE: file }));
+/** A server; `throughTrpc` serves subscriptions by tRPC's handler (iterating LiveFeed) instead of the fan-out. */
+const start = async (throughTrpc = false) =>
+  (server = await startTestServer({ ...UNLIMITED, BOARDS_FILE: file }, undefined, {
+    subscriptionsThroughTrpc: throughTrpc,
+  }));
 const epochOf = (s: TestServer) => s.app.services.leaderboard.epoch;
 const iso = (ms: number) => new Date(ms).toISOString();
 const dayKey = (ms: number) => `day:${iso(ms).slice(0, 10)}`;
@@ -83,13 +87,16 @@ const watched = (socket: FrameSocket) =>
     .filter((f) => f.result?.type === 'data')
     .map((f) => f.result.data);
 
-describe('leaderboard.live and watchUser on a day window, with a fake clock', () => {
+describe.each([
+  ['shared frames', false],
+  ["tRPC's handler", true],
+])('leaderboard.live and watchUser on a day window, with a fake clock (%s)', (_, throughTrpc) => {
   it('names the window, pushes updates, pushes the next day at midnight, and resumes across it', async () => {
     // The clock runs (the real time, so PostgreSQL's commit clock agrees) until it is moved.
     const now = Date.now();
     vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
     vi.setSystemTime(now);
-    await start();
+    await start(throughTrpc);
     await submit('daily', 'alice', 'a1', 50);
     await submit('daily', 'bob', 'b1', 30);
 

@@ -40,7 +40,7 @@ const LIVE_INPUT = fc.constantFrom<unknown>(
   // Another board and window; an unknown board, a window the board does not keep, not a slug.
   { board: 'daily', window: 'day' },
   { board: 'daily', window: 'day', limit: 1 },
-  { board: 'daily', window: 'day', lastEventId: 'EPOCH:6@TODAY' },
+  { board: 'daily', window: 'day', lastEventId: 'EPOCH:4@TODAY' },
   { board: 'daily', window: 'day', lastEventId: 'EPOCH:6@day:2020-01-01' },
   { board: 'daily' },
   { board: 'global', window: 'all' },
