@@ -148,11 +148,13 @@ export class BoardReads {
         if (standing) entries.push({ rank: standing.rank, user_id: userId, score: standing.score });
       }
     } else {
-      // Each rank in O(log n + spacing) once the window has settled: at most 100 of them.
-      for (const record of await this.scores.windowRecords(ref, userIds)) {
-        const rank = (await this.countBefore(resolved.value, record)) + 1;
-        entries.push({ rank, user_id: record.userId, score: record.score });
-      }
+      // Each rank in O(log n + spacing) once the window has settled: at most 100 of them, asked
+      // together (PostgreSQL answers them on the pool's connections at once).
+      const records = await this.scores.windowRecords(ref, userIds);
+      const ahead = await Promise.all(records.map((record) => this.countBefore(resolved.value, record)));
+      records.forEach((record, i) =>
+        entries.push({ rank: ahead[i]! + 1, user_id: record.userId, score: record.score }),
+      );
     }
     entries.sort((a, b) => a.rank - b.rank);
     return { ok: true, value: { info, entries } };
