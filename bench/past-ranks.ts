@@ -129,4 +129,5 @@ async function postgres() {
   }
 }
 
-for (const result of [await sqlite(), await postgres()]) process.stdout.write(`${JSON.stringify(result)}\n`);
+process.stdout.write(`${JSON.stringify(await sqlite())}\n`);
+process.stdout.write(`${JSON.stringify(await postgres())}\n`);
