@@ -54,7 +54,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
   if (redis) metrics.watchRedis(() => redis.breaker.closed);
   const leaderboard = new LeaderboardService(storage.scores, boards, config.leaderboardSize);
   await leaderboard.load();
-  const reads = new BoardReads(leaderboard, boards, storage.scores);
+  const reads = new BoardReads(leaderboard, boards, storage.scores, config.rankMarkSpacing);
   const bus = redis
     ? new RedisLiveBus({
         redis,

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SCORE_CEILING } from '../../shared/schemas.js';
 import { withoutEmptyValues } from './empty-values.js';
+import { RANK_MARK_SPACING } from '../storage/queries/rank-marks.js';
 
 const integer = (min: number, max: number) => {
   const error = `expects an integer from ${min} to ${max}`;
@@ -78,6 +79,7 @@ const envSchema = z.object({
   FLAG_THRESHOLD: integer(1, 1_000_000).default(20),
   FLAG_WINDOW_SECONDS: integer(1, 86_400).default(600),
   LEADERBOARD_SIZE: integer(1, 100).default(10),
+  RANK_MARK_SPACING: integer(1, 1_000_000).default(RANK_MARK_SPACING),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'expects one of fatal, error, warn, info, debug, trace, silent',
@@ -149,6 +151,8 @@ export interface Config {
   };
   readonly flags: { readonly threshold: number; readonly windowSeconds: number };
   readonly leaderboardSize: number;
+  /** Records between two rank marks of a window that ended: a rank there counts at most this many rows. */
+  readonly rankMarkSpacing: number;
   readonly logLevel: string;
   readonly redisUrl: string | undefined;
   /** Prefix of every Redis key and channel (several deployments may share one Redis). */
@@ -253,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     flags: Object.freeze({ threshold: e.FLAG_THRESHOLD, windowSeconds: e.FLAG_WINDOW_SECONDS }),
     leaderboardSize: e.LEADERBOARD_SIZE,
+    rankMarkSpacing: e.RANK_MARK_SPACING,
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,

@@ -7,6 +7,8 @@ import { unknownBoard } from '../boards/board-refusals.js';
 import { refuse, type Refusal } from '../domain/refusal.js';
 import type { Result } from '../domain/result.js';
 import { selectWindow } from '../domain/window-selector.js';
+import type { ScoreRecord } from '../domain/score-record.js';
+import { RANK_MARK_SPACING } from '../storage/queries/rank-marks.js';
 import type { ScoreStore, WindowRef } from '../storage/storage.js';
 import type { BoardCatalog, LeaderboardService } from './leaderboard.service.js';
 import { entriesFrom, type BoardPage, type WindowView } from './window-view.js';
@@ -31,7 +33,18 @@ interface Resolved {
   readonly info: WindowInfo;
   readonly ref: WindowRef;
   readonly live: WindowView | undefined;
+  /** Whether the window ended long enough ago that nothing can commit in it any more. */
+  readonly settled: boolean;
 }
+
+/**
+ * How long after a day, week or month ends its ranks are still counted row by row rather than
+ * from rank marks: a write commits in the window of its commit instant, taken from the
+ * database's clock on PostgreSQL, so one may still land in a window this instance's clock says
+ * has ended, as long as clocks differ and a commit takes. A season ends when the start of the
+ * next one commits: nothing lands in it after that.
+ */
+export const RANK_MARKS_SETTLE_MS = 30_000;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -48,6 +61,8 @@ export class BoardReads {
     private readonly leaderboard: LeaderboardService,
     private readonly boards: BoardCatalog,
     private readonly scores: ScoreStore,
+    /** Records between two rank marks of a window that ended (see ScoreStore.countBeforeEnded). */
+    private readonly rankMarkSpacing = RANK_MARK_SPACING,
   ) {}
 
   /** `limit` entries of the window after the cursor (from the top without one). */
@@ -88,7 +103,7 @@ export class BoardReads {
   ): Promise<Result<{ info: WindowInfo; entry: LeaderboardEntry }>> {
     const resolved = this.resolve(query);
     if (!resolved.ok) return resolved;
-    const { info, live, ref, board } = resolved.value;
+    const { info, live, ref } = resolved.value;
     if (live) {
       const standing = live.standing(userId);
       if (!standing) return noScore(userId);
@@ -99,7 +114,7 @@ export class BoardReads {
     }
     const [record] = await this.scores.windowRecords(ref, [userId]);
     if (!record) return noScore(userId);
-    const rank = (await this.scores.countBefore(ref, board.order, record)) + 1;
+    const rank = (await this.countBefore(resolved.value, record)) + 1;
     return { ok: true, value: { info, entry: { rank, user_id: userId, score: record.score } } };
   }
 
@@ -118,7 +133,7 @@ export class BoardReads {
     }
     const [record] = await this.scores.windowRecords(ref, [userId]);
     if (!record) return noScore(userId);
-    const position = await this.scores.countBefore(ref, board.order, record);
+    const position = await this.countBefore(resolved.value, record);
     const first = Math.max(0, position - radius);
     const above = await this.scores.windowPageBefore(ref, board.order, record, position - first);
     const below = await this.scores.windowPage(ref, board.order, record, radius);
@@ -132,7 +147,7 @@ export class BoardReads {
   ): Promise<Result<{ info: WindowInfo; entries: LeaderboardEntry[] }>> {
     const resolved = this.resolve(query);
     if (!resolved.ok) return resolved;
-    const { info, live, ref, board } = resolved.value;
+    const { info, live, ref } = resolved.value;
     const entries: LeaderboardEntry[] = [];
     if (live) {
       for (const userId of new Set(userIds)) {
@@ -140,13 +155,23 @@ export class BoardReads {
         if (standing) entries.push({ rank: standing.rank, user_id: userId, score: standing.score });
       }
     } else {
-      for (const record of await this.scores.windowRecords(ref, userIds)) {
-        const rank = (await this.scores.countBefore(ref, board.order, record)) + 1;
-        entries.push({ rank, user_id: record.userId, score: record.score });
-      }
+      // Each rank in O(log n + spacing) once the window has settled: at most 100 of them, asked
+      // together (PostgreSQL answers them on the pool's connections at once).
+      const records = await this.scores.windowRecords(ref, userIds);
+      const ahead = await Promise.all(records.map((record) => this.countBefore(resolved.value, record)));
+      records.forEach((record, i) =>
+        entries.push({ rank: ahead[i]! + 1, user_id: record.userId, score: record.score }),
+      );
     }
     entries.sort((a, b) => a.rank - b.rank);
     return { ok: true, value: { info, entries } };
+  }
+
+  /** How many records of a window read from the database come before the record. */
+  private countBefore({ ref, board, settled }: Resolved, record: ScoreRecord): Promise<number> {
+    return settled
+      ? this.scores.countBeforeEnded(ref, board.order, record, this.rankMarkSpacing)
+      : this.scores.countBefore(ref, board.order, record);
   }
 
   /**
@@ -175,9 +200,11 @@ export class BoardReads {
     const live = this.leaderboard.current(board.id, kind);
     const info = windowInfo(board.id, kind, spec, window, now);
     const ref = { boardId: board.id, windowKey: window.key };
+    const settle = kind === 'season' ? 0 : RANK_MARKS_SETTLE_MS;
+    const settled = window.endMs !== null && now >= window.endMs + settle;
     return {
       ok: true,
-      value: { board, info, ref, live: live?.window.key === window.key ? live : undefined },
+      value: { board, info, ref, live: live?.window.key === window.key ? live : undefined, settled },
     };
   }
 }

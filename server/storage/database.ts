@@ -14,6 +14,19 @@ export interface BoardScoreTable {
   updated_at: number;
 }
 
+/**
+ * Every K-th record of a window that ended, in its order, with how many records are ahead of
+ * it (see rank-marks.ts): written once, by the first read of a rank in the window.
+ */
+export interface RankMarkTable {
+  board_id: string;
+  window_key: string;
+  sort_key: number;
+  reached_seq: number;
+  user_id: string;
+  ahead: number;
+}
+
 /** Every board's definition (the board file's form, JSON); `revision` rises with each change. */
 export interface BoardTable {
   id: string;
@@ -73,6 +86,7 @@ export interface FlaggedUserTable {
 export interface Database {
   board_scores: BoardScoreTable;
   boards: BoardTable;
+  rank_marks: RankMarkTable;
   score_ledger: ScoreLedgerTable;
   security_events: SecurityEventTable;
   flagged_users: FlaggedUserTable;

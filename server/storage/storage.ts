@@ -118,7 +118,7 @@ export interface BoardStore {
   put(id: string, definition: string, archived: boolean): Promise<number>;
   /** The highest revision stored (0: none). */
   revision(): Promise<number>;
-  /** Whether anything was ever submitted to the board. */
+  /** Whether the board holds a score in any window (past ones included). */
   hasScores(boardId: string): Promise<boolean>;
 }
 
@@ -223,8 +223,14 @@ export interface ScoreStore {
     before: ScoreRecord,
     limit: number,
   ): Promise<ScoreRecord[]>;
-  /** How many records of the window come before `record` in its order. */
+  /** How many records of the window come before `record` in its order: a count of each, O(rank). */
   countBefore(ref: WindowRef, order: BoardOrder, record: ScoreRecord): Promise<number>;
+  /**
+   * The same for a window that ended and takes no more writes, in O(log n + spacing): from its
+   * rank marks, every `spacing`-th record of its order, which the first such read writes (once:
+   * O(n), shared with the reads waiting for it; see rank-marks.ts).
+   */
+  countBeforeEnded(ref: WindowRef, order: BoardOrder, record: ScoreRecord, spacing: number): Promise<number>;
   /** The users' records in a window (those who have one). */
   windowRecords(ref: WindowRef, userIds: readonly string[]): Promise<ScoreRecord[]>;
   /** The version of the latest committed change (0 when none). */

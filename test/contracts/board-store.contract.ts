@@ -56,7 +56,7 @@ export function boardStoreContract(name: string, open: () => Promise<BoardStoreU
       expect(await t.store.revision()).toBe(8);
     });
 
-    it('says whether anything was ever submitted to a board', async () => {
+    it('says whether a board holds a score in any window', async () => {
       await t.store.put('daily', '{"id":"daily"}', false);
       expect(await t.store.hasScores('daily')).toBe(false);
       await t.addSubmission('daily');

@@ -22,10 +22,10 @@ export async function openSqliteBoards(file: string): Promise<BoardStoreUnderTes
       submissions += 1;
       sqlite
         .prepare(
-          `INSERT INTO score_ledger (board_id, action_id, user_id, value, previous_score, new_score, subject, created_at)
-           VALUES (?, ?, 'alice', 10, 0, 10, 'alice', ?)`,
+          `INSERT INTO board_scores (board_id, window_key, user_id, score, sort_key, reached_seq, updated_at)
+           VALUES (?, 'all', ?, 10, -10, ?, ?)`,
         )
-        .run(boardId, `a${submissions}`, Date.now());
+        .run(boardId, `u${submissions}`, submissions, Date.now());
     },
     close: () => db.destroy(),
   };

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RawSubscriber } from '../helpers/raw-ws.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { TEST_SECRET, tokenFor } from '../helpers/tokens.js';
+import { until } from '../helpers/until.js';
 
 let server: TestServer;
 const open: RawSubscriber[] = [];
@@ -68,10 +69,16 @@ describe('transport edge cases', () => {
     sub.ws.send(mutation(2, { user_id: 'alice', action_id: 'w1', new_score: 1 }));
     await sub.until((s) => s.messages.some((m) => m.id === 2));
     expect(sub.messages.find((m) => m.id === 2).error.data.code).toBe('UNAUTHORIZED');
-    await server.flushAudit();
-    expect(server.query('select kind, ip, count from security_events')).toEqual([
-      { kind: 'unauthorized', ip: '127.0.0.1', count: 2 },
-    ]);
+    // The audit row and its count are stored after the answer: wait for both.
+    const audited = () => server.query('select kind, ip, count from security_events');
+    await until(
+      async () => {
+        await server.flushAudit();
+        return audited().length === 1 && audited()[0]!.count === 2;
+      },
+      () => `the refusals audited once with count 2, not ${JSON.stringify(audited())}`,
+    );
+    expect(audited()).toEqual([{ kind: 'unauthorized', ip: '127.0.0.1', count: 2 }]);
     expect(server.query('select * from score_ledger')).toEqual([]);
   });
 

@@ -13,6 +13,7 @@ import { freshSchema, type TestSchema } from '../helpers/postgres.js';
 import { until } from '../helpers/until.js';
 import { readWindows } from '../helpers/read-windows.js';
 import { command, recordStatements } from './storage-fixtures.js';
+import { pastWindowRanksContract } from '../contracts/past-window-ranks.contract.js';
 
 // One schema for the file; each test writes boards and users of its own.
 let schema: TestSchema;
@@ -573,6 +574,31 @@ describe('PostgreSQL boards and windows', () => {
     }
   });
 
+  it('writes the rank marks of an ended window once when two instances race to read ranks there', async () => {
+    const b = seasonal('marked', [(await dbNow()) - 86_400_000]);
+    const users = Array.from({ length: 23 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+    for (const [i, user] of users.entries()) applied(await update(b, user, 'm', 100 + (i % 4)));
+    const ref = { boardId: 'marked', windowKey: 'season:1' };
+    const records = await storage.scores.windowRecords(ref, users);
+    const counted = await Promise.all(records.map((r) => storage.scores.countBefore(ref, 'desc', r)));
+    const other = await PostgresStorage.open({ url: schema.url });
+    try {
+      const marked = await Promise.all(
+        records.map((r, i) => (i % 2 === 0 ? storage : other).scores.countBeforeEnded(ref, 'desc', r, 5)),
+      );
+      expect(marked).toEqual(counted);
+    } finally {
+      await other.close();
+    }
+    // Every fifth record of the window's order, with how many are ahead of it.
+    const ordered = [...records].sort((x, y) => counted[records.indexOf(x)]! - counted[records.indexOf(y)]!);
+    expect(
+      await rows(
+        "SELECT user_id, ahead FROM rank_marks WHERE board_id = 'marked' AND window_key = 'season:1' ORDER BY ahead",
+      ),
+    ).toEqual([0, 5, 10, 15, 20].map((ahead) => ({ user_id: ordered[ahead]!.userId, ahead })));
+  });
+
   it('erases a user from every board and window, removing each row, and pseudonymises every board ledger', async () => {
     const b = withDayAndWeek('erase-me', 'increment');
     await update(b, 'eve', 'e1', 3);
@@ -604,4 +630,16 @@ describe('PostgreSQL boards and windows', () => {
     expect(await storage.eraseUser('fay', 'admin')).toMatchObject({ score: null, ledgerRows: 1 });
     expect(await storage.eraseUser('fay', 'admin')).toBeNull();
   });
+});
+
+pastWindowRanksContract('PostgreSQL', async () => {
+  const own = await freshSchema();
+  const opened = await PostgresStorage.open({ url: own.url });
+  return {
+    storage: opened,
+    close: async () => {
+      await opened.close();
+      await own.drop();
+    },
+  };
 });

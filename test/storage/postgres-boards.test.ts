@@ -15,9 +15,9 @@ boardStoreContract('PostgreSQL', async () => {
     addSubmission: async (boardId) => {
       submissions += 1;
       await writer.query(
-        `INSERT INTO score_ledger (board_id, action_id, user_id, value, previous_score, new_score, subject, created_at)
-         VALUES ($1, $2, 'alice', 10, 0, 10, 'alice', $3)`,
-        [boardId, `a${submissions}`, Date.now()],
+        `INSERT INTO board_scores (board_id, window_key, user_id, score, sort_key, reached_seq, updated_at)
+         VALUES ($1, 'all', $2, 10, -10, $3, $4)`,
+        [boardId, `u${submissions}`, submissions, Date.now()],
       );
     },
     close: async () => {

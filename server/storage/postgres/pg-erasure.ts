@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { GLOBAL_BOARD_ID } from '../../domain/board.js';
 import type { Erasure } from '../storage.js';
 import { inTransaction, orUnavailable } from './pg-pool.js';
-import { LOCK_USERS } from './pg-statements.js';
+import { DELETE_RANK_MARKS, LOCK_USERS, LOCK_WINDOWS } from './pg-statements.js';
 
 /**
  * Erases a user in one transaction (see Storage.eraseUser); null, with nothing written, when
@@ -29,6 +29,11 @@ export function eraseUser(pool: pg.Pool, userId: string, by: string): Promise<Er
       const rows = removed.rows.sort(
         (a, b) => compareText(a.board_id, b.board_id) || compareText(a.window_key, b.window_key),
       );
+      // A window that ended never changes but here: its rank marks go, to be written again
+      // when next read (see LOCK_WINDOWS).
+      const windows = [rows.map((r) => r.board_id), rows.map((r) => r.window_key)];
+      await client.query({ ...LOCK_WINDOWS, values: windows });
+      await client.query({ ...DELETE_RANK_MARKS, values: windows });
       const pseudonym = `erased:${randomUUID()}`;
       const ledger = await client.query(
         `UPDATE score_ledger SET user_id = $1, subject = CASE WHEN subject = $2 THEN $1 ELSE subject END, ip = NULL,

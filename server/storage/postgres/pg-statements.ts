@@ -15,6 +15,30 @@ export const LOCK_USERS = {
          ) AS keys`,
 };
 
+/** Seed of the per-window advisory locks that order writing a window's rank marks and erasing from it. */
+const WINDOW_LOCK_SEED = 7_340_772;
+
+/**
+ * Locks windows ($1, $2: boards and window keys, by twos), in one order everywhere. Whoever
+ * writes a window's rank marks takes its lock before the statement that reads the window, and
+ * an erasure takes it after deleting the user's rows and before deleting the marks: marks are
+ * either written from the rows without the user, or written first and deleted by the erasure.
+ */
+export const LOCK_WINDOWS = {
+  name: 'sb_lock_windows',
+  text: `SELECT pg_advisory_xact_lock(k) FROM (
+           SELECT DISTINCT hashtextextended(b || '/' || w, ${WINDOW_LOCK_SEED}) AS k
+           FROM unnest($1::text[], $2::text[]) AS t(b, w) ORDER BY k
+         ) AS keys`,
+};
+
+/** Deletes the rank marks of windows ($1, $2: boards and window keys, by twos); see LOCK_WINDOWS. */
+export const DELETE_RANK_MARKS = {
+  name: 'sb_delete_rank_marks',
+  text: `DELETE FROM rank_marks m USING unnest($1::text[], $2::text[]) AS t(b, w)
+         WHERE m.board_id = t.b AND m.window_key = t.w`,
+};
+
 /** The database's clock, in epoch milliseconds (as Date.now() counts them). */
 export const DB_NOW_MS = 'floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 

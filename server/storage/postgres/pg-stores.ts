@@ -1,10 +1,9 @@
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
-import { GLOBAL_BOARD_ID, type BoardOrder } from '../../domain/board.js';
+import { GLOBAL_BOARD_ID } from '../../domain/board.js';
 import type {
   BoardChange,
   CommittedChanges,
-  ScoreRecord,
   UpdateCommand,
   UpdateOutcome,
 } from '../../domain/score-record.js';
@@ -12,7 +11,9 @@ import type { Judge } from '../../domain/verdict.js';
 import type { Database } from '../database.js';
 import { listEvents } from '../queries/audit-queries.js';
 import { listFlaggedUsers } from '../queries/flag-queries.js';
+import { writeRankMarks } from '../queries/rank-marks.js';
 import * as queries from '../queries/score-queries.js';
+import { KyselyWindowReads } from '../queries/window-reads.js';
 import type {
   AuditStore,
   ChangeFeed,
@@ -27,6 +28,7 @@ import type {
 } from '../storage.js';
 import type { PgGroupCommit } from './pg-group-commit.js';
 import { inTransaction, orUnavailable } from './pg-pool.js';
+import { LOCK_WINDOWS } from './pg-statements.js';
 
 /** Rows deleted per pruning statement. */
 const PRUNE_CHUNK = 5000;
@@ -34,12 +36,14 @@ const PRUNE_CHUNK = 5000;
 const LOAD_CHUNK = 20_000;
 
 /** Scores and the ledger in PostgreSQL. */
-export class PgScoreStore implements ScoreStore {
+export class PgScoreStore extends KyselyWindowReads implements ScoreStore {
   constructor(
-    private readonly db: Kysely<Database>,
+    db: Kysely<Database>,
     private readonly pool: pg.Pool,
     private readonly writer: PgGroupCommit,
-  ) {}
+  ) {
+    super(db);
+  }
 
   applyUpdate(command: UpdateCommand, judge: Judge): Promise<UpdateOutcome> {
     return this.writer.submit({ command, judge });
@@ -74,20 +78,15 @@ export class PgScoreStore implements ScoreStore {
     });
   }
 
-  windowPage(ref: WindowRef, order: BoardOrder, after: ScoreRecord | undefined, limit: number) {
-    return queries.windowPage(this.db, ref, order, after, limit);
-  }
-
-  windowPageBefore(ref: WindowRef, order: BoardOrder, before: ScoreRecord, limit: number) {
-    return queries.windowPageBefore(this.db, ref, order, before, limit);
-  }
-
-  countBefore(ref: WindowRef, order: BoardOrder, record: ScoreRecord) {
-    return queries.countBefore(this.db, ref, order, record);
-  }
-
-  windowRecords(ref: WindowRef, userIds: readonly string[]) {
-    return queries.windowRecords(this.db, ref, userIds);
+  /** Writes the window's rank marks under its lock, which orders it with erasures (see LOCK_WINDOWS). */
+  protected override async writeMarks(ref: WindowRef, spacing: number): Promise<void> {
+    const { sql, parameters } = writeRankMarks(this.db, ref, spacing).compile();
+    await orUnavailable(() =>
+      inTransaction(this.pool, 'BEGIN', async (client) => {
+        await client.query({ ...LOCK_WINDOWS, values: [[ref.boardId], [ref.windowKey]] });
+        await client.query(sql, [...parameters]);
+      }),
+    );
   }
 
   async latestVersion(): Promise<number> {

@@ -29,11 +29,14 @@ export async function boardsRevision(db: Kysely<Database>): Promise<number> {
   return Number(row?.revision ?? 0);
 }
 
-/** Whether the ledger holds any submission to the board. */
+/**
+ * Whether the board holds a score in any window: a lookup on board_scores' order index, which
+ * is led by board_id on both storages (the ledger has no index led by board on PostgreSQL).
+ */
 export async function boardHasScores(db: Kysely<Database>, boardId: string): Promise<boolean> {
   const row = await db
-    .selectFrom('score_ledger')
-    .select('id')
+    .selectFrom('board_scores')
+    .select('user_id')
     .where('board_id', '=', boardId)
     .limit(1)
     .executeTakeFirst();

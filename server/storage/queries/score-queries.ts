@@ -18,7 +18,7 @@ export async function epoch(db: Kysely<Database>): Promise<string> {
 }
 
 /** A window's rows in the board's order: by sort key, then who reached it first, then user id. */
-function windowRows(db: Kysely<Database>, ref: WindowRef) {
+export function windowRows(db: Kysely<Database>, ref: WindowRef) {
   return db
     .selectFrom('board_scores')
     .where('board_id', '=', ref.boardId)
@@ -26,7 +26,7 @@ function windowRows(db: Kysely<Database>, ref: WindowRef) {
 }
 
 /** Where a record stands in its window's order (board_scores_order_idx's last three columns). */
-function position(order: BoardOrder, record: ScoreRecord) {
+export function position(order: BoardOrder, record: ScoreRecord) {
   return [sortKeyOf(order, record.score), record.reachedSeq, record.userId] as const;
 }
 

@@ -1,22 +1,23 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import type { BoardOrder } from '../../domain/board.js';
-import type { ScoreRecord, UpdateCommand, UpdateOutcome } from '../../domain/score-record.js';
+import type { UpdateCommand, UpdateOutcome } from '../../domain/score-record.js';
 import type { Judge } from '../../domain/verdict.js';
 import type { Database } from '../database.js';
 import * as queries from '../queries/score-queries.js';
+import { KyselyWindowReads } from '../queries/window-reads.js';
 import type { RecordSink, ScoreStore, WindowRef } from '../storage.js';
 import type { GroupCommit } from './group-commit.js';
 
-/** Scores and the ledger in SQLite: writes through group commit, reads through Kysely. */
-export class SqliteScoreStore implements ScoreStore {
+/** Scores and the ledger in SQLite: writes through group commit, reads through Kysely (KyselyWindowReads). */
+export class SqliteScoreStore extends KyselyWindowReads implements ScoreStore {
   private readonly statements: ReturnType<typeof prepareReads>;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    db: Kysely<Database>,
     private readonly writer: GroupCommit,
     sqlite: BetterSqlite3.Database,
   ) {
+    super(db);
     this.statements = prepareReads(sqlite);
   }
 
@@ -55,22 +56,6 @@ export class SqliteScoreStore implements ScoreStore {
       if (count < LOAD_CHUNK || last === null) return;
       after = last;
     }
-  }
-
-  windowPage(ref: WindowRef, order: BoardOrder, after: ScoreRecord | undefined, limit: number) {
-    return queries.windowPage(this.db, ref, order, after, limit);
-  }
-
-  windowPageBefore(ref: WindowRef, order: BoardOrder, before: ScoreRecord, limit: number) {
-    return queries.windowPageBefore(this.db, ref, order, before, limit);
-  }
-
-  countBefore(ref: WindowRef, order: BoardOrder, record: ScoreRecord) {
-    return queries.countBefore(this.db, ref, order, record);
-  }
-
-  windowRecords(ref: WindowRef, userIds: readonly string[]) {
-    return queries.windowRecords(this.db, ref, userIds);
   }
 
   async latestVersion(): Promise<number> {

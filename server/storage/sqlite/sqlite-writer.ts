@@ -178,6 +178,8 @@ export class SqliteWriter {
     const pseudonym = `erased:${randomUUID()}`;
     const rows = s.userScores.all(userId) as Array<{ board_id: string; window_key: string; score: number }>;
     s.deleteUserScores.run(userId);
+    // A window that ended never changes but here: its rank marks are written again when next read.
+    for (const row of rows) s.deleteRankMarks.run(row.board_id, row.window_key);
     const ledgerRows = s.pseudonymiseLedger.run(pseudonym, userId, pseudonym, userId).changes;
     const securityEvents = s.deleteUserEvents.run(userId, userId, `unverified:${userId}`).changes;
     const flags = s.deleteFlag.run(userId).changes;

@@ -149,6 +149,10 @@ export function prepareStatements(db: Kysely<Database>, sqlite: BetterSqlite3.Da
     ),
     /** (user_id) */
     deleteUserScores: prepare(db.deleteFrom('board_scores').where('user_id', '=', P)),
+    /** (board_id, window_key): the window's rank marks, which an erasure from it makes wrong */
+    deleteRankMarks: prepare(
+      db.deleteFrom('rank_marks').where('board_id', '=', P).where('window_key', '=', P),
+    ),
     /** (pseudonym, user_id, pseudonym, user_id): the user's rows; the subject too when it was theirs */
     pseudonymiseLedger: sqlite.prepare(
       `update score_ledger set user_id = ?, subject = case when subject = ? then ? else subject end, ip = null,

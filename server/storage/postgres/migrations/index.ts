@@ -7,6 +7,7 @@ import * as boards from './2026_12_03_0005_boards.js';
 import * as boardScores from './2026_12_03_0006_board_scores.js';
 import * as scoresView from './2026_12_03_0007_scores_view.js';
 import * as adminChanges from './2026_12_04_0007_admin_changes.js';
+import * as rankMarks from './2026_12_04_0008_rank_marks.js';
 
 /**
  * Every PostgreSQL migration, by name, in order (a schema of its own, written for PostgreSQL:
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_0006_board_scores': boardScores,
   '2026_12_03_0007_scores_view': scoresView,
   '2026_12_04_0007_admin_changes': adminChanges,
+  '2026_12_04_0008_rank_marks': rankMarks,
 };

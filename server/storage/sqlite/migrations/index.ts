@@ -8,6 +8,7 @@ import * as scoresWithoutRowid from './2026_11_28_0006_scores_without_rowid.js';
 import * as actionIdsPerUser from './2026_11_30_0007_action_ids_per_user.js';
 import * as boardsAndWindows from './2026_12_03_0008_boards_and_windows.js';
 import * as ledgerReason from './2026_12_04_0009_ledger_reason.js';
+import * as rankMarks from './2026_12_04_0010_rank_marks.js';
 
 /**
  * Every migration, by name, in order. Imported statically so the same list works under
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_0007_action_ids_per_user': actionIdsPerUser,
   '2026_12_03_0008_boards_and_windows': boardsAndWindows,
   '2026_12_04_0009_ledger_reason': ledgerReason,
+  '2026_12_04_0010_rank_marks': rankMarks,
 };

@@ -1,0 +1,15 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStorage } from '../server/storage/sqlite/sqlite-storage.js';
+import { middayZone, sqliteSeedDatabase } from './boards-seed.js';
+import { pastBoard } from './past-window-phase.js';
+const dir = mkdtempSync(join(tmpdir(), 'dbg-'));
+const file = join(dir, 'db.sqlite');
+await (await SqliteStorage.open({ file, sync: 'normal' })).close();
+const now = Date.now();
+const b = pastBoard(middayZone(now), 100, now);
+await sqliteSeedDatabase(file).seed([b], now);
+const s = await SqliteStorage.open({ file, sync: 'normal' });
+const ref = { boardId: 'past', windowKey: b.windowKeys[0]! };
+console.log(await s.scores.windowRecords(ref, ['seed-3']), await s.scores.windowPage(ref, 'desc', undefined, 2));
