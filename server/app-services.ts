@@ -5,6 +5,7 @@ import type { Config } from './config/config.js';
 import type { BoardFollower } from './leaderboard/board-follower.js';
 import type { BoardReads } from './leaderboard/board-reads.js';
 import type { LeaderboardService } from './leaderboard/leaderboard.service.js';
+import type { LiveBoards } from './leaderboard/live-boards.js';
 import type { LiveLeaderboard } from './leaderboard/live-leaderboard.js';
 import type { RedisConnection } from './live/redis-client.js';
 import type { UserWatch } from './leaderboard/user-watch.js';
@@ -37,7 +38,10 @@ export interface AppServices {
   readonly leaderboard: LeaderboardService;
   readonly reads: BoardReads;
   readonly follower: BoardFollower;
+  /** `global`'s `all` live board (today's `leaderboard.live`). */
   readonly live: LiveLeaderboard;
+  /** Every live board being followed, `live` included (one per board and kind of window). */
+  readonly liveBoards: LiveBoards;
   readonly watch: UserWatch;
   readonly admin: AdminService;
   /** The Redis connection and its breaker when REDIS_URL is set (limiters, live bus). */

@@ -67,7 +67,7 @@ export async function createApp(
   options: { trpcAdapterOnly?: boolean; subscriptionsThroughTrpc?: boolean } = {},
 ): Promise<App> {
   const services = await buildServices(config, logger);
-  const { storage, live, gate, scores, leaderboard, metrics } = services;
+  const { storage, liveBoards, gate, scores, leaderboard, metrics } = services;
   const clientIp = clientIpResolver(config.trustProxy);
   const reportInternal = internalErrorReporter(logger, metrics);
   const procedures: ProcedureDeps = {
@@ -75,7 +75,7 @@ export async function createApp(
     scores,
     leaderboard,
     reads: services.reads,
-    live,
+    live: liveBoards,
     watch: services.watch,
     admin: services.admin,
     boards: services.boards,
@@ -147,13 +147,13 @@ export async function createApp(
     subscriptionsThroughTrpc: options.subscriptionsThroughTrpc,
   });
   // Subscriptions delivered by the fan-out and any served by tRPC's own handler.
-  metrics.countSubscribersWith(() => sockets.fannedOut() + live.subscriberCount);
+  metrics.countSubscribersWith(() => sockets.fannedOut() + liveBoards.subscriberCount);
 
   let closing: Promise<void> | undefined;
   const close = async () => {
     const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    live.close();
+    liveBoards.close();
     services.watch.close();
     await sockets.shutdown(config.shutdownGraceMs);
     logger.info('subscribers closed; waiting for in-flight requests');

@@ -9,6 +9,7 @@ import type { Config } from './config/config.js';
 import { BoardFollower } from './leaderboard/board-follower.js';
 import { BoardReads } from './leaderboard/board-reads.js';
 import { LeaderboardService } from './leaderboard/leaderboard.service.js';
+import { LiveBoards } from './leaderboard/live-boards.js';
 import { LiveLeaderboard } from './leaderboard/live-leaderboard.js';
 import { UserWatch } from './leaderboard/user-watch.js';
 import { MemoryLiveBus } from './live/bus/memory/memory-live-bus.js';
@@ -66,8 +67,10 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
   const follower = new BoardFollower(leaderboard, bus, storage.changes, logger, boards);
   await follower.start();
   const live = new LiveLeaderboard(leaderboard);
+  const liveBoards = new LiveBoards(leaderboard, live);
+  boards.onChange((changed) => liveBoards.boardsChanged(changed));
   const watch = new UserWatch(leaderboard);
-  live.onPublish(() => metrics.snapshotsPublished.inc());
+  liveBoards.onPublish(() => metrics.snapshotsPublished.inc());
 
   const limiters = redis
     ? redisRateLimiters(redis, config.redisPrefix, memoryRateLimiters)
@@ -114,6 +117,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<App
     reads,
     follower,
     live,
+    liveBoards,
     watch,
     admin,
     redis,

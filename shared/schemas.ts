@@ -48,13 +48,18 @@ export function strictInput<Shape extends z.ZodRawShape>(shape: Shape) {
   });
 }
 
-/** Which window of a board a read means: its kind, and which one of that kind. */
-const windowSelection = {
+/** Which board and kind of window a live subscription follows (always the window in force). */
+const liveSelection = {
   board: boardIdSchema.optional().meta({ description: 'The board (default: global)' }),
   window: z
     .enum(WINDOW_KINDS, { error: `must be one of ${WINDOW_KINDS.join(', ')}` })
     .optional()
     .meta({ description: 'The kind of window (default: all); the board must keep it' }),
+};
+
+/** Which window of a board a read means: its kind, and which one of that kind. */
+const windowSelection = {
+  ...liveSelection,
   at: z
     .string()
     .max(10, { error: 'must be "current", "previous" or a date YYYY-MM-DD' })
@@ -121,7 +126,7 @@ export const leaderboardQuerySchema = strictInput({
 });
 export type LeaderboardQuery = z.infer<typeof leaderboardQuerySchema>;
 
-/** Input of `leaderboard.rank` and `leaderboard.watchUser`. */
+/** Input of `leaderboard.rank`. */
 export const userQuerySchema = strictInput({ ...windowSelection, user_id: identifierSchema });
 
 /** Most users one `leaderboard.ofUsers` (friends) call may name. */
@@ -136,8 +141,11 @@ export const usersQuerySchema = strictInput({
     .max(FRIENDS_MAX, { error: `name at most ${FRIENDS_MAX} users` }),
 });
 
-/** Input of `leaderboard.watchUser` (the board `global`, today). */
-export const watchUserQuerySchema = strictInput({ user_id: identifierSchema });
+/**
+ * Input of `leaderboard.watchUser`: the user's place in the window in force of a board's kind
+ * of window (default `global`, `all`); it follows each reset.
+ */
+export const watchUserQuerySchema = strictInput({ user_id: identifierSchema, ...liveSelection });
 
 /** Input of `leaderboard.around`. */
 export const aroundQuerySchema = strictInput({
@@ -211,9 +219,14 @@ export interface Leaderboard {
   next_cursor: string | null;
 }
 
-/** What each `leaderboard.live` event carries; its tracked id is `<epoch>:<version>`. */
+/**
+ * What each `leaderboard.live` event carries: the top of the window in force, and which window
+ * that is (a reset sends the new window's, usually empty, entries). Its tracked id is
+ * `<epoch>:<version>`, with `@<window key>` after it for any kind but `all` (see liveEventIdSchema).
+ */
 export interface LiveLeaderboardEvent {
   version: number;
+  window: WindowInfo;
   entries: LeaderboardEntry[];
 }
 
@@ -230,13 +243,22 @@ export interface UsersStanding {
 }
 
 /**
- * The id of a `leaderboard.live` event: `<epoch>:<version>`, where the epoch names the
- * database the version counts in. A bare `<version>` (older servers) is accepted on resume.
+ * The id of a `leaderboard.live` event: `<epoch>:<version>[@<window key>]`, where the epoch
+ * names the database the version counts in and the key the window the event showed (present
+ * for every kind but `all`, which never resets: `global`'s ids are as before). A bare
+ * `<version>` (older servers) and `<epoch>:<version>` are accepted on resume; an id of another
+ * window than the one in force gets the current snapshot. At most 32 + 1 + 15 + 1 + 16 characters.
  */
-export const liveEventIdSchema = z.string().regex(/^(?:[0-9a-f]{1,32}:)?\d{1,15}$/);
+export const liveEventIdSchema = z
+  .string()
+  .regex(/^(?:[0-9a-f]{1,32}:)?\d{1,15}(?:@(?:all|(?:day|week|month):[0-9-]{7,10}|season:\d{1,9}))?$/);
 
-/** Input of the `leaderboard.live` subscription; `lastEventId` resumes after a reconnect. */
+/**
+ * Input of the `leaderboard.live` subscription: the top of a board's window in force (default
+ * `global`, `all`), following each reset; `lastEventId` resumes after a reconnect.
+ */
 export const liveQuerySchema = strictInput({
+  ...liveSelection,
   limit: wholeNumber(1, LEADERBOARD_LIMIT_MAX).optional(),
   lastEventId: liveEventIdSchema.nullish(),
 });

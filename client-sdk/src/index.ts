@@ -72,9 +72,20 @@ export interface WindowSelection<Board extends string = string> {
   at?: 'current' | 'previous' | `${number}-${number}-${number}`;
 }
 
-/** A snapshot pushed by `leaderboard.live`: the top N at `version`. */
+/**
+ * Which board and kind of window a live helper follows ({@link WindowSelection} without `at`):
+ * always the window in force, into the next one at each reset.
+ */
+export type LiveSelection<Board extends string = string> = Omit<WindowSelection<Board>, 'at'>;
+
+/**
+ * A snapshot pushed by `leaderboard.live`: the top N of `window` at `version`. A reset of the
+ * window pushes the next window's snapshot (its entries usually empty); versions only compare
+ * within one window.
+ */
 export interface LeaderboardSnapshot {
   version: number;
+  window: WindowInfo;
   entries: LeaderboardEntry[];
 }
 
@@ -114,13 +125,15 @@ export interface ScoreboardClientOptions {
  */
 export type ScoreboardClient<Board extends string = string> = TRPCClient<AppRouter> & {
   /**
-   * Calls `onChange` with the current top-`limit` snapshot, then with each new one; returns
-   * the unsubscribe function. `onError` (by default `console.error`) gets an error that ended
-   * the subscription, and, once per outage, the first failure of the live connection (its
-   * `cause` is a {@link LiveConnectionError}; the subscription retries and resumes by itself).
+   * Calls `onChange` with the current top-`limit` snapshot of a board's window in force
+   * (default `global`, `all`), then with each new one, and with the next window's at each
+   * reset; returns the unsubscribe function. `onError` (by default `console.error`) gets an
+   * error that ended the subscription (an unknown board, a window it does not keep), and, once
+   * per outage, the first failure of the live connection (its `cause` is a
+   * {@link LiveConnectionError}; the subscription retries and resumes by itself).
    */
   watchLeaderboard(
-    options: { limit?: number },
+    options: { limit?: number } & LiveSelection<Board>,
     onChange: (snapshot: LeaderboardSnapshot) => void,
     onError?: (error: TRPCClientError<AppRouter>) => void,
   ): () => void;
@@ -147,14 +160,16 @@ export type ScoreboardClient<Board extends string = string> = TRPCClient<AppRout
   /** Every entry of the window from the top, in order, fetched `limit` (default 100) at a time. */
   allEntries(options?: { limit?: number } & WindowSelection<Board>): AsyncIterable<LeaderboardEntry>;
   /**
-   * A live personal rank: calls `onChange` with the user's place now (nulls while they have no
-   * score), then whenever their score or rank changes, at most about once a second. Returns the
-   * unsubscribe function; `onError` as for `watchLeaderboard`.
+   * A live personal rank in a board's window in force (`where`, default `global`, `all`):
+   * calls `onChange` with the user's place now (nulls while they have no score there), then
+   * whenever their score or rank changes or the window resets (nulls again), at most about
+   * once a second. Returns the unsubscribe function; `onError` as for `watchLeaderboard`.
    */
   watchUser(
     userId: string,
     onChange: (place: WatchedUser) => void,
     onError?: (error: TRPCClientError<AppRouter>) => void,
+    where?: LiveSelection<Board>,
   ): () => void;
   /** Ends every subscription and closes the live connection. */
   close(): Promise<void>;
@@ -275,7 +290,7 @@ export function createScoreboardClient<Board extends string = string>(
   type Client = ScoreboardClient<Board>;
 
   const watchLeaderboard: Client['watchLeaderboard'] = (
-    { limit },
+    { limit, ...where },
     onChange,
     onError = (error) => console.error('[scoreboard] live leaderboard:', error),
   ) => {
@@ -289,17 +304,20 @@ export function createScoreboardClient<Board extends string = string>(
     const stopTelling = live?.onBoardDown(tell);
     // tRPC resends the id of the last event on reconnect, so a resumed subscription never
     // goes back to an older snapshot.
-    const subscription = client.leaderboard.live.subscribe(limit === undefined ? {} : { limit }, {
-      onData: (event) => {
-        told = false;
-        onChange(event.data);
+    const subscription = client.leaderboard.live.subscribe(
+      limit === undefined ? where : { ...where, limit },
+      {
+        onData: (event) => {
+          told = false;
+          onChange(event.data);
+        },
+        onError: (error) => {
+          stopTelling?.();
+          onError(error);
+        },
+        onComplete: () => stopTelling?.(),
       },
-      onError: (error) => {
-        stopTelling?.();
-        onError(error);
-      },
-      onComplete: () => stopTelling?.(),
-    });
+    );
     return () => {
       stopTelling?.();
       subscription.unsubscribe();
@@ -337,9 +355,10 @@ export function createScoreboardClient<Board extends string = string>(
     userId,
     onChange,
     onError = (error) => console.error('[scoreboard] live rank:', error),
+    where,
   ) => {
     const subscription = client.leaderboard.watchUser.subscribe(
-      { user_id: userId },
+      { ...where, user_id: userId },
       { onData: (place) => onChange(place), onError },
     );
     return () => subscription.unsubscribe();

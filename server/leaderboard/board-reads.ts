@@ -19,6 +19,13 @@ export interface WindowQuery {
   readonly at?: string | undefined;
 }
 
+/** A board's schedule of one kind of window. */
+export interface Schedule {
+  readonly board: Board;
+  readonly kind: WindowKind;
+  readonly spec: WindowSpec;
+}
+
 /** A window a read resolved to: in memory (the current one) or in the database (ended). */
 interface Resolved {
   readonly board: Board;
@@ -162,14 +169,25 @@ export class BoardReads {
       }));
   }
 
-  /** The board, window kind and window a read names, or why it names none. */
-  private resolve(query: WindowQuery): Result<Resolved> {
+  /**
+   * The board and kind of window a query names, or why it names none: an unknown board (404),
+   * a kind the board does not keep (400). Reads and live subscriptions resolve by it.
+   */
+  schedule(query: Omit<WindowQuery, 'at'>): Result<Schedule> {
     const boardId = query.board ?? 'global';
     const board = this.boards.get(boardId);
     if (!board) return { ok: false, refusal: unknownBoard(boardId) };
     const kind = query.window ?? 'all';
     const spec = board.windows.get(kind);
     if (!spec) return { ok: false, refusal: windowNotKept(board, kind) };
+    return { ok: true, value: { board, kind, spec } };
+  }
+
+  /** The board, window kind and window a read names, or why it names none. */
+  private resolve(query: WindowQuery): Result<Resolved> {
+    const scheduled = this.schedule(query);
+    if (!scheduled.ok) return scheduled;
+    const { board, kind, spec } = scheduled.value;
     const now = this.leaderboard.now();
     const selected = selectWindow(spec, query.at, now);
     if (!selected.ok) return selected;

@@ -1,7 +1,7 @@
 import type { LeaderboardEntry } from '../../shared/schemas.js';
 import { GLOBAL_BOARD_ID, type Board, type WindowKind } from '../domain/board.js';
 import { isLaterWindow, windowKindOf, windowOf } from '../domain/board-windows.js';
-import { windowOfKey, type BoardWindow } from '../domain/board-window.js';
+import { windowOfKey, type BoardWindow, type WindowSpec } from '../domain/board-window.js';
 import type { BoardChange, CommittedChanges, ScoreRecord } from '../domain/score-record.js';
 import type { ScoreStore, WindowRef } from '../storage/storage.js';
 import { WindowLoad } from './window-load.js';
@@ -9,7 +9,10 @@ import { WindowView, entriesFrom, type Standing } from './window-view.js';
 
 export type { BoardPage, Standing } from './window-view.js';
 
-/** Called after the top N of the board `global` changed, with the new version. */
+/**
+ * Called after the top N of a window view changed, or the view rolled over to a new window,
+ * with the view's new version.
+ */
 export type TopChangedListener = (version: number) => void;
 
 /** The boards an instance serves (the board registry). */
@@ -29,17 +32,19 @@ const slotOf = (boardId: string, kind: WindowKind) => `${boardId}\u0000${kind}`;
  * answered without the database. A window rolls over when the clock passes its end or a
  * change of a later window arrives, whichever is first: nothing runs at midnight. Past
  * windows are read from the database (see BoardReads).
- * `appliedVersion` says how far it has got; `version` is the version of the last change to
- * the top N of `global` (what live subscribers are sent).
+ * `appliedVersion` says how far it has got. Each view has a top version: the version of the
+ * last change to its top N, or of the moment it began here (a rollover takes the applied
+ * version then), so it never goes back within a window; `version` is `global`'s.
+ * Listeners hear of each view's changes and rollovers (see onChange).
  */
 export class LeaderboardService {
   private readonly views = new Map<string, WindowView>();
   /** Changes waiting for the boards to be read again, in order (see apply). */
   private catchingUp: Promise<void> | undefined;
-  private readonly listeners = new Set<TopChangedListener>();
+  /** Listeners per view (board and kind); a slot without listeners has no entry. */
+  private readonly listeners = new Map<string, Set<TopChangedListener>>();
   private databaseEpoch = '';
   private applied = 0;
-  private topVersion = 0;
 
   constructor(
     private readonly scores: ScoreStore,
@@ -71,11 +76,15 @@ export class LeaderboardService {
     const load = new WindowLoad(byRef);
     const version = await this.scores.windows([...byRef.keys()], load.open);
     load.finish();
+    for (const [slot, view] of fresh) {
+      const before = this.views.get(slot);
+      const kept = before?.window.key === view.window.key ? before.version : 0;
+      view.version = Math.max(kept, version);
+    }
     this.views.clear();
     for (const [slot, view] of fresh) this.views.set(slot, view);
     this.applied = Math.max(this.applied, version);
-    this.topVersion = Math.max(this.topVersion, version);
-    this.notify();
+    for (const slot of this.listeners.keys()) this.notify(slot);
   }
 
   /**
@@ -113,18 +122,17 @@ export class LeaderboardService {
   private applyNow(committed: CommittedChanges): void {
     if (committed.version <= this.applied) return;
     this.applied = committed.version;
-    let topChanged = false;
+    const changed = new Set<string>();
     for (const { boardId, windowKey, userId, record } of committed.changes) {
       const view = this.viewFor(boardId, windowKey);
       if (!view) continue;
       const { from, to } = record ? view.index.set(record) : { from: view.index.remove(userId), to: -1 };
-      if (boardId === GLOBAL_BOARD_ID && windowKey === 'all')
-        topChanged ||= (from >= 0 && from < this.size) || (to >= 0 && to < this.size);
+      if ((from >= 0 && from < this.size) || (to >= 0 && to < this.size)) {
+        view.version = committed.version;
+        changed.add(slotOf(boardId, windowKindOf(windowKey)));
+      }
     }
-    if (topChanged) {
-      this.topVersion = committed.version;
-      this.notify();
-    }
+    for (const slot of changed) this.notify(slot);
   }
 
   /**
@@ -142,6 +150,11 @@ export class LeaderboardService {
     return this.roll(slot, board, window);
   }
 
+  /** A board's schedule of a kind of window; undefined when the board or the kind is unknown here. */
+  scheduleOf(boardId: string, kind: WindowKind): WindowSpec | undefined {
+    return this.boards.get(boardId)?.windows.get(kind);
+  }
+
   /** The view a change of this window belongs in: the current one, or none if it has ended. */
   private viewFor(boardId: string, windowKey: string): WindowView | undefined {
     const board = this.boards.get(boardId);
@@ -157,9 +170,12 @@ export class LeaderboardService {
     return window ? this.roll(slotOf(boardId, kind), board, window) : undefined;
   }
 
+  /** A new window begins here (empty): its version is what this instance has applied so far. */
   private roll(slot: string, board: Board, window: BoardWindow): WindowView {
     const view = new WindowView(window, board.order);
+    view.version = this.applied;
     this.views.set(slot, view);
+    this.notify(slot);
     return view;
   }
 
@@ -170,7 +186,7 @@ export class LeaderboardService {
 
   /** The version of the last change to the top N of `global`. */
   get version(): number {
-    return this.topVersion;
+    return this.global.version;
   }
 
   /** The identity of the database the versions count in (see ScoreStore.epoch). */
@@ -188,9 +204,9 @@ export class LeaderboardService {
     return this.global.users;
   }
 
-  /** The top `limit` entries (at most N) of `global`, for push. */
-  snapshot(limit = this.size): LeaderboardEntry[] {
-    return entriesFrom(this.global.index.slice(0, Math.min(limit, this.size)), 0);
+  /** The top `limit` entries (at most N) of `global`, or of a view, for push. */
+  snapshot(limit = this.size, view: WindowView = this.global): LeaderboardEntry[] {
+    return entriesFrom(view.index.slice(0, Math.min(limit, this.size)), 0);
   }
 
   /** A user's score and rank on `global`, or undefined when they have no score. */
@@ -205,13 +221,25 @@ export class LeaderboardService {
     return position + 1;
   }
 
-  /** Subscribes to changes of the top N of `global`; returns the unsubscribe function. */
-  onChange(listener: TopChangedListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /**
+   * Subscribes to changes of the top N of a board's window of a kind (default `global`, `all`)
+   * and to its rollovers; returns the unsubscribe function.
+   */
+  onChange(listener: TopChangedListener, boardId = GLOBAL_BOARD_ID, kind: WindowKind = 'all'): () => void {
+    const slot = slotOf(boardId, kind);
+    let set = this.listeners.get(slot);
+    if (!set) this.listeners.set(slot, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(slot) === set) this.listeners.delete(slot);
+    };
   }
 
-  private notify(): void {
-    for (const listener of this.listeners) listener(this.topVersion);
+  private notify(slot: string): void {
+    const set = this.listeners.get(slot);
+    if (!set) return;
+    const version = this.views.get(slot)?.version ?? 0;
+    for (const listener of set) listener(version);
   }
 }

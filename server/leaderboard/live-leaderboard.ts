@@ -1,17 +1,40 @@
 import { EventEmitter } from 'node:events';
-import type { LeaderboardEntry } from '../../shared/schemas.js';
+import type { LeaderboardEntry, WindowInfo } from '../../shared/schemas.js';
+import { GLOBAL_BOARD_ID, type WindowKind } from '../domain/board.js';
+import { windowInfo } from './board-reads.js';
 import type { LeaderboardService } from './leaderboard.service.js';
 
-/** One published state of the top N. */
+/** One published state of the top N of a window. */
 export interface LeaderboardSnapshot {
   /** The database the version counts in (see ScoreStore.epoch). */
   readonly epoch: string;
+  /** The window's top version (see LeaderboardService): it never goes back within a window. */
   readonly version: number;
+  /** The window in force the entries are of. */
+  readonly window: WindowInfo;
   readonly entries: readonly LeaderboardEntry[];
 }
 
+/** Where a subscriber is: the window and the version of the last snapshot it has. */
+export interface LivePoint {
+  readonly key: string;
+  readonly version: number;
+}
+
+export const pointOf = (snapshot: LeaderboardSnapshot): LivePoint => ({
+  key: snapshot.window.key,
+  version: snapshot.version,
+});
+
+/**
+ * Whether a snapshot is news to a subscriber at `seen` (undefined: it has nothing): another
+ * window (a reset), or a later version of the same one.
+ */
+export const isNewer = (snapshot: LeaderboardSnapshot, seen: LivePoint | undefined): boolean =>
+  seen === undefined || snapshot.window.key !== seen.key || snapshot.version > seen.version;
+
 interface Waiter {
-  readonly after: number;
+  readonly after: LivePoint | undefined;
   resolve(snapshot: LeaderboardSnapshot | undefined): void;
 }
 
@@ -21,10 +44,17 @@ const REACH_POLL_MS = 25;
 /** Longest a change waits before it is pushed while frames are being coalesced. */
 export const COALESCE_MS = 40;
 
+/** Longest a rollover timer is set for (setTimeout's limit is 2^31-1 ms); it is set again after. */
+export const MAX_ROLLOVER_WAIT_MS = 2 ** 30;
+
 /**
- * Turns changes of the cached top N into published snapshots, at most one per
- * `COALESCE_MS`: the first change after a quiet spell goes out at once, later ones in the
- * same window are folded into one trailing snapshot, so the final state always arrives.
+ * Turns changes of the cached top N of one board's window of a kind (default `global`, `all`)
+ * into published snapshots, at most one per `COALESCE_MS`: the first change after a quiet
+ * spell goes out at once, later ones in the same window are folded into one trailing
+ * snapshot, so the final state always arrives. The window in force is followed: when it ends
+ * (the clock passes its end, an admin starts a season, a change of a later window arrives),
+ * the next window's snapshot is published. For the clock, a timer is set to the window's end
+ * while anyone holds the board (see hold); nothing runs for boards nobody follows.
  */
 export class LiveLeaderboard {
   private readonly events = new EventEmitter();
@@ -32,16 +62,48 @@ export class LiveLeaderboard {
   private latest: LeaderboardSnapshot;
   private lastPublishedAt = 0;
   private followers = 0;
+  private holders = 0;
   private timer: NodeJS.Timeout | undefined;
+  private rollover: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
 
   constructor(
     private readonly leaderboard: LeaderboardService,
     private readonly intervalMs = COALESCE_MS,
+    readonly boardId = GLOBAL_BOARD_ID,
+    readonly kind: WindowKind = 'all',
   ) {
     this.events.setMaxListeners(0);
     this.latest = this.read();
-    this.unsubscribe = leaderboard.onChange(() => this.schedule());
+    this.unsubscribe = leaderboard.onChange(() => this.schedule(), boardId, kind);
+  }
+
+  /**
+   * Counts a subscription following this board until `signal` aborts; while there is one, a
+   * timer is set to the end of the window in force, so the reset is published at that instant.
+   */
+  hold(signal: AbortSignal): void {
+    if (signal.aborted) return;
+    this.holders += 1;
+    this.arm();
+    signal.addEventListener(
+      'abort',
+      () => {
+        this.holders -= 1;
+        if (this.holders === 0) this.disarm();
+      },
+      { once: true },
+    );
+  }
+
+  /** Subscriptions holding the board now (see hold). */
+  get holderCount(): number {
+    return this.holders;
+  }
+
+  /** Looks at the board again (it changed: a season started, say) and publishes what moved. */
+  refresh(): void {
+    this.schedule();
   }
 
   /** The state right now (which may be a few ms ahead of the last published snapshot). */
@@ -55,7 +117,9 @@ export class LiveLeaderboard {
    * queues: a subscriber that falls behind simply gets the newest state. Waiting costs O(1)
    * and a publish O(subscribers), with one abort listener per subscription.
    */
-  follow(signal: AbortSignal): { next(after: number): Promise<LeaderboardSnapshot | undefined> } {
+  follow(signal: AbortSignal): {
+    next(after: LivePoint | undefined): Promise<LeaderboardSnapshot | undefined>;
+  } {
     if (!signal.aborted) {
       this.followers += 1;
       signal.addEventListener('abort', () => (this.followers -= 1), { once: true });
@@ -68,7 +132,9 @@ export class LiveLeaderboard {
     return this.followers;
   }
 
-  private feed(signal: AbortSignal): { next(after: number): Promise<LeaderboardSnapshot | undefined> } {
+  private feed(signal: AbortSignal): {
+    next(after: LivePoint | undefined): Promise<LeaderboardSnapshot | undefined>;
+  } {
     let waiter: Waiter | undefined;
     const stop = () => {
       if (waiter) this.waiters.delete(waiter);
@@ -78,7 +144,7 @@ export class LiveLeaderboard {
     signal.addEventListener('abort', stop, { once: true });
     return {
       next: (after) => {
-        if (this.latest.version > after) return Promise.resolve(this.latest);
+        if (isNewer(this.latest, after)) return Promise.resolve(this.latest);
         if (signal.aborted) return Promise.resolve(undefined);
         return new Promise((resolve) => {
           waiter = {
@@ -131,6 +197,7 @@ export class LiveLeaderboard {
   /** Publishes whatever is pending now and stops listening for changes. */
   close(): void {
     this.unsubscribe();
+    this.disarm();
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -152,22 +219,50 @@ export class LiveLeaderboard {
   private publish(): void {
     this.timer = undefined;
     const next = this.read();
-    if (next.version === this.latest.version) return;
-    this.latest = next;
-    this.lastPublishedAt = Date.now();
-    for (const waiter of this.waiters) {
-      if (next.version <= waiter.after) continue;
-      this.waiters.delete(waiter);
-      waiter.resolve(next);
+    if (isNewer(next, pointOf(this.latest))) {
+      this.latest = next;
+      this.lastPublishedAt = Date.now();
+      for (const waiter of this.waiters) {
+        if (!isNewer(next, waiter.after)) continue;
+        this.waiters.delete(waiter);
+        waiter.resolve(next);
+      }
+      this.events.emit('snapshot', next);
     }
-    this.events.emit('snapshot', next);
+    if (this.holders > 0) this.arm();
   }
 
+  /** Sets the rollover timer to the end of the window in force (none for a window without one). */
+  private arm(): void {
+    this.disarm();
+    const end = this.latest.window.end;
+    if (end === null) return;
+    const wait = Math.min(Math.max(Date.parse(end) - this.leaderboard.now(), 0), MAX_ROLLOVER_WAIT_MS);
+    // On firing, publish reads the window in force again: a new one (the reset) is published;
+    // if the clock is not there yet (a long wait cut short), the timer is set again.
+    this.rollover = setTimeout(() => {
+      this.rollover = undefined;
+      this.publish();
+    }, wait);
+    this.rollover.unref();
+  }
+
+  private disarm(): void {
+    clearTimeout(this.rollover);
+    this.rollover = undefined;
+  }
+
+  /** The top N of the window in force now (the last one published if the board is gone). */
   private read(): LeaderboardSnapshot {
+    const view = this.leaderboard.current(this.boardId, this.kind);
+    const spec = this.leaderboard.scheduleOf(this.boardId, this.kind);
+    if (!view || !spec) return this.latest;
+    const now = this.leaderboard.now();
     return {
       epoch: this.leaderboard.epoch,
-      version: this.leaderboard.version,
-      entries: this.leaderboard.snapshot(),
+      version: view.version,
+      window: windowInfo(this.boardId, this.kind, spec, view.window, now),
+      entries: this.leaderboard.snapshot(this.leaderboard.size, view),
     };
   }
 }

@@ -27,6 +27,11 @@ export const entriesFrom = (records: readonly ScoreRecord[], first: number): Lea
  */
 export class WindowView {
   readonly index: RankIndex;
+  /**
+   * The version of the last change to its top N, or of the moment the window began here:
+   * what live events of this window are numbered by (see LeaderboardService).
+   */
+  version = 0;
 
   constructor(
     /** The window this view holds; a later one replaces the view (a reset). */

@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal.js';
 import type { BoardReads } from '../leaderboard/board-reads.js';
 import type { BoardRegistry } from '../boards/board-registry.js';
 import type { LeaderboardService } from '../leaderboard/leaderboard.service.js';
-import type { LiveLeaderboard } from '../leaderboard/live-leaderboard.js';
+import type { LiveBoards } from '../leaderboard/live-boards.js';
 import type { UserWatch } from '../leaderboard/user-watch.js';
 import type { ScoreService } from '../scores/score.service.js';
 import type { RequestGate } from '../security/request-gate.js';
@@ -15,7 +15,8 @@ export interface ProcedureDeps {
   readonly leaderboard: LeaderboardService;
   /** Every read of a board's window, current (memory) or past (database). */
   readonly reads: BoardReads;
-  readonly live: LiveLeaderboard;
+  /** The live boards `leaderboard.live` follows, one per board and kind of window. */
+  readonly live: LiveBoards;
   readonly watch: UserWatch;
   readonly admin: AdminService;
   readonly boards: BoardRegistry;

@@ -88,28 +88,35 @@ export const ofUsers = defineQuery({
 });
 
 /**
- * `leaderboard.watchUser`: a live personal rank on `global`, `{user_id, score, rank}` on
- * subscribe (nulls while the user has no score), then whenever the user's score or rank
- * changes, at most about once a second.
+ * `leaderboard.watchUser`: a live personal rank in a board's window in force (default
+ * `global`, `all`), `{user_id, score, rank}` on subscribe (nulls while the user has no score
+ * there), then whenever the user's score or rank changes, or the window resets, at most about
+ * once a second. An unknown board or a kind the board does not keep is refused as reads are.
  */
 export const watchUser = defineSubscription({
   access: 'read',
   input: watchUserQuerySchema,
-  resolve: (ctx, input, signal): AsyncIterable<WatchedUser> => ctx.deps.watch.watch(input.user_id, signal),
+  resolve(ctx, input, signal): AsyncIterable<WatchedUser> {
+    const { board, kind } = answer(ctx.deps.reads.schedule(input));
+    return ctx.deps.watch.watch(input.user_id, signal, board.id, kind);
+  },
 });
 
 /**
- * `leaderboard.live`: the live top N of `global`, the current snapshot on subscribe, then one
- * each time the top N changes. Resuming with `lastEventId` never yields an older snapshot of
- * the same database.
+ * `leaderboard.live`: the live top N of a board's window in force (default `global`, `all`),
+ * the current snapshot on subscribe, then one each time the top N changes or the window resets
+ * (the new window's snapshot). Resuming with `lastEventId` never yields an older snapshot of
+ * the same window of the same database. An unknown board or a kind the board does not keep is
+ * refused as reads are.
  */
 export const live = defineSubscription({
   access: 'read',
   input: liveQuerySchema.optional(),
   resolve(ctx, input, signal): LiveFeed {
-    const { live, leaderboard } = ctx.deps;
+    const { live, leaderboard, reads } = ctx.deps;
+    const { board, kind } = answer(reads.schedule(input ?? {}));
     return new LiveFeed(
-      live,
+      live.acquire(board.id, kind, signal),
       Math.min(input?.limit ?? leaderboard.size, leaderboard.size),
       input?.lastEventId,
       signal,

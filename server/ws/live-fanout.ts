@@ -1,6 +1,13 @@
 import { tracked } from '@trpc/server';
-import type { LeaderboardSnapshot, LiveLeaderboard } from '../leaderboard/live-leaderboard.js';
-import { liveEvent, liveEventId, type LiveFeed } from '../procedures/live-feed.js';
+import type { LiveBoards } from '../leaderboard/live-boards.js';
+import {
+  isNewer,
+  pointOf,
+  type LeaderboardSnapshot,
+  type LiveLeaderboard,
+  type LivePoint,
+} from '../leaderboard/live-leaderboard.js';
+import { liveEvent, liveEventId, sentKey, type LiveFeed } from '../procedures/live-feed.js';
 import { dataResult, resultTail } from '../transport/trpc-wire.js';
 
 /** What the fan-out needs of a socket. */
@@ -13,31 +20,34 @@ interface Subscriber {
   readonly feed: LiveFeed;
   /** `{"id":<id>[,"jsonrpc":"2.0"]`: how this subscriber's frames start. */
   readonly head: Buffer;
-  /** The entries JSON last sent, to skip a snapshot whose change is below this limit. */
+  /** The window and entries last sent, to skip a snapshot whose change is below this limit. */
   sent: string;
-  /** The version of the last event sent (or of what the client resumed from). */
-  seen: number;
+  /** Where the last event sent (or what the client resumed from) left it. */
+  seen: LivePoint | undefined;
   /** False while its resume point is being found: publishes skip it. */
   ready: boolean;
 }
 
 /**
- * `leaderboard.live` subscriptions delivered as shared frames: a snapshot is serialised once
- * per distinct `limit`, and every subscriber of that limit is sent the same bytes after its own
- * id, where tRPC would run an async generator and serialise a frame per subscriber. The events
- * are the subscription's LiveFeed's (its limit, its resume point, the same event and the same
- * rule for changes below the limit), so only how the bytes move differs.
+ * `leaderboard.live` subscriptions delivered as shared frames: a snapshot of a live board is
+ * serialised once per distinct `limit`, and every subscriber of that board and limit is sent
+ * the same bytes after its own id, where tRPC would run an async generator and serialise a
+ * frame per subscriber. The events are the subscription's LiveFeed's (its board and window,
+ * its limit, its resume point, the same event and the same rule for changes below the limit),
+ * so only how the bytes move differs.
  */
 export class LiveFanout {
-  private readonly subscribers = new Set<Subscriber>();
+  /** Subscribers by the live board they follow (a board leaves with its last subscriber). */
+  private readonly subscribers = new Map<LiveLeaderboard, Set<Subscriber>>();
+  private served = 0;
 
-  constructor(private readonly live: LiveLeaderboard) {
-    live.onPublish((snapshot) => this.publish(snapshot));
+  constructor(boards: LiveBoards) {
+    boards.onPublish((live, snapshot) => this.publish(live, snapshot));
   }
 
   /** Subscriptions being served. */
   get count(): number {
-    return this.subscribers.size;
+    return this.served;
   }
 
   /** Sends `feed`'s events to the socket after `head` until `signal` aborts. */
@@ -47,10 +57,14 @@ export class LiveFanout {
       feed,
       head: Buffer.from(head),
       sent: '',
-      seen: -1,
+      seen: undefined,
       ready: false,
     };
-    this.subscribers.add(subscriber);
+    const { live } = feed;
+    let following = this.subscribers.get(live);
+    if (!following) this.subscribers.set(live, (following = new Set()));
+    following.add(subscriber);
+    this.served += 1;
     const ended = new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       else signal.addEventListener('abort', () => resolve(), { once: true });
@@ -59,18 +73,20 @@ export class LiveFanout {
       subscriber.seen = await feed.resumePoint();
       if (signal.aborted) return;
       subscriber.ready = true;
-      const now = this.live.current();
-      if (feed.isNews(now, subscriber.seen)) this.deliver([subscriber], now);
+      const now = live.current();
+      if (isNewer(now, subscriber.seen)) this.deliver([subscriber], now);
       await ended;
     } finally {
-      this.subscribers.delete(subscriber);
+      following.delete(subscriber);
+      if (following.size === 0 && this.subscribers.get(live) === following) this.subscribers.delete(live);
+      this.served -= 1;
     }
   }
 
-  private publish(snapshot: LeaderboardSnapshot): void {
+  private publish(live: LiveLeaderboard, snapshot: LeaderboardSnapshot): void {
     const waiting: Subscriber[] = [];
-    for (const subscriber of this.subscribers) {
-      if (subscriber.ready && snapshot.version > subscriber.seen) waiting.push(subscriber);
+    for (const subscriber of this.subscribers.get(live) ?? []) {
+      if (subscriber.ready && isNewer(snapshot, subscriber.seen)) waiting.push(subscriber);
     }
     this.deliver(waiting, snapshot);
   }
@@ -84,10 +100,10 @@ export class LiveFanout {
       if (!frame) {
         const event = liveEvent(snapshot, limit);
         const tail = Buffer.from(resultTail(dataResult(tracked(liveEventId(snapshot), event))));
-        frame = { entries: JSON.stringify(event.entries), tail };
+        frame = { entries: sentKey(event), tail };
         frames.set(limit, frame);
       }
-      subscriber.seen = snapshot.version;
+      subscriber.seen = pointOf(snapshot);
       if (frame.entries === subscriber.sent) continue; // a change below this subscriber's limit
       subscriber.sent = frame.entries;
       subscriber.socket.send(Buffer.concat([subscriber.head, frame.tail]), { binary: false });

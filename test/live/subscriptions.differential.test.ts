@@ -1,4 +1,7 @@
 import fc from 'fast-check';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrameSocket } from '../helpers/frames.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -34,14 +37,39 @@ const LIVE_INPUT = fc.constantFrom<unknown>(
   { lastEventId: 'not an id' },
   5,
   null,
+  // Another board and window; an unknown board, a window the board does not keep, not a slug.
+  { board: 'daily', window: 'day' },
+  { board: 'daily', window: 'day', limit: 1 },
+  { board: 'daily', window: 'day', lastEventId: 'EPOCH:6@TODAY' },
+  { board: 'daily', window: 'day', lastEventId: 'EPOCH:6@day:2020-01-01' },
+  { board: 'daily' },
+  { board: 'global', window: 'all' },
+  { board: 'nope' },
+  { board: 'daily', window: 'week' },
+  { board: 'Not A Slug' },
+  { window: 'forever' },
 );
-const LAST_EVENT_ID = fc.constantFrom(undefined, 'EPOCH:0', 'EPOCH:2', 'EPOCH:3', 'deadbeef:3', '7');
+const LAST_EVENT_ID = fc.constantFrom(
+  undefined,
+  'EPOCH:0',
+  'EPOCH:2',
+  'EPOCH:3',
+  'deadbeef:3',
+  '7',
+  'EPOCH:3@all',
+  'EPOCH:5@TODAY',
+  'EPOCH:3@day:2020-01-01',
+  'EPOCH:3@week:x',
+);
 const USER_INPUT = fc.constantFrom<unknown>(
   { user_id: 'u1' },
   { user_id: 'nobody' },
   { user_id: '' },
   {},
   'u1',
+  { user_id: 'd1', board: 'daily', window: 'day' },
+  { user_id: 'u1', board: 'nope' },
+  { user_id: 'u1', board: 'daily', window: 'month' },
 );
 
 const message: fc.Arbitrary<Message> = fc.oneof(
@@ -98,9 +126,14 @@ const sequence = fc.record({
   token: fc.constantFrom(undefined, serviceToken(), tokenFor('u1'), 'not.a.token'),
 });
 
-/** The frame as text for one server: `EPOCH` becomes that server's epoch. */
+/** The key of today's window of the board `daily` (a day in UTC). */
+const TODAY = `day:${new Date().toISOString().slice(0, 10)}`;
+
+/** The frame as text for one server: `EPOCH` becomes that server's epoch, `TODAY` today's window key. */
 function encode(frame: Frame, epoch: string): string {
-  return typeof frame === 'string' ? frame : JSON.stringify(frame).replaceAll('EPOCH', epoch);
+  return typeof frame === 'string'
+    ? frame
+    : JSON.stringify(frame).replaceAll('EPOCH', epoch).replaceAll('TODAY', TODAY);
 }
 
 /** Frames by request id (text frames under their text), event ids with the epoch taken out. */
@@ -197,13 +230,32 @@ async function play(
   return socket;
 }
 
+/** A board besides `global`, with a day window, for both servers of a pair. */
+const folder = mkdtempSync(join(tmpdir(), 'scoreboard-differential-'));
+const BOARDS_FILE = join(folder, 'boards.json');
+writeFileSync(
+  BOARDS_FILE,
+  JSON.stringify({ boards: [{ id: 'daily', windows: [{ kind: 'day', zone: 'UTC' }] }] }),
+);
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+/** Sets a score on the board `daily` with a service token. */
+async function setDaily(server: TestServer, user: string, action: string, score: number): Promise<void> {
+  const body = { user_id: user, action_id: action, new_score: score };
+  await server.post('/boards/daily/scores', body, { authorization: `Bearer ${serviceToken()}` });
+}
+
 async function pair(env: Record<string, string>): Promise<[TestServer, TestServer]> {
-  const mine = await startTestServer(env);
-  const theirs = await startTestServer(env, undefined, { subscriptionsThroughTrpc: true });
+  const mine = await startTestServer({ ...env, BOARDS_FILE });
+  const theirs = await startTestServer({ ...env, BOARDS_FILE }, undefined, {
+    subscriptionsThroughTrpc: true,
+  });
   for (const server of [mine, theirs]) {
     await server.setScore('u1', 's1', 30);
     await server.setScore('u2', 's2', 20);
     await server.setScore('u3', 's3', 10);
+    await setDaily(server, 'd1', 'd1', 7);
+    await setDaily(server, 'd2', 'd2', 9);
   }
   return [mine, theirs];
 }
@@ -300,6 +352,68 @@ describe("hand-served subscriptions answer frame for frame as tRPC's handler", (
     }
     expect(byId(sockets[0]!, servers[0].app.services.leaderboard.epoch)).toEqual(
       byId(sockets[1]!, servers[1].app.services.leaderboard.epoch),
+    );
+  });
+
+  it('sends the same frames when a change reaches subscribers of another board and window', async () => {
+    const live = (input: unknown) => ({
+      method: 'subscription',
+      params: { path: 'leaderboard.live', input },
+    });
+    // Two sockets a server (WS_MAX_SUBSCRIPTIONS is 3): daily's day at two limits and its
+    // whole window; global's, and a watcher of daily's day.
+    const plan: Frame[][] = [
+      [
+        { id: 1, ...live({ board: 'daily', window: 'day', limit: 1 }) },
+        { id: 2, ...live({ board: 'daily', window: 'day' }) },
+        { id: 3, ...live({ board: 'daily' }) },
+      ],
+      [
+        { id: 4, ...live({}) },
+        {
+          id: 5,
+          method: 'subscription',
+          params: { path: 'leaderboard.watchUser', input: { user_id: 'd3', board: 'daily', window: 'day' } },
+        },
+      ],
+    ];
+    const pairs = await Promise.all(
+      servers.map(async (server) => {
+        const opened = await Promise.all(plan.map(() => FrameSocket.open(server.url)));
+        opened.forEach((socket, i) => plan[i]!.forEach((each) => socket.send(each)));
+        const [a, b] = opened as [FrameSocket, FrameSocket];
+        await a.until((s) => [1, 2, 3].every((id) => s.of(id).length === 2), 'started and the first events');
+        await b.until((s) => [4, 5].every((id) => s.of(id).length === 2), 'started and the first events');
+        return [a, b] as const;
+      }),
+    );
+    // A change of daily below its top 1, then one at the top: global's subscriber hears neither.
+    for (const server of servers) await setDaily(server, 'd3', 'd3', 8);
+    for (const [a, b] of pairs) {
+      await a.until((s) => s.of(2).length === 3, 'the first change');
+      await b.until((s) => s.of(5).length === 3, 'the first change, watched');
+    }
+    for (const server of servers) await setDaily(server, 'd3', 'd3b', 20);
+    for (const [a, b] of pairs) {
+      await a.until(
+        (s) => s.of(1).length === 3 && s.of(2).length === 4 && s.of(3).length === 4,
+        'the second change',
+      );
+      await b.until((s) => s.of(5).length === 4, 'the second change, watched');
+    }
+    for (const [a, b] of pairs) {
+      for (const id of [1, 2, 3]) a.send({ id, method: 'subscription.stop' });
+      for (const id of [4, 5]) b.send({ id, method: 'subscription.stop' });
+      await a.until((s) => s.of(1).length === 4 && s.of(2).length === 5 && s.of(3).length === 5, 'stopped');
+      await b.until((s) => s.of(4).length === 3 && s.of(5).length === 5, 'stopped');
+      a.close();
+      b.close();
+    }
+    const [mine, theirs] = pairs as [(typeof pairs)[number], (typeof pairs)[number]];
+    mine.forEach((socket, i) =>
+      expect(byId(socket, servers[0].app.services.leaderboard.epoch)).toEqual(
+        byId(theirs[i]!, servers[1].app.services.leaderboard.epoch),
+      ),
     );
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../../server/trpc/routers/_app.js';
 import { killChildServers, type ChildServer } from '../helpers/child-server.js';
+import { FrameSocket } from '../helpers/frames.js';
 import { freshSchema, type TestSchema } from '../helpers/postgres.js';
 import { REDIS_URL } from '../helpers/test-server.js';
 import { serviceToken, tokenFor } from '../helpers/tokens.js';
@@ -13,7 +14,9 @@ import { eventually, startCluster, type Cluster } from './cluster.js';
 let schema: TestSchema | undefined;
 let cluster: Cluster | undefined;
 let folder: string | undefined;
+const sockets: FrameSocket[] = [];
 afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.close();
   await cluster?.stop();
   await killChildServers();
   await schema?.drop();
@@ -96,6 +99,54 @@ describe('admin changes to a board, across instances', () => {
     await eventually(async () => (await read(a)) === 'all carol:30,bob:10', 10_000, 'A sees the score set');
     // Bob has no score in season 2: he stays out of it.
     expect(await read(a, '?window=season')).toBe('season:2 carol:30');
+    for (const instance of [a, b]) expect(instance.endedOnItsOwn()).toBeUndefined();
+  });
+
+  it("a subscriber on one instance hears another's update and its new season, live and watched", async () => {
+    const [a, b] = await twoInstances();
+    expect(await submit(a, 'alice', 'a1', 100)).toBe(200);
+    const socket = await FrameSocket.open(b.url);
+    sockets.push(socket);
+    socket.send({
+      id: 1,
+      method: 'subscription',
+      params: { path: 'leaderboard.live', input: { board: 'ranked', window: 'season' } },
+    });
+    socket.send({
+      id: 2,
+      method: 'subscription',
+      params: { path: 'leaderboard.watchUser', input: { user_id: 'bob', board: 'ranked', window: 'season' } },
+    });
+    const live = () =>
+      socket
+        .of(1)
+        .filter((f) => f.result?.type === 'data')
+        .map(
+          (f) =>
+            `${f.result.data.data.window.key} ${f.result.data.data.entries.map((e: any) => `${e.user_id}:${e.score}`).join(',')}`,
+        );
+    const watched = () =>
+      socket
+        .of(2)
+        .filter((f) => f.result?.type === 'data')
+        .map((f) => `${f.result.data.score}/${f.result.data.rank}`);
+    await socket.until(() => live().at(-1) === 'season:1 alice:100', "B's first snapshot");
+
+    expect(await submit(a, 'bob', 'b1', 50)).toBe(200);
+    await socket.until(() => live().at(-1) === 'season:1 alice:100,bob:50', "A's update, on B");
+    await socket.until(() => watched().at(-1) === '50/2', "bob's place, on B");
+
+    await admin(a).startSeason.mutate({ board: 'ranked' });
+    await socket.until(() => live().at(-1) === 'season:2 ', "A's new season, on B");
+    await socket.until(() => watched().at(-1) === 'null/null', 'bob without a score in season 2, on B');
+    expect(await submit(a, 'bob', 'b2', 70)).toBe(200);
+    await socket.until(() => live().at(-1) === 'season:2 bob:20', "the new season's first score, on B");
+    await socket.until(() => watched().at(-1) === '20/1', "bob's place in season 2, on B");
+    // Never the older window after the newer one.
+    const seen = live();
+    expect(seen.findLastIndex((e) => e.startsWith('season:1'))).toBeLessThan(
+      seen.findIndex((e) => e.startsWith('season:2')),
+    );
     for (const instance of [a, b]) expect(instance.endedOnItsOwn()).toBeUndefined();
   });
 });

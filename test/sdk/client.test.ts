@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -316,6 +319,11 @@ describe('depth helpers', () => {
       // @ts-expect-error the procedures know the window kinds too
       void client.leaderboard.top.query({ window: 'hour' });
       void client.ofUsers(['alice'], { board: 'time-trial', window: 'day', at: '2026-03-28' });
+      // @ts-expect-error live helpers follow the window in force: no `at`
+      client.watchLeaderboard({ board: 'time-trial', at: 'previous' }, () => {});
+      // @ts-expect-error this client's game has no such board
+      client.watchUser('alice', () => {}, undefined, { board: 'elsewhere' });
+      client.watchLeaderboard({ board: 'time-trial', window: 'day', limit: 3 }, (s) => s.window.key);
     };
     expect(typeof typesOnly).toBe('function');
   });
@@ -332,6 +340,51 @@ describe('depth helpers', () => {
     await until(() => places.length === 2, 'the change');
     expect(places[1]).toEqual({ user_id: 'me', score: 50, rank: 2 });
     stop();
+  });
+});
+
+describe('live helpers on another board and window', () => {
+  it('watchLeaderboard and watchUser take {board, window}; the snapshot names its window', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scoreboard-sdk-boards-'));
+    later.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'boards.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ boards: [{ id: 'daily', windows: [{ kind: 'day', zone: 'UTC' }] }] }),
+    );
+    server = await startTestServer({ BOARDS_FILE: file });
+    const post = (user: string, action: string, score: number) =>
+      server!.post(
+        '/boards/daily/scores',
+        { user_id: user, action_id: action, new_score: score },
+        { authorization: `Bearer ${serviceToken()}` },
+      );
+    await post('alice', 'a1', 50);
+    const client = connect<'global' | 'daily'>();
+    const seen: LeaderboardSnapshot[] = [];
+    client.watchLeaderboard({ board: 'daily', window: 'day', limit: 2 }, (snapshot) => seen.push(snapshot));
+    const places: Array<{ score: number | null; rank: number | null }> = [];
+    client.watchUser('alice', (place) => places.push(place), undefined, { board: 'daily', window: 'day' });
+    await until(() => seen.length === 1 && places.length === 1, 'the first snapshot and place');
+    const today = new Date().toISOString().slice(0, 10);
+    expect(seen[0]!.window).toMatchObject({ board: 'daily', kind: 'day', key: `day:${today}` });
+    expect(seen[0]!.entries).toEqual([{ rank: 1, user_id: 'alice', score: 50 }]);
+    expect(places[0]).toEqual({ user_id: 'alice', score: 50, rank: 1 });
+    await post('bob', 'b1', 70);
+    await until(() => seen.length === 2 && places.length === 2, 'the update');
+    expect(seen[1]!.entries).toEqual([
+      { rank: 1, user_id: 'bob', score: 70 },
+      { rank: 2, user_id: 'alice', score: 50 },
+    ]);
+    expect(places[1]).toEqual({ user_id: 'alice', score: 50, rank: 2 });
+
+    const refused = await new Promise<unknown>((resolve) =>
+      client.watchLeaderboard({ board: 'daily', window: 'week' }, () => resolve('a snapshot'), resolve),
+    );
+    expect(isScoreboardError(refused) && [refused.data?.code, refused.message]).toEqual([
+      'BAD_REQUEST',
+      'window: board "daily" keeps no week window (it keeps all, day)',
+    ]);
   });
 });
 
