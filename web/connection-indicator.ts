@@ -1,11 +1,11 @@
 /**
- * The indicator of the live connection: Connecting…, Live, Reconnecting…, Disconnected, or,
- * for a board read without a live feed, Updated at each reset. It says live only once the page
- * has a board to show: an open socket without a snapshot is still connecting.
+ * The indicator of the live connection: Connecting…, Live, Reconnecting…, Disconnected. It
+ * says live only once the page has a board to show: an open socket without a snapshot of the
+ * chosen board is still connecting.
  */
 import type { ConnectionState } from '../client-sdk/src/index.js';
 
-export type IndicatorState = ConnectionState | 'error' | 'static';
+export type IndicatorState = ConnectionState | 'error';
 
 const STATE_TEXT: ReadonlyMap<IndicatorState, string> = new Map([
   ['idle', 'Connecting…'],
@@ -13,7 +13,6 @@ const STATE_TEXT: ReadonlyMap<IndicatorState, string> = new Map([
   ['live', 'Live'],
   ['reconnecting', 'Reconnecting…'],
   ['error', 'Disconnected'],
-  ['static', 'Not live'],
 ]);
 
 export class ConnectionIndicator {
@@ -31,7 +30,7 @@ export class ConnectionIndicator {
     this.draw();
   }
 
-  /** Whether the page shows a board (a first snapshot or read arrived); until then, connecting. */
+  /** Whether the page shows the chosen board (its first snapshot arrived); until then, connecting. */
   showing(shown: boolean): void {
     this.shown = shown;
     this.draw();

@@ -1,18 +1,25 @@
 /**
  * The scoreboard page served at `/`: a board picker, window tabs, a countdown to the next
- * reset and the table of the top N of the chosen board and window, kept current through the
- * client SDK. What the page shows is in its address (see page-url.ts).
+ * reset and the live top N of the chosen board and window, through the client SDK. What the
+ * page shows is in its address (see page-url.ts).
  */
-import { createScoreboardClient, type BoardSummary, type ConnectionState } from '../client-sdk/src/index.js';
+import {
+  createScoreboardClient,
+  type BoardSummary,
+  type ConnectionState,
+  type WindowInfo,
+} from '../client-sdk/src/index.js';
 import { BoardNav, type Selection } from './board-nav.js';
-import { watchBoard, isLive, type BoardView } from './board-feed.js';
+import { watchBoard } from './board-feed.js';
 import { ConnectionIndicator } from './connection-indicator.js';
 import { Countdown } from './countdown.js';
 import { readLimit, readSelection, readTitle, writeSelection } from './page-url.js';
 import { ScoreTable } from './score-table.js';
 
-/** How long to wait before reading the boards again when a reset is due but not yet served. */
+/** How long to wait before reading the boards again while a reset is due but not yet served. */
 const RESET_RETRY_MS = 2000;
+/** How many times: then the page waits for the server's snapshot of the next window. */
+const RESET_RETRIES = 3;
 const RETRY_AFTER_ERROR_MS = 5000;
 
 function element<T extends HTMLElement>(id: string): T {
@@ -31,23 +38,22 @@ const table = new ScoreTable(element('rows'), element('empty'));
 const countdown = new Countdown(element('countdown'), element('countdown-time'));
 const nav = new BoardNav(element('board-picker'), element('board'), element('windows'), 'panel', choose);
 
-/** The live connection's state, as the client last said. */
-let socketState: ConnectionState = 'connecting';
 let boards: readonly BoardSummary[] = [];
 let selection: Selection | undefined;
+/** The window of the last snapshot of the selection (undefined until one arrived). */
+let shownWindow: WindowInfo | undefined;
 let stopFeed = (): void => {};
-/** Whether the feed now running is the live one (the socket's states are the indicator's). */
-let liveFeed = false;
-/** Whether the table shows the current selection: a view arrived since it was chosen. */
-let shown = false;
-/** Resets in a row whose window was still in force when read again (a clock ahead of the server's). */
-let earlyResets = 0;
+/** Reads of the boards in a row that still named an ended window (a clock ahead of the server's). */
+let earlyReads = 0;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+/** The live connection's state, as the client last said. */
+let socketState: ConnectionState = 'connecting';
 
 const client = createScoreboardClient({
   url: location.origin,
   onConnectionStateChange(state) {
     socketState = state;
-    if (liveFeed) indicator.set(state);
+    indicator.set(state);
   },
 });
 
@@ -58,70 +64,88 @@ function showTitle(board: BoardSummary | undefined): void {
   document.title = title;
 }
 
-/** The next reset of the chosen window, as the list of boards (or a read of it) says. */
-function nextResetOf(current: Selection, view?: BoardView): string | null {
-  if (view?.window) return view.window.next_reset;
-  const board = boards.find((b) => b.id === current.board);
-  return board?.windows.find((w) => w.kind === current.window)?.next_reset ?? null;
+/** The window of the selection as the list of boards names it. */
+function listedWindow(current: Selection) {
+  return boards.find((b) => b.id === current.board)?.windows.find((w) => w.kind === current.window);
 }
 
-function startCountdown(current: Selection, view?: BoardView): void {
-  const nextReset = nextResetOf(current, view);
+/**
+ * Counts down to the next reset of the window shown: the later of what the last snapshot and
+ * the list of boards say (either may be the first to know of a new window).
+ */
+function startCountdown(): void {
+  if (!selection) return;
+  const resets = [shownWindow?.next_reset, listedWindow(selection)?.next_reset]
+    .filter((at): at is string => typeof at === 'string')
+    .sort((a, b) => Date.parse(a) - Date.parse(b));
+  const nextReset = resets.at(-1) ?? null;
   countdown.show(nextReset, () => {
-    // The server rolls the window over by itself: read the boards and the board again. A clock
-    // ahead of the server's may get the ended window once more; then wait a little each time.
-    if (earlyResets > 0) setTimeout(() => void refresh(), RESET_RETRY_MS);
-    else void refresh();
+    // The server rolls the window over by itself and pushes the next one's snapshot; the list
+    // of boards is read again for the new window's name. A clock ahead of the server's reads
+    // the ended window again: a few more tries, then the server's push does it.
+    clearTimeout(retryTimer);
+    if (earlyReads === 0) void refresh();
+    else if (earlyReads <= RESET_RETRIES) retryTimer = setTimeout(() => void refresh(), RESET_RETRY_MS);
   });
 }
 
-/** Shows the selection: the address, the nav, the heading, the countdown and a new feed. */
-function show(next: Selection, { keepRows }: { keepRows: boolean }): void {
+/** Shows another board or window: the address, the nav, the heading, and a new subscription. */
+function show(next: Selection): void {
   selection = next;
+  shownWindow = undefined;
+  earlyReads = 0;
   writeSelection(next);
   nav.show(boards, next);
   showTitle(boards.find((b) => b.id === next.board));
-  startCountdown(next);
+  startCountdown();
   stopFeed();
-  shown = keepRows;
-  if (!keepRows) table.clear('Waiting for scores…');
-  indicator.showing(shown);
-  liveFeed = isLive(next);
-  if (liveFeed) indicator.set(socketState);
+  table.clear('Waiting for scores…');
+  indicator.showing(false);
+  let first = true;
   stopFeed = watchBoard(client, next, limit, {
-    view(view) {
+    snapshot(snapshot) {
       if (selection !== next) return;
-      const first = !shown;
-      shown = true;
-      table.render(view.entries, view.version, !first);
+      table.render(snapshot.entries, String(snapshot.version), !first);
+      first = false;
       indicator.showing(true);
-      if (liveFeed) indicator.set(socketState);
-      if (view.window) startCountdown(next, view);
+      indicator.set(socketState); // no longer an error, if it was one
+      const changed = snapshot.window.key !== shownWindow?.key;
+      shownWindow = snapshot.window;
+      if (!changed) return;
+      earlyReads = 0;
+      startCountdown();
+      // A window the list does not know yet (a reset): read the list again for its name.
+      if (listedWindow(next)?.key !== snapshot.window.key) void refresh();
     },
-    state(state) {
-      if (selection === next) indicator.set(state);
+    failed() {
+      if (selection === next) indicator.set('error');
     },
   });
 }
 
 function choose(next: Selection): void {
   if (next.board === selection?.board && next.window === selection.window) return;
-  show(next, { keepRows: false });
+  show(next);
 }
 
-/** Reads the list of boards again and the chosen board with it (at a reset). */
+/** Reads the list of boards again: the nav and the countdown follow it. */
 async function refresh(): Promise<void> {
+  let listed: readonly BoardSummary[];
   try {
-    boards = await client.boards();
+    listed = await client.boards();
   } catch (error) {
-    console.warn('scoreboard: could not read the boards; retrying', error);
-    setTimeout(() => void refresh(), RETRY_AFTER_ERROR_MS);
+    console.warn('scoreboard: could not read the boards', error);
     return;
   }
-  const next = readSelection(new URLSearchParams(location.search), boards);
-  const nextReset = next && nextResetOf(next);
-  earlyResets = nextReset && Date.parse(nextReset) <= Date.now() ? earlyResets + 1 : 0;
-  if (next) show(next, { keepRows: next.board === selection?.board && next.window === selection.window });
+  boards = listed;
+  const current = selection && readSelection(new URLSearchParams(location.search), boards);
+  if (!current) return;
+  if (current.board !== selection?.board || current.window !== selection.window) return show(current);
+  const nextReset = listedWindow(current)?.next_reset;
+  earlyReads = nextReset && Date.parse(nextReset) <= Date.now() ? earlyReads + 1 : 0;
+  nav.show(boards, current);
+  showTitle(boards.find((b) => b.id === current.board));
+  startCountdown();
 }
 
 async function start(): Promise<void> {
@@ -136,7 +160,7 @@ async function start(): Promise<void> {
     return;
   }
   const first = readSelection(params, boards);
-  if (first) show(first, { keepRows: false });
+  if (first) show(first);
 }
 
 void start();

@@ -230,7 +230,7 @@ describe('the board picker, window tabs and countdown', () => {
     expect([...problems, ...link.problems, ...unknown.problems]).toEqual([]);
   });
 
-  it('counts down to the next reset each second, and reads the board again when it reaches zero', async () => {
+  it('counts down to the next reset each second, and reads the boards again when it reaches zero', async () => {
     await start();
     await submit('time-trial', 'alice', 5000);
     const listed = (await (await fetch(`${target().url}/boards`)).json()) as {
@@ -244,6 +244,7 @@ describe('the board picker, window tabs and countdown', () => {
     await expectRows(page, ['1 alice 5,000']);
     expect(await page.locator('#countdown').isVisible()).toBe(true);
     expect(await page.locator('#countdown-time').getAttribute('datetime')).toBe(nextReset);
+    expect(await page.locator('#connection').getAttribute('data-state')).toBe('live');
 
     // Half a minute before the reset, as the browser's clock says.
     await page.clock.pauseAt(resetAt - 30_000);
@@ -253,27 +254,51 @@ describe('the board picker, window tabs and countdown', () => {
     await page.clock.runFor(1000);
     expect(await page.locator('#countdown-time').textContent()).toBe('00:28');
 
-    // A run meanwhile: the page reads the board again when the countdown reaches zero.
-    await submit('time-trial', 'bob', 4000);
     const reads: string[] = [];
+    let answered = 0;
     page.on('request', (request) => reads.push(new URL(request.url()).pathname));
+    page.on('requestfinished', () => (answered += 1));
     await page.clock.runFor(28_000);
-    await expectRows(page, ['1 bob 4,000', '2 alice 5,000']);
-    expect(reads).toEqual(['/trpc/leaderboard.boards', '/trpc/leaderboard.top']);
-    // This server's day has not ended (its clock is the real one): the page shows 00:00 and
-    // asks again a little later, not at once.
     expect(await page.locator('#countdown-time').textContent()).toBe('00:00');
+    await expect.poll(() => reads).toEqual(['/trpc/leaderboard.boards']);
+    // This server's day has not ended (its clock is the real one): the list still names it, so
+    // the page asks again a little later, three times at most, then waits for the server's
+    // snapshot of the next day.
     await page.clock.runFor(1000);
-    expect(reads).toHaveLength(2);
-    await page.clock.runFor(1500);
-    await expect.poll(() => reads.slice(2, 3)).toEqual(['/trpc/leaderboard.boards']);
+    expect(reads).toHaveLength(1);
+    for (let i = 0; i < 8; i++) {
+      await page.clock.runFor(2500);
+      await expect.poll(() => answered).toBe(reads.length);
+    }
+    expect(reads).toHaveLength(4);
+    await page.clock.runFor(10_000);
+    expect(reads).toEqual(Array.from({ length: 4 }, () => '/trpc/leaderboard.boards'));
 
     // The whole board never resets: no countdown.
     await page.clock.resume();
     await page.getByRole('tab', { name: 'All time' }).click();
-    await expectRows(page, ['1 bob 4,000', '2 alice 5,000']);
+    await expectRows(page, ['1 alice 5,000']);
     expect(await page.locator('#countdown').isVisible()).toBe(false);
     expect(problems).toEqual([]);
+  });
+
+  it('shows a score posted to the chosen board and window live, highlighted, and not on another board', async () => {
+    await fridayAndSaturday();
+    const { page, problems } = await open('?board=time-trial&window=day');
+    await expectRows(page, ['1 bob 4,000', '2 alice 6,000']);
+    const global = await open('?board=global&window=week');
+    await expectRows(global.page, ['1 carol 300']);
+
+    await submit('time-trial', 'dave', 3000);
+    await expectRows(page, ['1 dave 3,000', '2 bob 4,000', '3 alice 6,000']);
+    expect(await page.$eval('#rows tr:first-child', (tr) => tr.classList.contains('row--changed'))).toBe(
+      true,
+    );
+    await target().setScore('erin', `e${++action}`, 500);
+    await expectRows(global.page, ['1 erin 500', '2 carol 300']);
+    expect(await rows(page)).toEqual(['1 dave 3,000', '2 bob 4,000', '3 alice 6,000']);
+    expect(await page.locator('#connection').getAttribute('data-state')).toBe('live');
+    expect([...problems, ...global.problems]).toEqual([]);
   });
 
   it('fits a phone screen with the picker, the tabs and the countdown', async () => {
