@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { LeaderboardEntry, WindowInfo } from '../../shared/schemas.js';
 import { GLOBAL_BOARD_ID, type WindowKind } from '../domain/board.js';
+import { isLaterWindow } from '../domain/board-windows.js';
 import { windowInfo } from './board-reads.js';
 import type { LeaderboardService } from './leaderboard.service.js';
 
@@ -27,11 +28,15 @@ export const pointOf = (snapshot: LeaderboardSnapshot): LivePoint => ({
 });
 
 /**
- * Whether a snapshot is news to a subscriber at `seen` (undefined: it has nothing): another
- * window (a reset), or a later version of the same one.
+ * Whether a snapshot is news to a subscriber at `seen` (undefined: it has nothing): a later
+ * window (a reset), or a later version of the same one. Never an earlier window: a subscriber
+ * given the next window the moment it began is not sent the last of the one before.
  */
 export const isNewer = (snapshot: LeaderboardSnapshot, seen: LivePoint | undefined): boolean =>
-  seen === undefined || snapshot.window.key !== seen.key || snapshot.version > seen.version;
+  seen === undefined ||
+  (snapshot.window.key === seen.key
+    ? snapshot.version > seen.version
+    : isLaterWindow(snapshot.window.key, seen.key));
 
 interface Waiter {
   readonly after: LivePoint | undefined;
