@@ -28,6 +28,14 @@ export function windowLabel(window: CurrentWindow): string {
   return number === '0' ? label : `${label} ${number}`;
 }
 
+/** Where a key moves from the selected tab (`current`), given the index of the last one. */
+const KEY_MOVES: ReadonlyMap<string, (current: number, last: number) => number> = new Map([
+  ['ArrowRight', (current: number, last: number) => (current >= last ? 0 : current + 1)],
+  ['ArrowLeft', (current: number, last: number) => (current <= 0 ? last : current - 1)],
+  ['Home', () => 0],
+  ['End', (_current: number, last: number) => last],
+]);
+
 export class BoardNav {
   private boards: readonly BoardSummary[] = [];
   private selection: Selection | undefined;
@@ -94,24 +102,12 @@ export class BoardNav {
 
   /** Left/Right (wrapping), Home and End move to another tab and choose it. */
   private onKey(event: KeyboardEvent): void {
+    const move = KEY_MOVES.get(event.key);
+    if (!move) return;
     const tabs = Array.from(this.tabs.querySelectorAll<HTMLButtonElement>('[role="tab"]'));
     const current = tabs.findIndex((tab) => tab.getAttribute('aria-selected') === 'true');
-    const last = tabs.length - 1;
-    const next =
-      event.key === 'ArrowRight'
-        ? current >= last
-          ? 0
-          : current + 1
-        : event.key === 'ArrowLeft'
-          ? current <= 0
-            ? last
-            : current - 1
-          : event.key === 'Home'
-            ? 0
-            : event.key === 'End'
-              ? last
-              : -1;
-    if (next < 0 || next === current) return;
+    const next = move(current, tabs.length - 1);
+    if (next === current) return;
     event.preventDefault();
     tabs[next]?.click();
   }
