@@ -6,6 +6,7 @@ import { buildServices } from './build-services.js';
 import type { Config } from './config/config.js';
 import { healthRoute, readyRoute } from './http/health.route.js';
 import { boardPath } from './http/board-path.js';
+import { boardsRoute } from './http/boards.route.js';
 import { leaderboardRoutes } from './http/leaderboard.route.js';
 import { metricsRoute } from './http/metrics.route.js';
 import { openApiDocument } from './http/openapi.js';
@@ -84,6 +85,7 @@ export async function createApp(
   const update = updateScoreRoute(call);
   const openapi = JSON.stringify(openApiDocument(PACKAGE_VERSION));
   const board = leaderboardRoutes(call);
+  const boards = boardsRoute(call, leaderboard.now);
   const ready = readyRoute(
     () => storage.ping(),
     () => services.redis?.breaker.closed ?? true,
@@ -98,6 +100,7 @@ export async function createApp(
         return target ? board.user(target, url, res, meta) : notFound(res);
       },
     },
+    '/boards': { GET: (req, res, { url, meta }) => boards(req, url, res, meta) },
     '/boards/': {
       GET: (_req, res, { url, meta, rest }) => {
         const target = boardPath(rest);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WINDOW_KINDS, boardIdSchema } from './board-id.js';
+import { BOARD_OPERATORS, BOARD_ORDERS, WINDOW_KINDS, boardIdSchema } from './board-id.js';
 
 export { WINDOW_KINDS } from './board-id.js';
 
@@ -38,11 +38,12 @@ export function wholeNumber(min: number, max: number) {
  * that are allowed (one message for every transport: tRPC, REST query strings and bodies).
  */
 export function strictInput<Shape extends z.ZodRawShape>(shape: Shape) {
-  const allowed = Object.keys(shape).join(', ');
+  const keys = Object.keys(shape);
+  const allowed = keys.length > 0 ? `allowed: ${keys.join(', ')}` : 'it takes none';
   return z.strictObject(shape, {
     error: (issue) =>
       issue.code === 'unrecognized_keys'
-        ? `unknown field ${issue.keys.map((key) => JSON.stringify(key)).join(', ')} (allowed: ${allowed})`
+        ? `unknown field ${issue.keys.map((key) => JSON.stringify(key)).join(', ')} (${allowed})`
         : undefined,
   });
 }
@@ -188,6 +189,26 @@ export interface WindowInfo {
   end: string | null;
   /** When the window in force now ends (null: no reset scheduled). */
   next_reset: string | null;
+}
+
+/** A window a board keeps, as the list of boards names it: the one of its kind in force now. */
+export type CurrentWindow = Omit<WindowInfo, 'board'>;
+
+/** A board as the public list of boards (`GET /boards`, `leaderboard.boards`) names it. */
+export interface BoardSummary {
+  id: string;
+  title: string;
+  /** `desc`: higher is better; `asc`: lower is better (a time trial). */
+  order: (typeof BOARD_ORDERS)[number];
+  /** What a submission means: `total`, `best`, `latest` or `increment`. */
+  operator: (typeof BOARD_OPERATORS)[number];
+  /** The current window of each kind the board keeps: `all` first, then day, week, month, season. */
+  windows: CurrentWindow[];
+}
+
+/** The boards that take scores (archived ones are left out), by id. */
+export interface BoardList {
+  boards: BoardSummary[];
 }
 
 /** A page of the leaderboard as `GET /leaderboard` and `leaderboard.top` answer it. */

@@ -1,31 +1,26 @@
 /**
- * The live scoreboard page served at `/`: subscribes to `leaderboard.live` through the client
- * SDK and keeps a table of the top N in step with it. Every value from the server is written
- * with `textContent`, never parsed as HTML.
- *
- * Query parameters: `?limit=N` (1..100, default 10) and `?title=Text` (the heading).
+ * The scoreboard page served at `/`: a board picker, window tabs, a countdown to the next
+ * reset and the live top N of the chosen board and window, through the client SDK. What the
+ * page shows is in its address (see page-url.ts).
  */
 import {
   createScoreboardClient,
-  isLiveConnectionError,
+  type BoardSummary,
   type ConnectionState,
-  type LeaderboardEntry,
-  type LeaderboardSnapshot,
+  type WindowInfo,
 } from '../client-sdk/src/index.js';
+import { BoardNav, type Selection } from './board-nav.js';
+import { watchBoard } from './board-feed.js';
+import { ConnectionIndicator } from './connection-indicator.js';
+import { Countdown } from './countdown.js';
+import { readLimit, readSelection, readTitle, writeSelection } from './page-url.js';
+import { ScoreTable } from './score-table.js';
 
-const DEFAULT_LIMIT = 10;
-const HIGHLIGHT_MS = 1600;
+/** How long to wait before reading the boards again while a reset is due but not yet served. */
+const RESET_RETRY_MS = 2000;
+/** How many times: then the page waits for the server's snapshot of the next window. */
+const RESET_RETRIES = 3;
 const RETRY_AFTER_ERROR_MS = 5000;
-
-type IndicatorState = ConnectionState | 'error';
-
-const STATE_TEXT: Record<IndicatorState, string> = {
-  idle: 'Connecting…',
-  connecting: 'Connecting…',
-  live: 'Live',
-  reconnecting: 'Reconnecting…',
-  error: 'Disconnected',
-};
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -33,139 +28,139 @@ function element<T extends HTMLElement>(id: string): T {
   return found as T;
 }
 
-function readLimit(params: URLSearchParams): number {
-  const value = Number(params.get('limit'));
-  return Number.isInteger(value) && value >= 1 && value <= 100 ? value : DEFAULT_LIMIT;
-}
-
 const params = new URLSearchParams(location.search);
 const limit = readLimit(params);
-const title = params.get('title')?.trim().slice(0, 80);
+const fixedTitle = readTitle(params);
 
 const titleEl = element<HTMLHeadingElement>('title');
-const connectionEl = element<HTMLElement>('connection');
-const connectionTextEl = element<HTMLElement>('connection-text');
-const rowsEl = element<HTMLTableSectionElement>('rows');
-const emptyEl = element<HTMLElement>('empty');
+const indicator = new ConnectionIndicator(element('connection'), element('connection-text'));
+const table = new ScoreTable(element('rows'), element('empty'));
+const countdown = new Countdown(element('countdown'), element('countdown-time'));
+const nav = new BoardNav(element('board-picker'), element('board'), element('windows'), 'panel', choose);
 
-if (title) {
-  titleEl.textContent = title;
-  document.title = title;
-}
-emptyEl.textContent = 'Waiting for scores…';
-
-const numberFormat = new Intl.NumberFormat();
-
-/** What the connection says; the indicator shows it once the page has a board to show. */
-let connection: IndicatorState = 'connecting';
-/** No snapshot has arrived yet: nothing to highlight against, and not live yet. */
-let firstSnapshot = true;
-
-function showState(state: IndicatorState): void {
-  connection = state;
-  // An open socket is not a live board: until the first snapshot has arrived there is
-  // nothing to be live about, so the page still says it is connecting.
-  const shown = state === 'live' && firstSnapshot ? 'connecting' : state;
-  connectionEl.dataset.state = shown;
-  document.body.dataset.connection = shown;
-  connectionTextEl.textContent = STATE_TEXT[shown];
-}
-
-interface Row {
-  readonly tr: HTMLTableRowElement;
-  readonly rank: HTMLTableCellElement;
-  readonly score: HTMLTableCellElement;
-  value: number;
-  timer?: ReturnType<typeof setTimeout>;
-}
-
-/** Rows by user id, reused between snapshots so that a running highlight is not cut short. */
-const rows = new Map<string, Row>();
-
-function createRow(entry: LeaderboardEntry): Row {
-  const tr = document.createElement('tr');
-  const rank = document.createElement('td');
-  const user = document.createElement('td');
-  const score = document.createElement('td');
-  rank.className = 'col-rank';
-  user.className = 'col-user';
-  score.className = 'col-score';
-  // Text only: a user id such as "<img src=x onerror=...>" stays literal text.
-  user.textContent = entry.user_id;
-  user.title = entry.user_id;
-  tr.append(rank, user, score);
-  return { tr, rank, score, value: Number.NaN };
-}
-
-function highlight(row: Row): void {
-  row.tr.classList.remove('row--changed');
-  void row.tr.offsetWidth; // restart the animation if it is still running
-  row.tr.classList.add('row--changed');
-  clearTimeout(row.timer);
-  row.timer = setTimeout(() => row.tr.classList.remove('row--changed'), HIGHLIGHT_MS);
-}
-
-function render(snapshot: LeaderboardSnapshot): void {
-  const seen = new Set<string>();
-  const fragment = document.createDocumentFragment();
-  for (const entry of snapshot.entries) {
-    seen.add(entry.user_id);
-    let row = rows.get(entry.user_id);
-    const isNew = !row;
-    if (!row) {
-      row = createRow(entry);
-      rows.set(entry.user_id, row);
-    }
-    const changed = isNew || row.value !== entry.score;
-    row.rank.textContent = String(entry.rank);
-    row.tr.dataset.rank = String(entry.rank);
-    if (row.value !== entry.score) {
-      row.value = entry.score;
-      row.score.textContent = numberFormat.format(entry.score);
-    }
-    if (changed && !firstSnapshot) highlight(row);
-    fragment.append(row.tr);
-  }
-  for (const [userId, row] of rows) {
-    if (!seen.has(userId)) {
-      clearTimeout(row.timer);
-      rows.delete(userId);
-    }
-  }
-  rowsEl.replaceChildren(fragment);
-  emptyEl.textContent = 'No scores yet.';
-  emptyEl.hidden = snapshot.entries.length > 0;
-  rowsEl.dataset.version = String(snapshot.version);
-  if (firstSnapshot) {
-    firstSnapshot = false;
-    showState(connection);
-  }
-}
+let boards: readonly BoardSummary[] = [];
+let selection: Selection | undefined;
+/** The window of the last snapshot of the selection (undefined until one arrived). */
+let shownWindow: WindowInfo | undefined;
+let stopFeed = (): void => {};
+/** Reads of the boards in a row that still named an ended window (a clock ahead of the server's). */
+let earlyReads = 0;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+/** The live connection's state, as the client last said. */
+let socketState: ConnectionState = 'connecting';
 
 const client = createScoreboardClient({
   url: location.origin,
-  onConnectionStateChange: showState,
+  onConnectionStateChange(state) {
+    socketState = state;
+    indicator.set(state);
+  },
 });
 
-function watch(): void {
-  let failed = false;
-  const stop = client.watchLeaderboard({ limit }, render, (error) => {
-    // The SDK retries a failing connection by itself, with backoff, and the indicator already
-    // says "Reconnecting…": log it, once per outage, and keep the subscription.
-    if (isLiveConnectionError(error)) {
-      console.warn('scoreboard: live connection failing; retrying:', error.message);
-      return;
-    }
-    if (failed) return;
-    failed = true;
-    console.warn('scoreboard: live updates stopped; retrying', error);
-    showState('error');
-    setTimeout(() => {
-      stop();
-      watch();
-    }, RETRY_AFTER_ERROR_MS);
+function showTitle(board: BoardSummary | undefined): void {
+  // A board without a title of its own (its title is its id) is shown as the page's name.
+  const title = fixedTitle ?? (board && board.title !== board.id ? board.title : 'Scoreboard');
+  titleEl.textContent = title;
+  document.title = title;
+}
+
+/** The window of the selection as the list of boards names it. */
+function listedWindow(current: Selection) {
+  return boards.find((b) => b.id === current.board)?.windows.find((w) => w.kind === current.window);
+}
+
+/**
+ * Counts down to the next reset of the window shown: the later of what the last snapshot and
+ * the list of boards say (either may be the first to know of a new window).
+ */
+function startCountdown(): void {
+  if (!selection) return;
+  const resets = [shownWindow?.next_reset, listedWindow(selection)?.next_reset]
+    .filter((at): at is string => typeof at === 'string')
+    .sort((a, b) => Date.parse(a) - Date.parse(b));
+  const nextReset = resets.at(-1) ?? null;
+  countdown.show(nextReset, () => {
+    // The server rolls the window over by itself and pushes the next one's snapshot; the list
+    // of boards is read again for the new window's name. A clock ahead of the server's reads
+    // the ended window again: a few more tries, then the server's push does it.
+    clearTimeout(retryTimer);
+    if (earlyReads === 0) void refresh();
+    else if (earlyReads <= RESET_RETRIES) retryTimer = setTimeout(() => void refresh(), RESET_RETRY_MS);
   });
 }
 
-showState('connecting');
-watch();
+/** Shows another board or window: the address, the nav, the heading, and a new subscription. */
+function show(next: Selection): void {
+  selection = next;
+  shownWindow = undefined;
+  earlyReads = 0;
+  writeSelection(next);
+  nav.show(boards, next);
+  showTitle(boards.find((b) => b.id === next.board));
+  startCountdown();
+  stopFeed();
+  table.clear('Waiting for scores…');
+  indicator.showing(false);
+  let first = true;
+  stopFeed = watchBoard(client, next, limit, {
+    snapshot(snapshot) {
+      if (selection !== next) return;
+      table.render(snapshot.entries, String(snapshot.version), !first);
+      first = false;
+      indicator.showing(true);
+      indicator.set(socketState); // no longer an error, if it was one
+      const changed = snapshot.window.key !== shownWindow?.key;
+      shownWindow = snapshot.window;
+      if (!changed) return;
+      earlyReads = 0;
+      startCountdown();
+      // A window the list does not know yet (a reset): read the list again for its name.
+      if (listedWindow(next)?.key !== snapshot.window.key) void refresh();
+    },
+    failed() {
+      if (selection === next) indicator.set('error');
+    },
+  });
+}
+
+function choose(next: Selection): void {
+  if (next.board === selection?.board && next.window === selection.window) return;
+  show(next);
+}
+
+/** Reads the list of boards again: the nav and the countdown follow it. */
+async function refresh(): Promise<void> {
+  let listed: readonly BoardSummary[];
+  try {
+    listed = await client.boards();
+  } catch (error) {
+    console.warn('scoreboard: could not read the boards', error);
+    return;
+  }
+  boards = listed;
+  const current = selection && readSelection(new URLSearchParams(location.search), boards);
+  if (!current) return;
+  if (current.board !== selection?.board || current.window !== selection.window) return show(current);
+  const nextReset = listedWindow(current)?.next_reset;
+  earlyReads = nextReset && Date.parse(nextReset) <= Date.now() ? earlyReads + 1 : 0;
+  nav.show(boards, current);
+  showTitle(boards.find((b) => b.id === current.board));
+  startCountdown();
+}
+
+async function start(): Promise<void> {
+  indicator.set('connecting');
+  showTitle(undefined);
+  try {
+    boards = await client.boards();
+  } catch (error) {
+    console.warn('scoreboard: could not read the boards; retrying', error);
+    indicator.set('error');
+    setTimeout(() => void start(), RETRY_AFTER_ERROR_MS);
+    return;
+  }
+  const first = readSelection(params, boards);
+  if (first) show(first);
+}
+
+void start();

@@ -13,6 +13,7 @@ import { observable } from '@trpc/server/observable';
 import type { AppRouter as ServerRouter } from '../../server/trpc/routers/_app.js';
 import { isNoScoreMessage } from '../../shared/read-refusals.js';
 import type {
+  BoardSummary,
   LeaderboardEntry,
   UserRank,
   UsersStanding,
@@ -29,6 +30,9 @@ export { TRPCClientError };
 export { LiveConnectionError };
 /** The plain shapes of the answers (shared/schemas.ts, which the server's schemas are held equal to). */
 export type {
+  BoardList,
+  BoardSummary,
+  CurrentWindow,
   Leaderboard,
   LeaderboardEntry,
   Neighbours,
@@ -133,6 +137,11 @@ export type ScoreboardClient<Board extends string = string> = TRPCClient<AppRout
     onChange: (snapshot: LeaderboardSnapshot) => void,
     onError?: (error: TRPCClientError<AppRouter>) => void,
   ): () => void;
+  /**
+   * The boards that take scores (archived ones are left out), by id: each with its title, order,
+   * operator and the window of each kind it keeps in force now (when it resets: `next_reset`).
+   */
+  boards(): Promise<BoardSummary[]>;
   /**
    * A user's score and rank (and the window they are in), or null when they have no score
    * there. An unknown board or a window it does not keep is an error, not null.
@@ -315,6 +324,8 @@ export function createScoreboardClient<Board extends string = string>(
     };
   };
 
+  const boards: Client['boards'] = async () => (await client.leaderboard.boards.query()).boards;
+
   const rankOf: Client['rankOf'] = (userId, where) =>
     orNull(client.leaderboard.rank.query({ ...where, user_id: userId }));
 
@@ -356,6 +367,7 @@ export function createScoreboardClient<Board extends string = string>(
   const extras = {
     watchLeaderboard,
     watchUser,
+    boards,
     rankOf,
     around,
     ofUsers,

@@ -18,6 +18,14 @@ export function boardIdTaken(id: string): Refusal {
     : refuse('conflict', `Board ${JSON.stringify(id)} already exists`);
 }
 
+/** A new board while the most boards that are not archived are. */
+export function openBoardsFull(most: number): Refusal {
+  return refuse(
+    'conflict',
+    `There are ${most} boards that are not archived, the most a server keeps; archive one first`,
+  );
+}
+
 /** `global` is what `POST /update-score` writes. */
 export const GLOBAL_NOT_ARCHIVABLE = refuse(
   'conflict',

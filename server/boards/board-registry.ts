@@ -18,7 +18,7 @@ import {
   fieldPath,
   issueLine,
 } from './board-definition.js';
-import { BoardFileError, boardFileLine, type BoardFile } from './board-file.js';
+import { BOARD_FILE_MAX_BOARDS, BoardFileError, boardFileLine, type BoardFile } from './board-file.js';
 import {
   archivedBoard,
   boardChangedMeanwhile,
@@ -26,10 +26,18 @@ import {
   boardIdTaken,
   GLOBAL_NOT_ARCHIVABLE,
   noSeasonWindow,
+  openBoardsFull,
   seasonsFull,
   unknownBoard,
 } from './board-refusals.js';
 import { globalBoard, globalEntryOf, globalEntrySchema } from './global-board.js';
+
+/**
+ * Most boards that are not archived (`global` among them): as many as a board file declares at
+ * most, and what bounds the public list of boards (`GET /boards`). An admin archives one to
+ * create another beyond it.
+ */
+export const OPEN_BOARDS_MAX = BOARD_FILE_MAX_BOARDS;
 
 /** A board as held: the stored text it was built from, so an unchanged row keeps its object. */
 interface Entry {
@@ -132,7 +140,8 @@ export class BoardRegistry {
 
   /**
    * Creates a board from a definition (`admin.createBoard`'s input). Refused when the input is
-   * not a board, or its id is taken (by any board, archived ones too).
+   * not a board, its id is taken (by any board, archived ones too), or OPEN_BOARDS_MAX boards
+   * are not archived.
    */
   create(input: unknown, by: string): Promise<Result<Board>> {
     const parsed = checkedBoardSchema.safeParse(input);
@@ -144,6 +153,8 @@ export class BoardRegistry {
         await this.refreshNow();
         if (definition.id === GLOBAL_BOARD_ID || this.entries.has(definition.id))
           return refused(boardIdTaken(definition.id));
+        if (this.list().filter(isWritable).length >= OPEN_BOARDS_MAX)
+          return refused(openBoardsFull(OPEN_BOARDS_MAX));
         await this.store.put(definition.id, definitionText(boardFromDefinition(definition)), false);
         await this.reload();
         this.logger?.info({ event: 'board_created', board: definition.id, by }, 'board created');

@@ -11,7 +11,7 @@ import type { userPath } from './user-path.js';
  * as numbers when they are whole numbers (else left as text, for the schema to refuse). An
  * object without a prototype, so a parameter named `__proto__` is a field like any other.
  */
-function queryInput(url: URL, numeric: readonly string[]): Record<string, unknown> {
+export function queryInput(url: URL, numeric: readonly string[]): Record<string, unknown> {
   const input: Record<string, unknown> = Object.create(null);
   for (const [key, value] of url.searchParams) {
     if (Object.hasOwn(input, key)) continue;

@@ -4,6 +4,7 @@ import { boardIdSchema } from '../../shared/board-id.js';
 import { MESSAGES } from '../../shared/messages.js';
 import { noScoreMessage } from '../../shared/read-refusals.js';
 import {
+  boardListSchema,
   errorBodySchema,
   leaderboardPageSchema,
   neighboursSchema,
@@ -24,6 +25,8 @@ import {
   usersQuerySchema,
 } from '../../shared/schemas.js';
 import { BODY_LIMIT_BYTES, BODY_TOO_LARGE, STORAGE_UNAVAILABLE, tooManyRequests } from '../domain/refusal.js';
+import { OPEN_BOARDS_MAX } from '../boards/board-registry.js';
+import { BOARDS_MAX_AGE_S } from './boards.route.js';
 import { DATABASE_DOWN, healthBodySchema, readyBodySchema } from './health.route.js';
 import { METRICS_UNAUTHORIZED } from './metrics.route.js';
 
@@ -269,6 +272,32 @@ const boardUsers: ZodOpenApiOperationObject = {
   },
 };
 
+/** `GET /boards`: the public list of boards. */
+const boardList: ZodOpenApiOperationObject = {
+  operationId: 'getBoards',
+  summary: 'The boards',
+  description:
+    'The boards that take scores (archived ones are left out), by id, each with its title, order, operator ' +
+    `and the window of each kind it keeps that is in force now, with its next reset. At most ${OPEN_BOARDS_MAX} boards. ` +
+    `Cacheable: public, for at most ${BOARDS_MAX_AGE_S} s and never past the earliest reset it names; ` +
+    'revalidate with If-None-Match. No query parameter is taken.',
+  ...PUBLIC,
+  responses: {
+    '200': {
+      description: 'The boards, by id',
+      headers: z.object({
+        'Cache-Control': z.string().meta({ example: 'public, max-age=60' }),
+        ETag: z.string().meta({ description: 'Of the body: send it back as If-None-Match' }),
+      }),
+      content: json(boardListSchema),
+    },
+    '304': { description: 'If-None-Match named the ETag of the list as it is: no body' },
+    '400': badQuery('input: unknown field "board" (it takes none)'),
+    '429': READ_BUDGET,
+    '431': HEADERS_TOO_LARGE,
+  },
+};
+
 /** An operational route: public, answered without a budget. */
 const probe = (
   operationId: string,
@@ -318,6 +347,7 @@ export function openApiDocument(version: string): ReturnType<typeof createDocume
       '/leaderboard': { get: read(READS.page, false) },
       '/leaderboard/users/{user_id}': { get: read(READS.rank, false) },
       '/leaderboard/users/{user_id}/around': { get: read(READS.around, false) },
+      '/boards': { get: boardList },
       '/boards/{board}/scores': { post: updateScore(true) },
       '/boards/{board}/leaderboard': { get: read(READS.page, true) },
       '/boards/{board}/users': { get: boardUsers },

@@ -1,7 +1,8 @@
 import { noScoreMessage } from '../../shared/read-refusals.js';
-import type { LeaderboardEntry, WindowInfo } from '../../shared/schemas.js';
+import type { BoardSummary, CurrentWindow, LeaderboardEntry, WindowInfo } from '../../shared/schemas.js';
 import type { Board, WindowKind } from '../domain/board.js';
 import { nextReset, type BoardWindow, type WindowSpec } from '../domain/board-window.js';
+import { windowOf } from '../domain/board-windows.js';
 import { decodeCursor, encodeCursor } from '../domain/page-cursor.js';
 import { unknownBoard } from '../boards/board-refusals.js';
 import { refuse, type Refusal } from '../domain/refusal.js';
@@ -175,6 +176,25 @@ export class BoardReads {
   }
 
   /**
+   * The boards that take scores (archived ones are left out), by id, each with the window of
+   * every kind it keeps that is in force now. As many as the registry holds, which is bounded
+   * (OPEN_BOARDS_MAX boards that are not archived, each with at most five windows).
+   */
+  list(): BoardSummary[] {
+    const now = this.leaderboard.now();
+    return this.boards
+      .list()
+      .filter((board) => !board.archived)
+      .map(({ id, title, order, operator, windows }) => ({
+        id,
+        title,
+        order,
+        operator,
+        windows: [...windows].map(([kind, spec]) => windowTimes(kind, spec, windowOf(spec, now), now)),
+      }));
+  }
+
+  /**
    * The board and kind of window a query names, or why it names none: an unknown board (404),
    * a kind the board does not keep (400). Reads and live subscriptions resolve by it.
    */
@@ -217,8 +237,12 @@ export function windowInfo(
   window: BoardWindow,
   now: number,
 ): WindowInfo {
+  return { board: boardId, ...windowTimes(kind, spec, window, now) };
+}
+
+/** What names a window besides its board: its kind, key, instants, and the next reset of its kind. */
+function windowTimes(kind: WindowKind, spec: WindowSpec, window: BoardWindow, now: number): CurrentWindow {
   return {
-    board: boardId,
     kind,
     key: window.key,
     start: iso(window.startMs),

@@ -11,6 +11,7 @@ import { updateScore } from './scores.procedures.js';
 export const PROCEDURES = {
   scores: { update: updateScore },
   leaderboard: {
+    boards: leaderboard.boards,
     top: leaderboard.top,
     rank: leaderboard.rank,
     around: leaderboard.around,

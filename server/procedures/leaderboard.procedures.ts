@@ -4,7 +4,9 @@ import {
   liveQuerySchema,
   userQuerySchema,
   usersQuerySchema,
+  strictInput,
   watchUserQuerySchema,
+  type BoardList,
   type Leaderboard,
   type Neighbours,
   type UserRank,
@@ -36,6 +38,19 @@ export const top = defineQuery({
       await reads.page(input ?? {}, input?.limit ?? leaderboard.size, input?.cursor),
     );
     return { window: info, entries: page.entries, next_cursor: page.nextCursor };
+  },
+});
+
+/**
+ * `leaderboard.boards` (`GET /boards`): the boards that take scores (archived ones are left
+ * out), by id, each with its title, order, operator and the window of each kind it keeps in
+ * force now. Bounded: at most OPEN_BOARDS_MAX boards of at most five windows each.
+ */
+export const boards = defineQuery({
+  access: 'read',
+  input: strictInput({}).optional(),
+  resolve(ctx): BoardList {
+    return { boards: ctx.deps.reads.list() };
   },
 });
 

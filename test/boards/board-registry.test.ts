@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseBoardFile, readBoardFile, type BoardFile } from '../../server/boards/board-file.js';
-import { BoardRegistry } from '../../server/boards/board-registry.js';
+import { BoardRegistry, OPEN_BOARDS_MAX } from '../../server/boards/board-registry.js';
 import type { Board } from '../../server/domain/board.js';
 import type { ScoreRules } from '../../server/domain/score-rules.js';
 import type { BoardStoreUnderTest } from '../contracts/board-store.contract.js';
@@ -239,6 +239,27 @@ describe('the board registry at work', () => {
       },
     });
   });
+
+  it(`keeps at most ${OPEN_BOARDS_MAX} boards that are not archived: a new one waits for an archive`, async () => {
+    const many = Array.from({ length: OPEN_BOARDS_MAX - 1 }, (_, i) => ({ id: `mode-${i}` }));
+    const registry = await BoardRegistry.open((await boards()).store, RULES, file(...many));
+    expect(registry.list().filter((board) => !board.archived)).toHaveLength(OPEN_BOARDS_MAX); // and global
+    expect(await registry.create({ id: 'one-more' }, 'ops')).toEqual({
+      ok: false,
+      refusal: {
+        kind: 'conflict',
+        status: 409,
+        message: `There are ${OPEN_BOARDS_MAX} boards that are not archived, the most a server keeps; archive one first`,
+      },
+    });
+    expect(registry.get('one-more')).toBeUndefined();
+    expect((await registry.archive('mode-0', 'ops')).ok).toBe(true);
+    expect(await registry.create({ id: 'one-more' }, 'ops')).toEqual({
+      ok: true,
+      value: registry.get('one-more'),
+    });
+    // A thousand boards written one at a time, as a start applies a file: seconds on this machine.
+  }, 120_000);
 
   it('refuses a definition that is no board, with the field', async () => {
     const registry = await BoardRegistry.open((await boards()).store, RULES);

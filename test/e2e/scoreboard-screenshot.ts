@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -23,6 +24,22 @@ const PLAYERS: [string, number][] = [
   ['Captain Crumpet', 15_720],
   ['ryu_', 12_060],
 ];
+/** Two boards, so that the picture shows the picker; the week's tab is chosen, with its countdown. */
+const BOARDS = {
+  boards: [
+    {
+      id: 'global',
+      title: 'Arena',
+      windows: [
+        { kind: 'day', zone: 'Europe/Berlin' },
+        { kind: 'week', zone: 'Europe/Berlin' },
+      ],
+    },
+    { id: 'time-trial', title: 'Time trial', order: 'asc', operator: 'best' },
+  ],
+};
+const PAGE = '/?board=global&window=week';
+
 /** The one live change, so the picture shows the highlight. */
 const CHANGE = { user: 'Kestrel', score: 46_500 };
 
@@ -32,18 +49,22 @@ async function setScore(server: TestServer, user: string, score: number): Promis
 }
 
 /**
- * Starts a server with a temporary database, fills the board, opens the page, makes one live
+ * Starts a server with a temporary database and two boards, fills `global`, opens the page on
+ * its week (picker, tabs and countdown shown), makes one live
  * change and saves a PNG of the page (SCREENSHOT_SIZE) to `path`. Everything it started is
  * closed again, also when it fails.
  */
 export async function captureScoreboard(browser: Browser, path: string): Promise<void> {
-  const server = await startTestServer({ SCORE_MAX_GAIN: '1000000' });
+  const folder = mkdtempSync(join(tmpdir(), 'scoreboard-screenshot-'));
+  const boardsFile = join(folder, 'boards.json');
+  writeFileSync(boardsFile, JSON.stringify(BOARDS));
+  const server = await startTestServer({ SCORE_MAX_GAIN: '1000000', BOARDS_FILE: boardsFile });
   // Reduced motion: the highlight is a steady background, so the picture does not depend on timing.
   const context = await browser.newContext({ viewport: SCREENSHOT_SIZE, reducedMotion: 'reduce' });
   try {
     for (const [user, score] of PLAYERS) await setScore(server, user, score);
     const page = await context.newPage();
-    await page.goto(`${server.url}/`);
+    await page.goto(server.url + PAGE);
     await page.waitForSelector('#connection[data-state="live"]', { timeout: 10_000 });
     await page.waitForFunction((n) => document.querySelectorAll('#rows tr').length === n, PLAYERS.length, {
       timeout: 10_000,
@@ -64,5 +85,6 @@ export async function captureScoreboard(browser: Browser, path: string): Promise
   } finally {
     await context.close();
     await server.close();
+    rmSync(folder, { recursive: true, force: true });
   }
 }

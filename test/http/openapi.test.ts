@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import type { z } from 'zod';
 import { MESSAGES } from '../../shared/messages.js';
 import {
+  boardListSchema,
+  boardSummarySchema,
   leaderboardEntrySchema,
   leaderboardPageSchema,
   neighboursSchema,
@@ -11,6 +13,8 @@ import {
   windowInfoSchema,
 } from '../../shared/response-schemas.js';
 import type {
+  BoardList,
+  BoardSummary,
   Leaderboard,
   LeaderboardEntry,
   Neighbours,
@@ -73,6 +77,7 @@ const PROVOKED: [string, () => Promise<{ status: number; body: unknown }>][] = [
   ['404 get /leaderboard/users/{user_id}', () => answer('/leaderboard/users/alice')],
   ['400 get /leaderboard/users/{user_id}/around', () => answer('/leaderboard/users/alice/around?radius=51')],
   ['404 get /leaderboard/users/{user_id}/around', () => answer('/leaderboard/users/alice/around')],
+  ['400 get /boards', () => answer('/boards?board=global')],
   ['400 get /boards/{board}/leaderboard', () => answer('/boards/global/leaderboard?window=week')],
   ['404 get /boards/{board}/leaderboard', () => answer('/boards/nope/leaderboard')],
   ['400 get /boards/{board}/users', () => answer(`/boards/global/users?ids=${'a,'.repeat(100)}a`)],
@@ -136,6 +141,7 @@ const NOT_PROVOKED = [
   '429 get /leaderboard',
   '429 get /leaderboard/users/{user_id}',
   '429 get /leaderboard/users/{user_id}/around',
+  '429 get /boards',
   '429 post /boards/{board}/scores',
   '429 get /boards/{board}/leaderboard',
   '429 get /boards/{board}/users',
@@ -172,6 +178,7 @@ describe('GET /openapi.json', () => {
       'get /leaderboard': ['getLeaderboard', [], ['200', '400', '429', '431']],
       'get /leaderboard/users/{user_id}': ['getUserRank', [], ['200', '400', '404', '429', '431']],
       'get /leaderboard/users/{user_id}/around': ['getUsersAround', [], ['200', '400', '404', '429', '431']],
+      'get /boards': ['getBoards', [], ['200', '304', '400', '429', '431']],
       'post /boards/{board}/scores': [
         'updateBoardScore',
         [{ bearerJwt: [] }],
@@ -228,6 +235,7 @@ describe('GET /openapi.json', () => {
       neighboursSchema.safeParse((await answer('/leaderboard/users/bob/around')).body).error,
     ).toBeUndefined();
     for (const [schema, path] of [
+      [boardListSchema, '/boards'],
       [leaderboardPageSchema, '/boards/global/leaderboard?limit=1'],
       [userRankSchema, '/boards/global/users/bob'],
       [neighboursSchema, '/boards/global/users/bob/around'],
@@ -258,6 +266,8 @@ describe('GET /openapi.json', () => {
     expectTypeOf<z.output<typeof neighboursSchema>>().toEqualTypeOf<Neighbours>();
     expectTypeOf<z.output<typeof usersStandingSchema>>().toEqualTypeOf<UsersStanding>();
     expectTypeOf<z.output<typeof windowInfoSchema>>().toEqualTypeOf<WindowInfo>();
+    expectTypeOf<z.output<typeof boardSummarySchema>>().toEqualTypeOf<BoardSummary>();
+    expectTypeOf<z.output<typeof boardListSchema>>().toEqualTypeOf<BoardList>();
   });
 });
 

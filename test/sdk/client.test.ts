@@ -294,6 +294,19 @@ describe('depth helpers', () => {
     expect(isScoreboardError(tooMany) && tooMany.message).toBe('ids: name at most 100 users');
   });
 
+  it('lists the boards with boards(): each with its current windows', async () => {
+    server = await startTestServer();
+    expect(await connect().boards()).toEqual([
+      {
+        id: 'global',
+        title: 'global',
+        order: 'desc',
+        operator: 'total',
+        windows: [{ kind: 'all', key: 'all', start: null, end: null, next_reset: null }],
+      },
+    ]);
+  });
+
   it('makes a wrong board, window or date a type error (checked by tsc)', () => {
     const client = createScoreboardClient<'global' | 'time-trial'>({ url: 'http://127.0.0.1:1' });
     const typesOnly = () => {

@@ -11,6 +11,7 @@ const { scores, leaderboard, admin } = PROCEDURES;
 export const appRouter = router({
   scores: { update: mutation(scores.update) },
   leaderboard: {
+    boards: query(leaderboard.boards),
     top: query(leaderboard.top),
     rank: query(leaderboard.rank),
     around: query(leaderboard.around),
