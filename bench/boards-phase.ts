@@ -24,6 +24,11 @@ import { Workload } from './workload.js';
 export const BOARDS_TARGET = { boards: 100, users: 10_000 } as const;
 /** The issue's size of the past window read. */
 export const PAST_ROWS_TARGET = 1_000_000;
+/**
+ * How long a boards server may take to start: well past the 20 s target, so that a slow start
+ * on a loaded machine is measured and judged rather than aborting the phases.
+ */
+const BOARDS_STARTUP_TIMEOUT_MS = 120_000;
 /** How long the server idles after its start before its RSS is sampled again. */
 const SETTLE_MS = 3000;
 /** The board like the first of the many but with `all` only: the ratio's baseline. */
@@ -134,6 +139,7 @@ export async function runBoardsPhases(args: {
       name,
       dbSync: options.dbSync,
       env: { ...storage.env, BOARDS_FILE: file },
+      startupTimeoutMs: BOARDS_STARTUP_TIMEOUT_MS,
     });
     return server;
   };
