@@ -203,7 +203,7 @@ describe('npm run bench (smoke, tiny size)', () => {
       });
     }
     expectVerified(results);
-  }, 90_000);
+  }, 180_000); // every phase, on a machine other suites share
 
   it('falls back to autocannon (--driver autocannon) with the same results shape', async () => {
     const out = join(dir, 'results-autocannon.json');
@@ -347,5 +347,5 @@ describe('npm run bench (smoke, tiny size)', () => {
     } finally {
       await client.end();
     }
-  }, 120_000);
+  }, 180_000);
 });
