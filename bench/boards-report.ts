@@ -46,7 +46,9 @@ export function boardsRows(b: BoardsResults): TargetRow[] {
   if (c) {
     rows.push({
       metric: `**boards: POST with windows all/week/day vs all only (${c.three} vs ${c.solo}, random users)**`,
-      value: `**${c.ratio.toFixed(3)}×** (${rate(c.threePerSec)} vs ${rate(c.soloPerSec)})`,
+      value:
+        `**${c.ratio.toFixed(3)}×** (median of the pairs ${c.pairRatios.map((r) => r.toFixed(2)).join(', ')}; ` +
+        `over all runs ${rate(c.threePerSec)} vs ${rate(c.soloPerSec)}, ${c.pooledRatio.toFixed(3)}×)`,
       target: `≥ ${WINDOW_COST_RATIO}×`,
       met: c.ratio >= WINDOW_COST_RATIO,
     });
@@ -56,7 +58,9 @@ export function boardsRows(b: BoardsResults): TargetRow[] {
     rows.push(
       {
         metric: `**boards: p99 of the updates sent within 0.5 s of a rollover (${r.aroundInstant.count} updates)**`,
-        value: `**${ms(r.aroundInstant.p99)}** (p50 ${ms(r.aroundInstant.p50)}; whole run p99 ${ms(r.measured.latencyMs.p99)})`,
+        value:
+          `**${ms(r.aroundInstant.p99)}** (p50 ${ms(r.aroundInstant.p50)}; whole run p99 ${ms(r.measured.latencyMs.p99)}, ` +
+          `so ${r.measured.latencyMs.p99 > 0 ? (r.aroundInstant.p99 / r.measured.latencyMs.p99).toFixed(2) : '?'}× the run's)`,
         target: `≤ ${ROLLOVER_P99_MS} ms`,
         met: r.aroundInstant.count > 0 && r.aroundInstant.p99 <= ROLLOVER_P99_MS,
       },
@@ -72,14 +76,22 @@ export function boardsRows(b: BoardsResults): TargetRow[] {
   const p = b.past;
   if (p) {
     const judged = p.rows >= PAST_ROWS_TARGET;
-    rows.push({
-      metric: `**boards: GET a page (${p.limit} entries) of a past window of ${p.rows.toLocaleString('en-US')} rows, ${p.pages} cursors to rank ${p.deepestRank.toLocaleString('en-US')}**`,
-      value: `**p99 ${ms(p.measured.latencyMs.p99)}** (${rate(p.measured.requestsPerSec)}, p50 ${ms(p.measured.latencyMs.p50)})`,
-      target: judged
-        ? `p99 ≤ ${PAST_PAGE_P99_MS} ms`
-        : `p99 ≤ ${PAST_PAGE_P99_MS} ms at 1,000,000 rows (not judged)`,
-      met: judged ? p.measured.latencyMs.p99 <= PAST_PAGE_P99_MS : null,
-    });
+    rows.push(
+      {
+        metric: `**boards: GET a page (${p.limit} entries) of a past window of ${p.rows.toLocaleString('en-US')} rows, ${p.pages} cursors to rank ${p.deepestRank.toLocaleString('en-US')}**`,
+        value: `**p99 ${ms(p.measured.latencyMs.p99)}** (${rate(p.measured.requestsPerSec)}, p50 ${ms(p.measured.latencyMs.p50)})`,
+        target: judged
+          ? `p99 ≤ ${PAST_PAGE_P99_MS} ms`
+          : `p99 ≤ ${PAST_PAGE_P99_MS} ms at 1,000,000 rows (not judged)`,
+        met: judged ? p.measured.latencyMs.p99 <= PAST_PAGE_P99_MS : null,
+      },
+      {
+        metric: 'boards: the same pages of the current window (in memory), same run: p99; past p99 over it',
+        value: `p99 ${ms(p.current.latencyMs.p99)} (${rate(p.current.requestsPerSec)}, p50 ${ms(p.current.latencyMs.p50)}); ${p.p99Ratio.toFixed(3)}×`,
+        target: '',
+        met: null,
+      },
+    );
   }
   return rows;
 }
@@ -123,7 +135,11 @@ export function boardsChecks(b: BoardsResults): Check[] {
       },
     );
   }
-  if (b.past)
-    checks.push(getCheck('boards: pages of a past window (each starting after its cursor)', b.past.measured));
+  if (b.past) {
+    checks.push(
+      getCheck('boards: pages of a past window (each starting after its cursor)', b.past.measured),
+      getCheck('boards: the same pages of the current window', b.past.current),
+    );
+  }
   return checks;
 }

@@ -169,7 +169,7 @@ export function sqliteSeedDatabase(file: string): SeedDatabase {
 }
 
 /** SeedDatabase.seasons in SQL that both dialects run (`$1`: the board, three times on SQLite). */
-const SEASONS_SQL = `SELECT count(a.user_id) AS "all", count(b.user_id) AS "before", count(c.user_id) AS "after",
+export const SEASONS_SQL = `SELECT count(a.user_id) AS "all", count(b.user_id) AS "before", count(c.user_id) AS "after",
     coalesce(sum(CASE WHEN a.score <> coalesce(b.score, 0) + coalesce(c.score, 0) THEN 1 ELSE 0 END), 0) AS "unbalanced"
   FROM board_scores a
   LEFT JOIN board_scores b ON b.board_id = $1 AND b.window_key = 'season:0' AND b.user_id = a.user_id

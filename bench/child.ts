@@ -36,6 +36,8 @@ interface SpawnSpec {
   portFromLine?: (line: string) => number | undefined;
   /** A fixed port to poll `GET /healthz` on instead. */
   healthPort?: number;
+  /** How long it may take to listen (default STARTUP_TIMEOUT_MS). */
+  startupTimeoutMs?: number;
 }
 
 /** A free TCP port on 127.0.0.1 (bound and released at once). */
@@ -114,7 +116,8 @@ async function spawnServer(spec: SpawnSpec): Promise<ChildServer> {
       child.kill('SIGKILL');
       reject(new Error(`${spec.name}: ${why}\n${tail.join('\n')}`));
     };
-    const first = new FirstOutcome(STARTUP_TIMEOUT_MS, fail(`did not start within ${STARTUP_TIMEOUT_MS} ms`));
+    const timeoutMs = spec.startupTimeoutMs ?? STARTUP_TIMEOUT_MS;
+    const first = new FirstOutcome(timeoutMs, fail(`did not start within ${timeoutMs} ms`));
     void exited.then(({ code }) => first.settle(fail(`exited with code ${code} before listening`)));
     announcedPort = (value) => first.settle(() => resolve(value));
     if (spec.healthPort !== undefined) {
@@ -187,6 +190,8 @@ export async function startScoreboard(options: {
   name?: string;
   /** More environment: REDIS_URL, REDIS_PREFIX, TRUST_PROXY. */
   env?: Record<string, string>;
+  /** How long it may take to listen (a large board's load; default 30 s). */
+  startupTimeoutMs?: number;
 }): Promise<{ server: ChildServer; rateLimitPerMin: number }> {
   let rateLimit = RATE_LIMIT_WANTED;
   for (;;) {
@@ -212,6 +217,7 @@ export async function startScoreboard(options: {
         script: 'server/main.ts',
         env,
         healthPort: port,
+        startupTimeoutMs: options.startupTimeoutMs,
         nodeFlags: options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [],
         portFromLine: (line) => {
           try {

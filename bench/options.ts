@@ -59,6 +59,11 @@ export interface BenchOptions {
   boardUsers: number;
   /** Rows of the past window whose pages are read (0 skips that phase). */
   pastRows: number;
+  /**
+   * `all` (the default): every phase; `boards`: only the many-boards phases (no baseline, no
+   * update, typed, SDK, fan-out, soak, depth, nginx or pgbench runs), on SQLite or --database.
+   */
+  only: 'all' | 'boards';
 }
 
 const DEFAULT_OUT = fileURLToPath(new URL('./results.json', import.meta.url));
@@ -104,6 +109,8 @@ ${Object.entries(NUMERIC)
                          the many-boards phases: N boards of N users with windows all, week and day
                          (start, RSS, updates with three windows vs one, a rollover), then a past
                          window of N rows read page by page; --boards 0 / --past-rows 0 skip them
+  --only all|boards      boards: run only the many-boards phases above (no baseline, update, typed,
+                         SDK, fan-out, soak, depth, nginx or pgbench runs); default all
   --cpu-prof             profile the server (node --cpu-prof) and print its top self-time functions
   --help`;
 
@@ -134,6 +141,7 @@ export function parseOptions(
       'cpu-prof': { type: 'boolean' },
       depth: { type: 'boolean' },
       'db-sync': { type: 'string' },
+      only: { type: 'string' },
       driver: { type: 'string' },
       database: { type: 'string' },
       redis: { type: 'string' },
@@ -173,8 +181,11 @@ export function parseOptions(
     boards: read('boards'),
     boardUsers: read('board-users'),
     pastRows: read('past-rows'),
+    only: (text('only') ?? 'all') as BenchOptions['only'],
   };
-  options.depth = Boolean(values.depth) || env.BENCH_DEPTH === '1' || options.users >= DEPTH_FROM_USERS;
+  options.depth =
+    options.only === 'all' &&
+    (Boolean(values.depth) || env.BENCH_DEPTH === '1' || options.users >= DEPTH_FROM_USERS);
   if (!['auto', 'wrk', 'autocannon'].includes(options.driver))
     throw new Error('--driver must be auto, wrk or autocannon');
   if (database !== undefined && !/^postgres(ql)?:\/\//.test(database))
@@ -182,6 +193,9 @@ export function parseOptions(
   if (options.threads < 1 || options.threads > options.connections)
     throw new Error('--threads must be from 1 to --connections');
   if (options.pgbenchJobs < 1) throw new Error('--pgbench-jobs must be at least 1');
+  if (options.only !== 'all' && options.only !== 'boards') throw new Error('--only must be all or boards');
+  if (options.only === 'boards' && options.boards === 0 && options.pastRows === 0)
+    throw new Error('--only boards needs --boards or --past-rows above 0');
   if (options.dbSync !== 'full' && options.dbSync !== 'normal')
     throw new Error('--db-sync must be full or normal');
   if (options.duration <= 0) throw new Error('--duration must be above 0');

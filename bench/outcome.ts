@@ -24,6 +24,7 @@ export interface PostgresResults {
   database: string;
   /** The run's own schema, dropped at the end. */
   schema: string;
+  /** Whether `schema` and every one of `boardsSchemas` are gone at the end. */
   schemaDropped: boolean;
   settings: PgSettings | null;
   redis: { url: string; prefix: string; version: string | null; keysLeft: number | null };
@@ -42,6 +43,8 @@ export interface PostgresResults {
   nginxRatioToPgbench: number | null;
   /** Where the SDK, fan-out and soak phases ran. */
   otherPhasesOn: string;
+  /** The schemas of the many-boards phases' servers, one each, dropped at the end with `schema`. */
+  boardsSchemas: string[];
 }
 
 /** What each mode (SQLite, or PostgreSQL + Redis) is run with. */

@@ -3,6 +3,7 @@ import { keysAt, type SeedBoard, type SeedDatabase, type SeedWindow } from './bo
 import type { ChildServer } from './child.js';
 import type { CpuMeter } from './cpu.js';
 import type { Driver } from './load.js';
+import { round } from './stats.js';
 import type { WrkGetResult } from './wrk-load.js';
 
 /** The board whose previous day is read. */
@@ -25,6 +26,13 @@ export interface PastWindowResult {
   deepestRank: number;
   warmup: WrkGetResult | null;
   measured: WrkGetResult;
+  /**
+   * The same pages of the board's current `all` window, which holds the same records in the
+   * same order, served from memory: the same run's baseline for the HTTP and JSON work.
+   */
+  current: WrkGetResult;
+  /** The past pages' p99 over the current window's. */
+  p99Ratio: number;
 }
 
 /** The board (windows `all` and `day`) whose day before today holds `rows` users, each in `all` too. */
@@ -51,12 +59,13 @@ export async function runPastWindowPages(args: {
 }): Promise<PastWindowResult> {
   const { board, server } = args;
   const windowKey = board.windowKeys[0]!;
-  const base = `/boards/${PAST_BOARD}/leaderboard?window=day&at=previous&limit=${PAST_PAGE_LIMIT}`;
+  const past = `/boards/${PAST_BOARD}/leaderboard?window=day&at=previous&limit=${PAST_PAGE_LIMIT}`;
+  const current = `/boards/${PAST_BOARD}/leaderboard?window=all&limit=${PAST_PAGE_LIMIT}`;
   const positions = Array.from({ length: PAGES - 1 }, (_, i) =>
     Math.floor(((i + 1) * board.users) / PAGES),
   ).filter((p) => p < board.users - 1);
   const records = await args.db.recordsAt(PAST_BOARD, windowKey, positions);
-  const paths = [
+  const pathsOf = (base: string) => [
     { path: base, expect: '"rank":1,' },
     ...records.map((record, i) => ({
       // The server's cursor of an ended window: the record and the entries up to it.
@@ -64,8 +73,9 @@ export async function runPastWindowPages(args: {
       expect: `"rank":${positions[i]! + 2},`,
     })),
   ];
-  const run = (seconds: number, title: string) =>
-    args.get({ url: server.url, target: { paths }, seconds, connections: args.connections, title });
+  const paths = pathsOf(past);
+  const run = (seconds: number, title: string, of = paths) =>
+    args.get({ url: server.url, target: { paths: of }, seconds, connections: args.connections, title });
   const title = `GET a page of a past window (${board.users} rows)`;
   const warmup = args.warmup > 0 ? await run(args.warmup, `${title} warm-up`) : null;
   process.stderr.write(`bench: ${title}: ${args.seconds} s at ${args.connections} connections (wrk)\n`);
@@ -73,6 +83,13 @@ export async function runPastWindowPages(args: {
     'past window pages',
     { servers: [() => server.cpuSeconds()], loadGenerator: true },
     () => run(args.seconds, title),
+  );
+  const baseline = `GET the same pages of the current window (all, in memory)`;
+  process.stderr.write(`bench: ${baseline}: ${args.seconds} s at ${args.connections} connections (wrk)\n`);
+  const currentRun = await args.cpu.measure(
+    'current window pages',
+    { servers: [() => server.cpuSeconds()], loadGenerator: true },
+    () => run(args.seconds, baseline, pathsOf(current)),
   );
   return {
     board: PAST_BOARD,
@@ -83,5 +100,7 @@ export async function runPastWindowPages(args: {
     deepestRank: (positions.at(-1) ?? -1) + 1,
     warmup,
     measured,
+    current: currentRun,
+    p99Ratio: currentRun.latencyMs.p99 > 0 ? round(measured.latencyMs.p99 / currentRun.latencyMs.p99, 3) : 0,
   };
 }

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startLocalNginx, type LocalNginx } from '../scripts/local/local-nginx.js';
+import { runBoardsPhases } from './boards-phase.js';
+import { pgSeedDatabase } from './boards-seed-pg.js';
 import { startScoreboard, type ChildServer } from './child.js';
 import { processCpuSeconds, treeCpuProbe, type CpuProbe } from './cpu.js';
 import { loadWithWarmup } from './load.js';
@@ -10,7 +15,7 @@ import {
   type ModeOutcome,
   type PostgresResults,
 } from './outcome.js';
-import { createBenchSchema, redactUrl } from './pg-schema.js';
+import { createBenchSchema, redactUrl, type BenchSchema } from './pg-schema.js';
 import { PGBENCH_SCRIPT, runPgbench } from './pgbench.js';
 import { countKeys, dropKeys, redisInfo } from './redis.js';
 import { runServerPhases } from './server-phases.js';
@@ -23,8 +28,10 @@ const progress = (message: string) => process.stderr.write(`bench: ${message}\n`
  * removed at the end:
  *  (a) one instance: the update load (warm-up, measured), then the SDK, fan-out and soak phases;
  *  (b) two instances behind nginx (deploy/nginx/scoreboard.conf.template): the update load through nginx;
- *  (c) pgbench: the same statements as one update, one transaction each, same clients and time.
+ *  (c) pgbench: the same statements as one update, one transaction each, same clients and time;
+ *  (d) the many-boards phases (boards-phase.ts), each server on a schema of its own.
  * Instances run one after another, never beside pgbench, so each has the machine to itself.
+ * `--only boards` runs (d) alone.
  */
 export async function runPostgresMode(args: ModeArgs): Promise<ModeOutcome> {
   const { options, driver, cpu, token, workload } = args;
@@ -43,7 +50,11 @@ export async function runPostgresMode(args: ModeArgs): Promise<ModeOutcome> {
     ratioToPgbench: null,
     nginxRatioToPgbench: null,
     otherPhasesOn: 'one instance (a), PostgreSQL + Redis',
+    boardsSchemas: [],
   };
+  const boardsSchemas: BenchSchema[] = [];
+  /** The board files of (d). */
+  let workDir: string | undefined;
   out.postgres = pg;
   const running = new Set<ChildServer>();
   let nginx: LocalNginx | undefined;
@@ -72,6 +83,57 @@ export async function runPostgresMode(args: ModeArgs): Promise<ModeOutcome> {
     if (pg.settings.postmasterPid !== null) others.PostgreSQL = treeCpuProbe(pg.settings.postmasterPid);
     if (redis.pid !== null) others.Redis = () => processCpuSeconds(redis.pid!);
 
+    if (options.only === 'all') await updatePhases(others);
+    if (options.boards > 0 || options.pastRows > 0) {
+      progress('many boards: each server on a schema of its own');
+      workDir = mkdtempSync(join(tmpdir(), 'scoreboard-bench-boards-'));
+      out.boards = await runBoardsPhases({
+        ...args,
+        workDir,
+        exits: out.exits,
+        storage: {
+          env: { REDIS_URL: options.redis, REDIS_PREFIX: prefix },
+          create: async () => {
+            const created = await createBenchSchema(database);
+            boardsSchemas.push(created);
+            pg.boardsSchemas.push(created.name);
+            return { url: created.url, db: pgSeedDatabase(created.url) };
+          },
+        },
+      });
+    }
+  } catch (error) {
+    out.failure = describeFailure(error);
+    progress(`run failed: ${out.failure}`);
+  } finally {
+    await nginx?.stop();
+    for (const server of [...running]) await stop(server);
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  }
+
+  try {
+    if (options.only === 'all') out.ledger.after = (await schema.ledger()).service;
+  } catch (error) {
+    out.failure ??= `could not count the ledger: ${describeFailure(error)}`;
+  }
+  let dropped = true;
+  for (const s of [schema, ...boardsSchemas]) {
+    await s.drop().catch((error: unknown) => progress(`could not drop ${s.name}: ${String(error)}`));
+    dropped &&= !(await s.exists().catch(() => true));
+  }
+  pg.schemaDropped = dropped;
+  await dropKeys(options.redis, prefix).catch(() => 0);
+  pg.redis.keysLeft = await countKeys(options.redis, prefix).catch(() => null);
+
+  const tps = pg.pgbench.measured?.tps;
+  if (tps) {
+    if (out.updateScore) pg.ratioToPgbench = round(out.updateScore.requestsPerSec / tps, 3);
+    if (pg.nginx.measured) pg.nginxRatioToPgbench = round(pg.nginx.measured.requestsPerSec / tps, 3);
+  }
+  return out;
+
+  /** (a), (b) and (c). */
+  async function updatePhases(others: Record<string, CpuProbe>): Promise<void> {
     // (a) One instance.
     const one = await start('one instance');
     out.ledger.before = (await schema.ledger()).service;
@@ -148,28 +210,5 @@ export async function runPostgresMode(args: ModeArgs): Promise<ModeOutcome> {
       bench(options.duration),
     );
     pg.pgbench.ledgerRows = (await schema.ledger()).pgbench;
-  } catch (error) {
-    out.failure = describeFailure(error);
-    progress(`run failed: ${out.failure}`);
-  } finally {
-    await nginx?.stop();
-    for (const server of [...running]) await stop(server);
   }
-
-  try {
-    out.ledger.after = (await schema.ledger()).service;
-  } catch (error) {
-    out.failure ??= `could not count the ledger: ${describeFailure(error)}`;
-  }
-  await schema.drop().catch((error: unknown) => progress(`could not drop ${schema.name}: ${String(error)}`));
-  pg.schemaDropped = !(await schema.exists().catch(() => true));
-  await dropKeys(options.redis, prefix).catch(() => 0);
-  pg.redis.keysLeft = await countKeys(options.redis, prefix).catch(() => null);
-
-  const tps = pg.pgbench.measured?.tps;
-  if (tps) {
-    if (out.updateScore) pg.ratioToPgbench = round(out.updateScore.requestsPerSec / tps, 3);
-    if (pg.nginx.measured) pg.nginxRatioToPgbench = round(pg.nginx.measured.requestsPerSec / tps, 3);
-  }
-  return out;
 }

@@ -58,7 +58,8 @@ export interface BenchResults {
     exit: { code: number | null; signal: string | null };
     exits: ServerExit[];
   };
-  bare: HttpLoadResult;
+  /** The bare node:http baseline; null with --only boards. */
+  bare: HttpLoadResult | null;
   /** POST /update-score on Scoreboard: SQLite, or one instance on PostgreSQL + Redis. */
   updateScore: HttpLoadResult;
   /** POST /update-score requests/s divided by the bare node:http server's (the headline). */
@@ -106,6 +107,7 @@ const yes = (met: boolean | null) => (met === null ? '' : met ? 'yes' : '**no**'
 
 /** The rows of the summary table, from the measured results. */
 export function targetRows(r: Omit<BenchResults, 'targets' | 'verification'>): TargetRow[] {
+  if (!r.bare) return r.boards ? boardsRows(r.boards) : []; // --only boards
   const rows: TargetRow[] = [
     { metric: 'bare node:http throughput', value: rate(r.bare.requestsPerSec), target: '', met: null },
     {

@@ -28,28 +28,9 @@ async function main(): Promise<number> {
   const driver = pickDriver(options.driver, options.threads);
   const cpu = new CpuMeter();
 
-  // 1. The baseline: a bare node:http server under the same load generator and settings.
-  const bareServer = await startBareServer();
-  let bare: HttpLoadResult;
-  try {
-    bare = (
-      await loadWithWarmup({
-        driver,
-        cpu,
-        name: bareServer.name,
-        url: bareServer.url,
-        token,
-        workload: new Workload(options.users),
-        seconds: options.duration,
-        warmup: options.warmup,
-        connections: options.connections,
-        settleInFlight: false,
-        servers: [() => bareServer.cpuSeconds()],
-      })
-    ).measured;
-  } finally {
-    await bareServer.stop();
-  }
+  // 1. The baseline: a bare node:http server under the same load generator and settings
+  // (not with --only boards, which measures no update against it).
+  const bare = options.only === 'all' ? await measureBare() : null;
 
   // 2. Scoreboard in production mode: SQLite, or PostgreSQL + Redis (--database).
   const mode = options.database ? 'postgres' : 'sqlite';
@@ -80,7 +61,7 @@ async function main(): Promise<number> {
     },
     bare,
     updateScore: measured,
-    throughputRatio: bare.requestsPerSec ? round(measured.requestsPerSec / bare.requestsPerSec, 3) : 0,
+    throughputRatio: bare?.requestsPerSec ? round(measured.requestsPerSec / bare.requestsPerSec, 3) : 0,
     sdk: outcome.sdk,
     sdkWebSocket: outcome.sdkWebSocket,
     typed: outcome.typed,
@@ -110,6 +91,29 @@ async function main(): Promise<number> {
   // 4. The report.
   process.stdout.write(`${reportText(results)}\n`);
   return passed ? 0 : 1;
+
+  async function measureBare(): Promise<HttpLoadResult> {
+    const bareServer = await startBareServer();
+    try {
+      return (
+        await loadWithWarmup({
+          driver,
+          cpu,
+          name: bareServer.name,
+          url: bareServer.url,
+          token,
+          workload: new Workload(options.users),
+          seconds: options.duration,
+          warmup: options.warmup,
+          connections: options.connections,
+          settleInFlight: false,
+          servers: [() => bareServer.cpuSeconds()],
+        })
+      ).measured;
+    } finally {
+      await bareServer.stop();
+    }
+  }
 }
 
 function reportText(results: BenchResults): string {
@@ -128,8 +132,11 @@ function reportText(results: BenchResults): string {
     `## Scoreboard benchmark, ${results.mode === 'postgres' ? 'PostgreSQL + Redis' : 'SQLite'} (${results.startedAt})`,
     '',
     `Machine: ${m.cpuCount} × ${m.cpuModel}, ${round(m.totalMemoryBytes / 1024 ** 3, 1)} GiB, Node ${m.node}, ${m.platform} ${m.release}. ` +
-      `Load: ${results.driver.description}, ${options.connections} connections, ${results.updateScore.seconds} s after ${options.warmup} s warm-up, ` +
-      `${options.users} users, one fresh action_id per request; server NODE_ENV=production LOG_LEVEL=warn, ` +
+      (options.only === 'boards'
+        ? `Only the many-boards phases (--only boards). Load: ${results.driver.description}, ${options.connections} connections, `
+        : `Load: ${results.driver.description}, ${options.connections} connections, ${results.updateScore.seconds} s after ${options.warmup} s warm-up, ` +
+          `${options.users} users, `) +
+      `one fresh action_id per request; server NODE_ENV=production LOG_LEVEL=warn, ` +
       `rate limits ${results.server.rateLimitPerMin}/min, ${where}. Load generator, server(s), databases and baseline share this machine.`,
     '',
     `Load average (1/5/15 min) at the start ${m.loadAverage.start.join(' / ')}, at the end ${m.loadAverage.end.join(' / ')}` +

@@ -15,7 +15,10 @@ import { runTypedPaths } from './typed-phase.js';
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
-/** Scoreboard in production mode on a fresh SQLite database: every phase against one process. */
+/**
+ * Scoreboard in production mode on a fresh SQLite database: every phase against one process,
+ * then the many-boards phases on databases of their own (those alone with --only boards).
+ */
 export async function runSqliteMode(args: ModeArgs): Promise<ModeOutcome> {
   const { options, driver, cpu, token, workload } = args;
   const out = emptyOutcome();
@@ -23,6 +26,30 @@ export async function runSqliteMode(args: ModeArgs): Promise<ModeOutcome> {
   const databaseUrl = join(workDir, 'scoreboard.db');
   const cpuProfDir = options.cpuProf ? mkdtempSync(join(tmpdir(), 'scoreboard-cpuprof-')) : undefined;
   try {
+    if (options.only === 'all') await updatePhases();
+    if (options.boards > 0 || options.pastRows > 0) {
+      out.boards = await runBoardsPhases({
+        ...args,
+        workDir,
+        exits: out.exits,
+        storage: {
+          env: {},
+          create: async (name) => {
+            const file = join(workDir, `${name}.db`);
+            return { url: file, db: sqliteSeedDatabase(file) };
+          },
+        },
+      });
+    }
+  } catch (error) {
+    out.failure ??= describeFailure(error);
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  return out;
+
+  /** Every phase but the many boards', against one server on `databaseUrl`. */
+  async function updatePhases(): Promise<void> {
     const depth = options.depth ? emptyDepth(options.users) : null;
     if (depth) depth.seedSeconds = await seedDatabase(databaseUrl, options.users, args.secret);
     const starting = performance.now();
@@ -70,24 +97,5 @@ export async function runSqliteMode(args: ModeArgs): Promise<ModeOutcome> {
     }
     out.ledger.after = ledgerRows(databaseUrl);
     out.profile = cpuProfDir ? (summarizeCpuProfile(cpuProfDir) ?? null) : null;
-    if (options.boards > 0 || options.pastRows > 0) {
-      out.boards = await runBoardsPhases({
-        ...args,
-        workDir,
-        exits: out.exits,
-        storage: {
-          env: {},
-          create: async (name) => {
-            const file = join(workDir, `${name}.db`);
-            return { url: file, db: sqliteSeedDatabase(file) };
-          },
-        },
-      });
-    }
-  } catch (error) {
-    out.failure ??= describeFailure(error);
-  } finally {
-    rmSync(workDir, { recursive: true, force: true });
   }
-  return out;
 }

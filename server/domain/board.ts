@@ -62,6 +62,11 @@ export function sortKeyOf(order: BoardOrder, score: number): number {
   return order === 'desc' ? -score : score;
 }
 
+/** The score a sort key stands for (sortKeyOf undone; never -0). */
+export function scoreOfSortKey(order: BoardOrder, sortKey: number): number {
+  return order === 'desc' ? 0 - sortKey : sortKey + 0; // 0 - 0 and -0 + 0 are both 0
+}
+
 /**
  * The board with these season starts in its `season` window (a copy: boards are immutable), or
  * the board itself if it keeps no season window.

@@ -51,7 +51,7 @@ const TINY = [
 const TINY_DEPTH = [...TINY, '--depth'];
 
 /** PostgreSQL mode at a tiny size: one instance, two behind nginx, pgbench, 1 s each. */
-// The many-boards phases run in the SQLite smoke run above.
+// The many-boards phases run in the SQLite smoke run above, and alone on PostgreSQL below.
 const TINY_POSTGRES = [
   '--database',
   PG_URL,
@@ -62,6 +62,18 @@ const TINY_POSTGRES = [
   '0',
   '--past-rows',
   '0',
+];
+
+/** `--only boards` on PostgreSQL: the many-boards phases alone, each server on a schema of its own. */
+const TINY_POSTGRES_BOARDS = [
+  '--database',
+  PG_URL,
+  '--redis',
+  REDIS_URL,
+  '--only',
+  'boards',
+  ...TINY.slice(0, TINY.indexOf('--users') + 2),
+  ...TINY.slice(TINY.indexOf('--boards')),
 ];
 
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -191,7 +203,7 @@ describe('npm run bench (smoke, tiny size)', () => {
       });
     }
     expectVerified(results);
-  }, 90_000);
+  }, 180_000); // every phase, on a machine other suites share
 
   it('falls back to autocannon (--driver autocannon) with the same results shape', async () => {
     const out = join(dir, 'results-autocannon.json');
@@ -279,4 +291,61 @@ describe('npm run bench (smoke, tiny size)', () => {
       await client.end();
     }
   }, 120_000);
+
+  it('--only boards --database: the many-boards phases alone on PostgreSQL, each in a schema it drops', async () => {
+    const out = join(dir, 'results-postgres-boards.json');
+    const run = await runBench([...TINY_POSTGRES_BOARDS, '--out', out]);
+    expect(run.code, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toContain('Verification PASSED');
+
+    const results = JSON.parse(readFileSync(out, 'utf8'));
+    expect(results).toMatchObject({
+      mode: 'postgres',
+      options: { only: 'boards', boards: 2, boardUsers: 20, pastRows: 200 },
+      bare: null,
+      updateScore: { responses: 0 },
+      typed: null,
+      sdk: null,
+      fanout: null,
+      postgres: { schemaDropped: true, redis: { keysLeft: 0 }, nginx: { measured: null } },
+      boards: {
+        boards: 2,
+        usersPerBoard: 20,
+        rows: 2 * 20 * 3 + 20,
+        startSeconds: expect.any(Number),
+        rssMB: { atStart: expect.any(Number) },
+        failure: null,
+      },
+      failure: null,
+    });
+    // The many-boards server and the past window's, each after a migrating start.
+    expect(results.postgres.boardsSchemas).toHaveLength(2);
+    expect(results.server.exits).toHaveLength(4);
+    if (DRIVER === 'wrk') {
+      expect(results.boards).toMatchObject({
+        windowCost: { ratio: expect.any(Number) },
+        rollover: { missing: 0, aroundInstant: latency, seasons: { unbalanced: 0 } },
+        past: { rows: 200, measured: getLoad },
+      });
+      expect(results.boards.rollover.ledgerRows).toBe(results.boards.rollover.acknowledged);
+    }
+    expect(results.verification.passed).toBe(true);
+    for (const check of results.verification.checks)
+      expect(check, check.name).toMatchObject({ passed: true });
+    expect(results.targets.map((row: { metric: string }) => row.metric)).toContainEqual(
+      expect.stringContaining('boards: server start'),
+    );
+
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      const left = await client.query(
+        'SELECT 1 FROM information_schema.schemata WHERE schema_name = ANY($1::text[])',
+        [[results.postgres.schema, ...results.postgres.boardsSchemas]],
+      );
+      expect(left.rowCount).toBe(0);
+    } finally {
+      await client.end();
+    }
+  }, 180_000);
 });

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { sortKeyOf, type BoardOrder } from '../../domain/board.js';
+import { scoreOfSortKey, sortKeyOf, type BoardOrder } from '../../domain/board.js';
 import type { ScoreRecord } from '../../domain/score-record.js';
 import type { Database } from '../database.js';
 import type { WindowRef } from '../storage.js';
@@ -36,6 +36,20 @@ const toRecord = (r: { user_id: string; score: number; reached_seq: number }): S
   reachedSeq: Number(r.reached_seq),
 });
 
+/**
+ * A row of a page, read from board_scores_order_idx alone (a covering read: the score follows
+ * from the sort key, so the table is not visited for each row).
+ */
+const PAGE_COLUMNS = ['user_id', 'sort_key', 'reached_seq'] as const;
+
+const pageRecord =
+  (order: BoardOrder) =>
+  (r: { user_id: string; sort_key: number; reached_seq: number }): ScoreRecord => ({
+    userId: r.user_id,
+    score: scoreOfSortKey(order, Number(r.sort_key)),
+    reachedSeq: Number(r.reached_seq),
+  });
+
 /** See ScoreStore.windowPage: a keyset page on the order index. */
 export async function windowPage(
   db: Kysely<Database>,
@@ -45,7 +59,7 @@ export async function windowPage(
   limit: number,
 ): Promise<ScoreRecord[]> {
   let query = windowRows(db, ref)
-    .select(['user_id', 'score', 'reached_seq'])
+    .select(PAGE_COLUMNS)
     .orderBy('sort_key')
     .orderBy('reached_seq')
     .orderBy('user_id')
@@ -55,7 +69,7 @@ export async function windowPage(
       eb(eb.refTuple('sort_key', 'reached_seq', 'user_id'), '>', eb.tuple(...position(order, after))),
     );
   }
-  return (await query.execute()).map(toRecord);
+  return (await query.execute()).map(pageRecord(order));
 }
 
 /** See ScoreStore.windowPageBefore: the keyset page read backwards, returned in order. */
@@ -68,7 +82,7 @@ export async function windowPageBefore(
 ): Promise<ScoreRecord[]> {
   if (limit <= 0) return [];
   const rows = await windowRows(db, ref)
-    .select(['user_id', 'score', 'reached_seq'])
+    .select(PAGE_COLUMNS)
     .where((eb) =>
       eb(eb.refTuple('sort_key', 'reached_seq', 'user_id'), '<', eb.tuple(...position(order, before))),
     )
@@ -77,7 +91,7 @@ export async function windowPageBefore(
     .orderBy('user_id', 'desc')
     .limit(limit)
     .execute();
-  return rows.reverse().map(toRecord);
+  return rows.reverse().map(pageRecord(order));
 }
 
 /** See ScoreStore.countBefore: the records of the window ahead of `record` in its order. */
