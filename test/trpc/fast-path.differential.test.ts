@@ -207,7 +207,7 @@ interface Answer {
 const IGNORED_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
 let sent = 0;
 
-/** Sends one request; Retry-After seconds (and their echo in a message) are taken out to compare apart. */
+/** Sends one request; Retry-After seconds (and their echo in a message) are taken out to compare apart, and instants are left out. */
 async function answer(server: TestServer, req: Request, id: string): Promise<Answer> {
   const res = await fetch(server.url + req.path, {
     method: req.method,
@@ -220,7 +220,10 @@ async function answer(server: TestServer, req: Request, id: string): Promise<Ans
   });
   const retry = headers['retry-after'];
   if (retry !== undefined) headers['retry-after'] = 'N';
-  const body = (await res.text()).replace(/retry in \d+ seconds/g, 'retry in N seconds');
+  // The two servers record an audit row or a flag a few ms apart: its instants are left out.
+  const body = (await res.text())
+    .replace(/retry in \d+ seconds/g, 'retry in N seconds')
+    .replace(/"(created_at|last_at|flagged_at|cleared_at)":"[^"]*"/g, '"$1":"T"');
   return { status: res.status, headers, body, retryAfter: retry === undefined ? undefined : Number(retry) };
 }
 
