@@ -22,6 +22,9 @@ export type DecreasePolicy = (typeof DECREASE_POLICIES)[number];
 /** The board that `POST /update-score` writes and today's routes read. */
 export const GLOBAL_BOARD_ID = 'global';
 
+/** The key of one board's kind of window in a Map (what the rank index and the live boards hold per slot). */
+export const boardSlot = (boardId: string, kind: WindowKind): string => `${boardId}\u0000${kind}`;
+
 /**
  * The bounds of one submission on a board. `maxChange` bounds what one submission may add
  * (`total`: the gain over the current total; `increment`: the delta); `best` and `latest` take

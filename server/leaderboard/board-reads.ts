@@ -157,9 +157,14 @@ export class BoardReads {
       }
     } else {
       // Each rank in O(log n + spacing) once the window has settled: at most 100 of them, asked
-      // together (PostgreSQL answers them on the pool's connections at once).
+      // together (PostgreSQL answers them on the pool's connections at once). Before it has
+      // settled each is a count of the rows ahead, so they are asked one at a time: a few such
+      // requests must not take every connection the writes need.
       const records = await this.scores.windowRecords(ref, userIds);
-      const ahead = await Promise.all(records.map((record) => this.countBefore(resolved.value, record)));
+      const count = (record: ScoreRecord) => this.countBefore(resolved.value, record);
+      const ahead: number[] = [];
+      if (resolved.value.settled) ahead.push(...(await Promise.all(records.map(count))));
+      else for (const record of records) ahead.push(await count(record));
       records.forEach((record, i) =>
         entries.push({ rank: ahead[i]! + 1, user_id: record.userId, score: record.score }),
       );

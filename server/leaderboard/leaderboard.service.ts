@@ -1,5 +1,5 @@
 import type { LeaderboardEntry } from '../../shared/schemas.js';
-import { GLOBAL_BOARD_ID, type Board, type WindowKind } from '../domain/board.js';
+import { GLOBAL_BOARD_ID, boardSlot as slotOf, type Board, type WindowKind } from '../domain/board.js';
 import { isLaterWindow, windowKindOf, windowOf } from '../domain/board-windows.js';
 import { windowOfKey, type BoardWindow, type WindowSpec } from '../domain/board-window.js';
 import type { BoardChange, CommittedChanges, ScoreRecord } from '../domain/score-record.js';
@@ -22,8 +22,6 @@ export interface BoardCatalog {
   /** Reads the boards again if another instance changed one (see BoardRegistry.refresh). */
   refresh?(): Promise<boolean>;
 }
-
-const slotOf = (boardId: string, kind: WindowKind) => `${boardId}\u0000${kind}`;
 
 /**
  * Every board's current windows, in memory: one rank index per board and window kind, loaded

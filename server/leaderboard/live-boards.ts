@@ -1,11 +1,9 @@
-import type { Board, WindowKind } from '../domain/board.js';
+import { boardSlot as slotOf, type Board, type WindowKind } from '../domain/board.js';
 import type { LeaderboardService } from './leaderboard.service.js';
 import { COALESCE_MS, LiveLeaderboard, type LeaderboardSnapshot } from './live-leaderboard.js';
 
 /** Told of every snapshot any live board publishes. */
 export type LivePublishListener = (live: LiveLeaderboard, snapshot: LeaderboardSnapshot) => void;
-
-const slotOf = (boardId: string, kind: WindowKind) => `${boardId}\u0000${kind}`;
 
 /**
  * The live boards being followed: one LiveLeaderboard per board and kind of window, made on

@@ -51,6 +51,12 @@ export const COALESCE_MS = 40;
 
 /** Longest a rollover timer is set for (setTimeout's limit is 2^31-1 ms); it is set again after. */
 export const MAX_ROLLOVER_WAIT_MS = 2 ** 30;
+/**
+ * How long the rollover timer waits when the window it published has ended but no later one is
+ * in force here yet (this clock behind the schedule's, or the board no longer keeps the kind):
+ * it looks again then, rather than at once in a loop.
+ */
+export const ROLLOVER_RETRY_MS = 1000;
 
 /**
  * Turns changes of the cached top N of one board's window of a kind (default `global`, `all`)
@@ -70,6 +76,7 @@ export class LiveLeaderboard {
   private holders = 0;
   private timer: NodeJS.Timeout | undefined;
   private rollover: NodeJS.Timeout | undefined;
+  private closed = false;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -201,6 +208,7 @@ export class LiveLeaderboard {
 
   /** Publishes whatever is pending now and stops listening for changes. */
   close(): void {
+    this.closed = true;
     this.unsubscribe();
     this.disarm();
     if (this.timer) {
@@ -221,10 +229,16 @@ export class LiveLeaderboard {
     }
   }
 
+  /** The coalescing timer's publish. */
   private publish(): void {
     this.timer = undefined;
+    this.publishNow();
+  }
+
+  private publishNow(): void {
     const next = this.read();
-    if (isNewer(next, pointOf(this.latest))) {
+    const moved = isNewer(next, pointOf(this.latest));
+    if (moved) {
       this.latest = next;
       this.lastPublishedAt = Date.now();
       for (const waiter of this.waiters) {
@@ -234,20 +248,21 @@ export class LiveLeaderboard {
       }
       this.events.emit('snapshot', next);
     }
-    if (this.holders > 0) this.arm();
+    if (this.holders > 0 && !this.closed) this.arm(!moved);
   }
 
   /** Sets the rollover timer to the end of the window in force (none for a window without one). */
-  private arm(): void {
+  private arm(retry = false): void {
     this.disarm();
     const end = this.latest.window.end;
     if (end === null) return;
-    const wait = Math.min(Math.max(Date.parse(end) - this.leaderboard.now(), 0), MAX_ROLLOVER_WAIT_MS);
-    // On firing, publish reads the window in force again: a new one (the reset) is published;
-    // if the clock is not there yet (a long wait cut short), the timer is set again.
+    const left = Date.parse(end) - this.leaderboard.now();
+    const wait = left > 0 ? Math.min(left, MAX_ROLLOVER_WAIT_MS) : retry ? ROLLOVER_RETRY_MS : 0;
+    // On firing, the window in force is read again: a new one (the reset) is published; if the
+    // clock is not there yet (a long wait cut short), the timer is set again.
     this.rollover = setTimeout(() => {
       this.rollover = undefined;
-      this.publish();
+      this.publishNow();
     }, wait);
     this.rollover.unref();
   }

@@ -71,6 +71,9 @@ export class Subscriptions {
       .then(
         (ended) => {
           if (running.get(id) === stop) running.delete(id);
+          // Whatever the resolver holds (a live board, a watch) is let go: a socket that closed
+          // while the subscription was starting is no longer in `running` for closed() to stop.
+          stop.abort();
           if (ended) this.send(socket, head + resultTail({ type: 'stopped' }));
         },
         (cause: unknown) => {

@@ -30,6 +30,9 @@ import type { PgGroupCommit } from './pg-group-commit.js';
 import { inTransaction, orUnavailable } from './pg-pool.js';
 import { LOCK_WINDOWS } from './pg-statements.js';
 
+/** The statement limit of a rank-mark write: a window of up to ~100 million rows. */
+const MARKS_STATEMENT_TIMEOUT_MS = 120_000;
+
 /** Rows deleted per pruning statement. */
 const PRUNE_CHUNK = 5000;
 /** Rows fetched at a time when loading windows. */
@@ -78,13 +81,24 @@ export class PgScoreStore extends KyselyWindowReads implements ScoreStore {
     });
   }
 
-  /** Writes the window's rank marks under its lock, which orders it with erasures (see LOCK_WINDOWS). */
+  /**
+   * Writes the window's rank marks under its lock, which orders it with erasures (see
+   * LOCK_WINDOWS). It reads the whole window once (about 1.2 s a million rows), so it may run
+   * past the pool's statement limit, up to MARKS_STATEMENT_TIMEOUT_MS.
+   */
   protected override async writeMarks(ref: WindowRef, spacing: number): Promise<void> {
     const { sql, parameters } = writeRankMarks(this.db, ref, spacing).compile();
     await orUnavailable(() =>
       inTransaction(this.pool, 'BEGIN', async (client) => {
+        await client.query(`SET LOCAL statement_timeout = ${MARKS_STATEMENT_TIMEOUT_MS}`);
         await client.query({ ...LOCK_WINDOWS, values: [[ref.boardId], [ref.windowKey]] });
-        await client.query(sql, [...parameters]);
+        // pg reads a query's own query_timeout (the client's wait), which its types leave out.
+        const write: pg.QueryConfig & { query_timeout: number } = {
+          text: sql,
+          values: [...parameters],
+          query_timeout: MARKS_STATEMENT_TIMEOUT_MS + 1000,
+        };
+        await client.query(write);
       }),
     );
   }
